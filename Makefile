@@ -1,0 +1,29 @@
+# aftermath — quick start: `make demo`, then `make test`. See README.md.
+CARGO ?= cargo
+DEMO_PIPELINE ?= pipelines/olinda-water.toml
+DEMO_OUTPUT ?= out/olinda-water
+
+.PHONY: deps build demo test lint clean
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	$(CARGO) build --release --locked
+
+demo: build
+	./target/release/aftermath run $(DEMO_PIPELINE) --output $(DEMO_OUTPUT)
+	@echo
+	@echo "tiles:    $(CURDIR)/$(DEMO_OUTPUT)/{z}/{x}/{y}.png"
+	@echo "tilejson: $(CURDIR)/$(DEMO_OUTPUT)/tilejson.json"
+	@echo "summary:  $(CURDIR)/$(DEMO_OUTPUT)/run.json"
+
+lint: deps
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets --locked -- -D warnings
+
+test: lint
+	$(CARGO) test --locked
+
+clean:
+	rm -rf out target

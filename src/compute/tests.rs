@@ -1,0 +1,72 @@
+//! Synthetic values only: the formulas evaluated by hand. Real-pixel checks live in
+//! `tests/index_values.rs`.
+
+use super::overview::{downsample, Aggregate};
+use super::*;
+
+#[test]
+fn normalized_difference_marks_nodata_and_zero_sums() {
+    let a = [0.5, f32::NAN, 0.0, 0.3, -0.2];
+    let b = [0.1, 0.2, 0.0, f32::NAN, 0.2];
+    let nd = normalized_difference(&a, &b);
+    assert!((nd[0] - 0.4 / 0.6).abs() < 1e-6);
+    assert!(nd[1].is_nan(), "NaN input gives nodata");
+    assert!(nd[2].is_nan(), "0/0 gives nodata");
+    assert!(nd[3].is_nan());
+    assert!(nd[4].is_nan(), "a + b == 0 gives nodata, not infinity");
+}
+
+#[test]
+fn dnbr_is_pre_minus_post() {
+    // Pre: healthy (nir 0.4, swir2 0.1) → NBR 0.6; post: burned (nir 0.15, swir2 0.25) → −0.25.
+    let out = Index::Dnbr.compute(&[&[0.4], &[0.1], &[0.15], &[0.25]]);
+    assert!((out[0] - 0.85).abs() < 1e-6, "got {}", out[0]);
+    let nodata = Index::Dnbr.compute(&[&[0.4], &[0.1], &[f32::NAN], &[0.25]]);
+    assert!(
+        nodata[0].is_nan(),
+        "nodata in either scene masks the change"
+    );
+}
+
+#[test]
+fn every_index_has_a_unique_name_and_its_bands() {
+    for index in Index::ALL {
+        assert_eq!(Index::from_name(index.name()), Some(index));
+        let epochs: Vec<Epoch> = index.bands().iter().map(|b| b.epoch).collect();
+        assert_eq!(index.is_change(), epochs.contains(&Epoch::Pre));
+        let ones = vec![vec![1.0f32; 4]; index.bands().len()];
+        let refs: Vec<&[f32]> = ones.iter().map(Vec::as_slice).collect();
+        assert_eq!(index.compute(&refs).len(), 4);
+    }
+    assert_eq!(Index::from_name("ndmi"), None);
+}
+
+#[test]
+fn overview_mean_ignores_nodata_and_missing_children() {
+    // 4×4 children; only the north-west one exists.
+    let mut nw = vec![1.0f32; 16];
+    nw[0] = 3.0; // block (0,0) = {3, 1, 1, 1} → 1.5
+    nw[2] = f32::NAN; // block (1,0) = {NaN, 1, 1, 1} → 1
+    let out = downsample([Some(&nw), None, None, None], 4, Aggregate::Mean);
+    assert_eq!(out[0], 1.5);
+    assert_eq!(out[1], 1.0);
+    assert!(out[2].is_nan(), "north-east quadrant has no child");
+    assert!(out[15].is_nan());
+}
+
+#[test]
+fn overview_majority_keeps_an_existing_class_value() {
+    let class_of = |v: f32| Some(if v < 0.5 { 0 } else { 1 });
+    let child = [0.9, 0.2, 0.7, 0.6f32];
+    let mut big = vec![f32::NAN; 4];
+    big.copy_from_slice(&child);
+    let out = downsample(
+        [Some(&big), None, None, None],
+        2,
+        Aggregate::Majority(&class_of),
+    );
+    assert_eq!(
+        out[0], 0.9,
+        "class 1 holds three of four pixels; its first value is kept"
+    );
+}

@@ -1,0 +1,66 @@
+//! `run.json`: what ran, on what, with which result. Written last, only by a complete run.
+
+use std::time::SystemTime;
+
+use serde_json::{json, Value};
+
+use crate::runner::{Prepared, Summary};
+
+pub fn run_record(
+    prepared: &Prepared,
+    summary: &Summary,
+    started: SystemTime,
+    prepare_seconds: f64,
+    tiles_seconds: f64,
+) -> Value {
+    let plan = &prepared.plan;
+    let inputs: Vec<Value> = prepared
+        .inputs
+        .iter()
+        .map(|(epoch, input)| {
+            let scene = plan.scenes.get(&input.name);
+            json!({
+                "role": epoch,
+                "scene": input.name,
+                "datetime": scene.and_then(|s| s.datetime.clone()),
+                "files": input.files,
+            })
+        })
+        .collect();
+    let per_zoom: serde_json::Map<String, Value> = summary
+        .per_zoom
+        .iter()
+        .map(|(z, n)| (z.to_string(), json!(n)))
+        .collect();
+    json!({
+        "status": "complete",
+        "tool": { "name": "aftermath", "version": env!("CARGO_PKG_VERSION") },
+        "pipeline": {
+            "path": plan.pipeline.display().to_string(),
+            "name": plan.name,
+            "text": std::fs::read_to_string(&plan.pipeline).ok(),
+        },
+        "product": { "index": plan.product.index },
+        "inputs": inputs,
+        "tiling": {
+            "minzoom": prepared.zooms.min,
+            "maxzoom": prepared.zooms.max,
+            "tile_size": plan.tiling.tile_size,
+            "resampling": plan.tiling.resampling,
+            "bounds": summary.bounds,
+        },
+        "tiles": {
+            "written": summary.tiles_written(),
+            "per_zoom": per_zoom,
+            "empty_skipped": summary.empty_tiles_skipped,
+            "bytes": summary.bytes,
+        },
+        "timings": {
+            "started": humantime::format_rfc3339_seconds(started).to_string(),
+            "finished": humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+            "prepare_seconds": prepare_seconds,
+            "tiles_seconds": tiles_seconds,
+            "total_seconds": summary.seconds,
+        },
+    })
+}

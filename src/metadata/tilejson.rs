@@ -1,0 +1,35 @@
+//! TileJSON 3.0.0 (https://github.com/mapbox/tilejson-spec/tree/master/3.0.0).
+
+use serde_json::{json, Value};
+
+use crate::runner::Prepared;
+use crate::store::OutputStore;
+use crate::tiling::{lon_lat_bounds, tile_url_template};
+
+pub fn tilejson(prepared: &Prepared, store: &OutputStore) -> Value {
+    let plan = &prepared.plan;
+    let base = plan
+        .output
+        .tile_url
+        .clone()
+        .unwrap_or_else(|| store.public_url("").trim_end_matches('/').to_string());
+    let [w, s, e, n] = lon_lat_bounds(prepared.footprint.bounds);
+    let mut doc = json!({
+        "tilejson": "3.0.0",
+        "name": plan.title.clone().unwrap_or_else(|| plan.name.clone()),
+        "version": "1.0.0",
+        "scheme": "xyz",
+        "tiles": [tile_url_template(&base, "png")],
+        "minzoom": prepared.zooms.min,
+        "maxzoom": prepared.zooms.max,
+        "bounds": [w, s, e, n],
+        "center": [(w + e) / 2.0, (s + n) / 2.0, prepared.zooms.min],
+    });
+    if let Some(d) = &plan.description {
+        doc["description"] = json!(d);
+    }
+    if let Some(a) = &plan.attribution {
+        doc["attribution"] = json!(a);
+    }
+    doc
+}

@@ -1,0 +1,34 @@
+use crate::tiling::TileId;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error(
+        "cannot open {location}: {message}; check that the file exists and is a raster GDAL reads"
+    )]
+    Open { location: String, message: String },
+    #[error("{location} has no raster bands; give a raster file (GeoTIFF, COG, …)")]
+    NotRaster { location: String },
+    #[error("{location} has {count} band(s), but band `{name}` is mapped to band {band}; fix the band number")]
+    MissingBand {
+        location: String,
+        name: String,
+        band: usize,
+        count: usize,
+    },
+    #[error("{location} has no coordinate reference system; assign one (e.g. `gdal_edit.py -a_srs EPSG:32637`)")]
+    NoCrs { location: String },
+    #[error("{location} has no geotransform (it is not georeferenced); georeference it first")]
+    NoGeoTransform { location: String },
+    #[error("cannot project {location} to Web Mercator: {message}")]
+    Reproject { location: String, message: String },
+    #[error("the bands of scene `{scene}` do not overlap ({location} lies elsewhere); check the band files")]
+    BandsDisjoint { scene: String, location: String },
+    #[error("scene `{scene}` has no bands to read")]
+    NoBands { scene: String },
+    #[error("warping {location} into tile {tile} failed: {message}")]
+    Warp {
+        location: String,
+        tile: TileId,
+        message: String,
+    },
+}

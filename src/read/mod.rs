@@ -1,0 +1,189 @@
+//! READ: the only module that links GDAL. Opens scenes, finds where they lie in Web Mercator,
+//! and warps their bands into one tile at a time. Datasets are `Send` but not `Sync`, so each
+//! worker thread keeps its own handles ([`ReaderPool`]).
+
+mod error;
+mod footprint;
+mod resampling;
+mod warp;
+
+pub use error::ReadError;
+pub use footprint::Footprint;
+pub use resampling::Resampling;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use gdal::Dataset;
+use thread_local::ThreadLocal;
+
+use crate::tiling::TileId;
+
+/// Where one named band's pixels are. Values read are `DN · scale + offset`; `nodata` is the
+/// raw DN marking missing pixels (`None`: the file's own nodata value, if any).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BandSource {
+    /// A path or GDAL virtual path (`/vsicurl/…`, `/vsis3/…`).
+    pub location: String,
+    /// 1-based band number in that file.
+    pub band: usize,
+    pub scale: f64,
+    pub offset: f64,
+    pub nodata: Option<f64>,
+}
+
+/// Bands of one scene ready to be warped: checked, with nodata resolved, grouped so that bands
+/// of one file with the same nodata are warped by one GDAL call.
+#[derive(Debug, Clone)]
+pub struct SceneInput {
+    pub name: String,
+    pub footprint: Footprint,
+    /// Every distinct file the scene reads, for the run record.
+    pub files: Vec<String>,
+    groups: Vec<WarpGroup>,
+    band_count: usize,
+}
+
+#[derive(Debug, Clone)]
+struct WarpGroup {
+    location: String,
+    nodata: Option<f64>,
+    /// (source band number, output slot, scale, offset)
+    bands: Vec<(usize, usize, f64, f64)>,
+}
+
+/// Opens and checks the bands `names` of a scene (in that order), and computes its footprint.
+pub fn open_scene(name: &str, bands: &[(&str, &BandSource)]) -> Result<SceneInput, ReadError> {
+    let mut groups: Vec<WarpGroup> = Vec::new();
+    let mut footprint: Option<Footprint> = None;
+    let mut files: Vec<String> = Vec::new();
+    for (slot, (band_name, source)) in bands.iter().enumerate() {
+        let dataset = open(&source.location)?;
+        let count = dataset.raster_count();
+        if count == 0 {
+            return Err(ReadError::NotRaster {
+                location: source.location.clone(),
+            });
+        }
+        if source.band > count {
+            return Err(ReadError::MissingBand {
+                location: source.location.clone(),
+                name: (*band_name).to_string(),
+                band: source.band,
+                count,
+            });
+        }
+        let nodata = match source.nodata {
+            Some(v) => Some(v),
+            None => dataset
+                .rasterband(source.band)
+                .ok()
+                .and_then(|b| b.no_data_value()),
+        };
+        if !files.contains(&source.location) {
+            let fp = Footprint::of(&dataset, &source.location)?;
+            footprint = Some(match footprint {
+                None => fp,
+                Some(f) => f
+                    .intersection(&fp)
+                    .ok_or_else(|| ReadError::BandsDisjoint {
+                        scene: name.to_string(),
+                        location: source.location.clone(),
+                    })?,
+            });
+            files.push(source.location.clone());
+        }
+        let entry = (source.band, slot, source.scale, source.offset);
+        let same_nodata = |g: &WarpGroup| g.nodata.map(f64::to_bits) == nodata.map(f64::to_bits);
+        match groups
+            .iter_mut()
+            .find(|g| g.location == source.location && same_nodata(g))
+        {
+            Some(g) => g.bands.push(entry),
+            None => groups.push(WarpGroup {
+                location: source.location.clone(),
+                nodata,
+                bands: vec![entry],
+            }),
+        }
+    }
+    let footprint = footprint.ok_or_else(|| ReadError::NoBands {
+        scene: name.to_string(),
+    })?;
+    Ok(SceneInput {
+        name: name.to_string(),
+        footprint,
+        files,
+        groups,
+        band_count: bands.len(),
+    })
+}
+
+fn open(location: &str) -> Result<Dataset, ReadError> {
+    Dataset::open(location).map_err(|e| ReadError::Open {
+        location: location.to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// Caps GDAL's block cache (default: 5 % of RAM), so memory does not grow with the input.
+pub fn set_cache_limit(megabytes: usize) {
+    // Only fails on an interior NUL, which these strings cannot contain.
+    let _ = gdal::config::set_config_option("GDAL_CACHEMAX", &megabytes.to_string());
+}
+
+/// Per-thread GDAL dataset handles, opened on first use and closed when the pool drops.
+#[derive(Default)]
+pub struct ReaderPool {
+    datasets: ThreadLocal<RefCell<HashMap<String, Dataset>>>,
+}
+
+impl ReaderPool {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Warps the scene's bands into `tile`: one `tile_size²` buffer per band, in the order
+    /// given to [`open_scene`], NaN where the scene has no data.
+    pub fn read_tile(
+        &self,
+        scene: &SceneInput,
+        tile: TileId,
+        tile_size: u32,
+        resampling: Resampling,
+    ) -> Result<Vec<Vec<f32>>, ReadError> {
+        let cell = self.datasets.get_or_default();
+        let mut datasets = cell.borrow_mut();
+        let mut out = vec![Vec::new(); scene.band_count];
+        for group in &scene.groups {
+            if !datasets.contains_key(&group.location) {
+                datasets.insert(group.location.clone(), open(&group.location)?);
+            }
+            let Some(dataset) = datasets.get(&group.location) else {
+                continue;
+            };
+            let src_bands: Vec<usize> = group.bands.iter().map(|b| b.0).collect();
+            let warped = warp::warp_to_tile(
+                dataset,
+                &src_bands,
+                group.nodata,
+                tile,
+                tile_size,
+                resampling,
+            )
+            .map_err(|message| ReadError::Warp {
+                location: group.location.clone(),
+                tile,
+                message,
+            })?;
+            for ((_, slot, scale, offset), mut values) in group.bands.iter().zip(warped) {
+                if *scale != 1.0 || *offset != 0.0 {
+                    let (s, o) = (*scale as f32, *offset as f32);
+                    values.iter_mut().for_each(|v| *v = *v * s + o);
+                }
+                out[*slot] = values;
+            }
+        }
+        Ok(out)
+    }
+}

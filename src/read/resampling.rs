@@ -1,0 +1,51 @@
+use gdal_sys::GDALResampleAlg;
+
+/// How source pixels are resampled when warped into the tile grid (GDAL's warp kernels).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Resampling {
+    Nearest,
+    Bilinear,
+    Cubic,
+    CubicSpline,
+    Lanczos,
+    Average,
+    Mode,
+}
+
+impl Resampling {
+    pub const NAMES: [&'static str; 7] = [
+        "nearest",
+        "bilinear",
+        "cubic",
+        "cubicspline",
+        "lanczos",
+        "average",
+        "mode",
+    ];
+
+    pub fn from_name(name: &str) -> Option<Resampling> {
+        Some(match name {
+            "nearest" | "near" => Resampling::Nearest,
+            "bilinear" => Resampling::Bilinear,
+            "cubic" => Resampling::Cubic,
+            "cubicspline" => Resampling::CubicSpline,
+            "lanczos" => Resampling::Lanczos,
+            "average" => Resampling::Average,
+            "mode" => Resampling::Mode,
+            _ => return None,
+        })
+    }
+
+    pub(super) fn gdal(self) -> GDALResampleAlg::Type {
+        match self {
+            Resampling::Nearest => GDALResampleAlg::GRA_NearestNeighbour,
+            Resampling::Bilinear => GDALResampleAlg::GRA_Bilinear,
+            Resampling::Cubic => GDALResampleAlg::GRA_Cubic,
+            Resampling::CubicSpline => GDALResampleAlg::GRA_CubicSpline,
+            Resampling::Lanczos => GDALResampleAlg::GRA_Lanczos,
+            Resampling::Average => GDALResampleAlg::GRA_Average,
+            Resampling::Mode => GDALResampleAlg::GRA_Mode,
+        }
+    }
+}

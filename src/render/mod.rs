@@ -1,0 +1,58 @@
+//! RENDER: index values → RGBA pixels → PNG bytes. Pure and synchronous; nodata (NaN) is
+//! fully transparent.
+
+mod classes;
+mod color;
+mod png;
+mod ramp;
+
+pub use self::png::{encode_png, RenderError};
+pub use classes::{Class, ClassTable};
+pub use color::{Rgba, RgbaParseError};
+pub use ramp::{ColorRamp, RAMP_NAMES};
+
+/// How index values become colours.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Style {
+    /// A continuous ramp stretched over `[min, max]`; values outside are clamped.
+    Ramp { ramp: ColorRamp, min: f32, max: f32 },
+    /// Discrete classes; a value in no class is transparent.
+    Classes(ClassTable),
+}
+
+impl Style {
+    /// Colours one tile of values as interleaved RGBA bytes.
+    pub fn render(&self, values: &[f32]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(values.len() * 4);
+        for &v in values {
+            let c = if v.is_nan() {
+                Rgba::TRANSPARENT
+            } else {
+                match self {
+                    Style::Ramp { ramp, min, max } => {
+                        let t = if max > min {
+                            (v - min) / (max - min)
+                        } else {
+                            0.5
+                        };
+                        ramp.at(t.clamp(0.0, 1.0))
+                    }
+                    Style::Classes(table) => table.color_of(v).unwrap_or(Rgba::TRANSPARENT),
+                }
+            };
+            out.extend_from_slice(&c.0);
+        }
+        out
+    }
+
+    /// The class index of a value, for classified styles; `None` for ramps.
+    pub fn class_table(&self) -> Option<&ClassTable> {
+        match self {
+            Style::Classes(t) => Some(t),
+            Style::Ramp { .. } => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,75 @@
+use super::*;
+
+#[test]
+fn nodata_is_fully_transparent() {
+    let style = Style::Ramp {
+        ramp: ColorRamp::named("viridis").expect("known ramp"),
+        min: -1.0,
+        max: 1.0,
+    };
+    let rgba = style.render(&[f32::NAN, 0.0]);
+    assert_eq!(&rgba[0..4], &[0, 0, 0, 0]);
+    assert_eq!(rgba[7], 255, "valid pixels are opaque");
+}
+
+#[test]
+fn ramp_ends_and_clamping() {
+    let ramp = ColorRamp::named("greys").expect("known ramp");
+    assert_eq!(ramp.at(0.0), Rgba([255, 255, 255, 255]));
+    assert_eq!(ramp.at(1.0), Rgba([0, 0, 0, 255]));
+    let reversed = ColorRamp::named("greys_r").expect("known ramp");
+    assert_eq!(reversed.at(0.0), Rgba([0, 0, 0, 255]));
+    let style = Style::Ramp {
+        ramp,
+        min: 0.0,
+        max: 1.0,
+    };
+    assert_eq!(
+        style.render(&[5.0]),
+        vec![0, 0, 0, 255],
+        "above max clamps to the end"
+    );
+    assert!(ColorRamp::named("jet").is_none());
+    for name in RAMP_NAMES {
+        assert!(ColorRamp::named(name).is_some(), "{name}");
+    }
+}
+
+#[test]
+fn classes_are_half_open_and_first_match_wins() {
+    let red = Rgba::parse("#ff0000").expect("hex");
+    let blue = Rgba::parse("#0000ff80").expect("hex");
+    let table = ClassTable {
+        classes: vec![
+            Class {
+                name: "low".into(),
+                min: f32::NEG_INFINITY,
+                max: 0.1,
+                color: red,
+            },
+            Class {
+                name: "high".into(),
+                min: 0.1,
+                max: f32::INFINITY,
+                color: blue,
+            },
+        ],
+    };
+    assert_eq!(table.class_of(0.0999), Some(0));
+    assert_eq!(table.class_of(0.1), Some(1));
+    assert_eq!(blue.0, [0, 0, 255, 128]);
+    assert_eq!(blue.to_hex(), "#0000ff80");
+    assert!(Rgba::parse("red").is_err());
+}
+
+#[test]
+fn png_round_trips() {
+    let rgba: Vec<u8> = (0..16 * 16 * 4).map(|i| (i % 251) as u8).collect();
+    let bytes = encode_png(&rgba, 16).expect("encodes");
+    let decoder = ::png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut reader = decoder.read_info().expect("valid png");
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).expect("frame");
+    assert_eq!((info.width, info.height), (16, 16));
+    assert_eq!(&buf[..info.buffer_size()], &rgba[..]);
+}

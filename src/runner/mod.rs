@@ -1,0 +1,134 @@
+//! The runner: the only module that knows every stage. It prepares the inputs, builds the tile
+//! pyramid on rayon (READ → COMPUTE → RENDER per tile), hands encoded tiles to an async writer
+//! over a bounded channel (STORE on tokio), then writes TileJSON and, last, `run.json`.
+
+mod prepare;
+mod pyramid;
+mod summary;
+mod writer;
+
+pub use prepare::{prepare, Prepared};
+pub use pyramid::index_values;
+pub use summary::{Summary, TileFailure};
+
+use std::time::{Instant, SystemTime};
+
+use crate::error::Error;
+use crate::metadata;
+use crate::plan::Plan;
+use crate::read;
+use crate::store::OutputStore;
+
+/// Knobs of one run that are not part of the pipeline.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Worker threads for READ/COMPUTE/RENDER; default: all cores.
+    pub threads: Option<usize>,
+}
+
+/// GDAL block cache per run, MiB. Together with the tiles in flight this bounds memory.
+pub const GDAL_CACHE_MB: usize = 256;
+/// Encoded tiles waiting for the writer at most.
+pub const CHANNEL_CAPACITY: usize = 256;
+/// Uploads in flight at most.
+pub const UPLOADS_IN_FLIGHT: usize = 32;
+
+/// Runs a plan to the output named in it. Inputs are checked before the output is touched, so
+/// a bad input leaves nothing behind.
+pub fn run(plan: &Plan, options: &RunOptions) -> Result<Summary, Error> {
+    let started = SystemTime::now();
+    let prepared = prepare(plan)?;
+    let store = OutputStore::open(&plan.output.url)?;
+    run_prepared(&prepared, &store, options, started)
+}
+
+/// Runs a plan into an already opened store (tests use this with `memory://`).
+pub fn run_to_store(
+    plan: &Plan,
+    store: &OutputStore,
+    options: &RunOptions,
+) -> Result<Summary, Error> {
+    let started = SystemTime::now();
+    run_prepared(&prepare(plan)?, store, options, started)
+}
+
+fn run_prepared(
+    prepared: &Prepared,
+    store: &OutputStore,
+    options: &RunOptions,
+    started: SystemTime,
+) -> Result<Summary, Error> {
+    let plan = &prepared.plan;
+    let clock = Instant::now();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Runtime {
+            what: "starting the I/O runtime",
+            message: e.to_string(),
+        })?;
+    runtime.block_on(store.check_writable())?;
+    read::set_cache_limit(GDAL_CACHE_MB);
+    let prepare_seconds = clock.elapsed().as_secs_f64();
+    tracing::info!(
+        pipeline = %plan.pipeline.display(),
+        zooms = %prepared.zooms,
+        output = store.url(),
+        "tiling"
+    );
+
+    let (sender, receiver) = tokio::sync::mpsc::channel(CHANNEL_CAPACITY);
+    let writer = runtime.spawn(writer::write_tiles(
+        store.clone(),
+        receiver,
+        UPLOADS_IN_FLIGHT,
+    ));
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads.unwrap_or(0))
+        .thread_name(|i| format!("aftermath-tile-{i}"))
+        .build()
+        .map_err(|e| Error::Runtime {
+            what: "starting worker threads",
+            message: e.to_string(),
+        })?;
+    let built = pool.install(|| pyramid::build(prepared, sender));
+    let written = runtime.block_on(writer).map_err(|e| Error::Runtime {
+        what: "the tile writer",
+        message: e.to_string(),
+    })?;
+    let tiles_seconds = clock.elapsed().as_secs_f64() - prepare_seconds;
+
+    let mut summary = Summary::new(prepared, store, built, written);
+    if summary.tiles_written() == 0 && summary.failures.is_empty() {
+        return Err(Error::NoTiles);
+    }
+    let tilejson = metadata::tilejson(prepared, store);
+    runtime.block_on(
+        store.put(
+            metadata::TILEJSON_KEY,
+            serde_json::to_vec_pretty(&tilejson)
+                .unwrap_or_default()
+                .into(),
+            "application/json",
+        ),
+    )?;
+    summary.seconds = clock.elapsed().as_secs_f64();
+    if summary.failures.is_empty() {
+        // Written last: its presence means the run completed.
+        let record =
+            metadata::run_record(prepared, &summary, started, prepare_seconds, tiles_seconds);
+        runtime.block_on(
+            store.put(
+                metadata::RUN_RECORD_KEY,
+                serde_json::to_vec_pretty(&record)
+                    .unwrap_or_default()
+                    .into(),
+                "application/json",
+            ),
+        )?;
+        summary.completed = true;
+    }
+    summary.seconds = clock.elapsed().as_secs_f64();
+    Ok(summary)
+}

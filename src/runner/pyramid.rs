@@ -1,0 +1,144 @@
+//! The tile pyramid, depth first: a tile of the deepest zoom is warped and computed; every
+//! other tile is built from its four children (2×2 → 1) on index values. Memory stays flat:
+//! at any moment each worker holds at most four child tiles per level of one branch.
+
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+use tokio::sync::mpsc::Sender;
+
+use super::writer::EncodedTile;
+use super::{Prepared, TileFailure};
+use crate::compute::overview::{downsample, Aggregate};
+use crate::read::ReaderPool;
+use crate::render::{encode_png, Style};
+use crate::tiling::TileId;
+
+/// What the CPU side reports: tiles that failed, and tiles that had no data (not written).
+#[derive(Debug, Default)]
+pub struct Built {
+    pub failures: Vec<TileFailure>,
+    pub empty: u64,
+}
+
+struct Context<'a> {
+    prepared: &'a Prepared,
+    readers: ReaderPool,
+    sender: Sender<EncodedTile>,
+    failures: Mutex<Vec<TileFailure>>,
+    empty: std::sync::atomic::AtomicU64,
+}
+
+pub(super) fn build(prepared: &Prepared, sender: Sender<EncodedTile>) -> Built {
+    let ctx = Context {
+        prepared,
+        readers: ReaderPool::new(),
+        sender,
+        failures: Mutex::new(Vec::new()),
+        empty: 0.into(),
+    };
+    if let Some(top) = prepared.pyramid.ranges.first() {
+        let roots: Vec<TileId> = top.tiles().collect();
+        roots.par_iter().for_each(|&tile| {
+            tile_values(&ctx, tile);
+        });
+    }
+    let mut failures = ctx.failures.into_inner().unwrap_or_else(|e| e.into_inner());
+    failures.sort_by_key(|f| f.tile);
+    Built {
+        failures,
+        empty: ctx.empty.into_inner(),
+    }
+}
+
+/// Values of `tile` (NaN = no data), after sending its PNG to the writer; `None` when the tile
+/// has no data or failed.
+fn tile_values(ctx: &Context, tile: TileId) -> Option<Vec<f32>> {
+    let p = ctx.prepared;
+    let size = p.plan.tiling.tile_size as usize;
+    let values = if Some(tile.z) == p.pyramid.max_zoom() {
+        match compute_base_tile(ctx, tile) {
+            Ok(values) => values,
+            Err(message) => {
+                fail(ctx, tile, message);
+                return None;
+            }
+        }
+    } else {
+        let children = tile.children();
+        let built: Vec<Option<Vec<f32>>> = children
+            .par_iter()
+            .map(|&child| {
+                if p.pyramid.contains(child) {
+                    tile_values(ctx, child)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        if built.iter().all(Option::is_none) {
+            return None;
+        }
+        let quads = [0, 1, 2, 3].map(|i| built[i].as_deref());
+        let classify = |v: f32| p.plan.style.class_table().and_then(|t| t.class_of(v));
+        let aggregate = match &p.plan.style {
+            Style::Classes(_) => Aggregate::Majority(&classify),
+            Style::Ramp { .. } => Aggregate::Mean,
+        };
+        downsample(quads, size, aggregate)
+    };
+    if values.iter().all(|v| v.is_nan()) {
+        ctx.empty.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        return None;
+    }
+    let rgba = p.plan.style.render(&values);
+    match encode_png(&rgba, p.plan.tiling.tile_size) {
+        Ok(png) => {
+            if ctx.sender.blocking_send(EncodedTile { tile, png }).is_err() {
+                fail(ctx, tile, "the writer stopped".into());
+            }
+        }
+        Err(e) => fail(ctx, tile, e.to_string()),
+    }
+    Some(values)
+}
+
+fn compute_base_tile(ctx: &Context, tile: TileId) -> Result<Vec<f32>, String> {
+    index_values(ctx.prepared, &ctx.readers, tile)
+}
+
+/// READ every scene of the product into `tile` (of any zoom), then COMPUTE the index: the
+/// values a tile of the deepest zoom is rendered from, NaN where there is no data.
+pub fn index_values(p: &Prepared, readers: &ReaderPool, tile: TileId) -> Result<Vec<f32>, String> {
+    let index = p.index();
+    let mut per_epoch = Vec::with_capacity(p.inputs.len());
+    for (epoch, input) in &p.inputs {
+        let bands = readers
+            .read_tile(
+                input,
+                tile,
+                p.plan.tiling.tile_size,
+                p.plan.tiling.resampling,
+            )
+            .map_err(|e| e.to_string())?;
+        per_epoch.push((*epoch, bands));
+    }
+    // Bands in the order the index lists them: each epoch's bands were read in that order.
+    let mut ordered: Vec<&[f32]> = Vec::with_capacity(index.bands().len());
+    let mut next = vec![0usize; per_epoch.len()];
+    for need in index.bands() {
+        let Some(i) = per_epoch.iter().position(|(e, _)| *e == need.epoch) else {
+            return Err(format!("no scene for {:?}", need.epoch));
+        };
+        ordered.push(&per_epoch[i].1[next[i]]);
+        next[i] += 1;
+    }
+    Ok(index.compute(&ordered))
+}
+
+fn fail(ctx: &Context, tile: TileId, message: String) {
+    tracing::warn!(%tile, error = %message, "tile failed");
+    if let Ok(mut f) = ctx.failures.lock() {
+        f.push(TileFailure { tile, message });
+    }
+}

@@ -1,0 +1,109 @@
+//! What a run did, for the human summary, `run.json` and the exit code.
+
+use std::collections::BTreeMap;
+
+use super::pyramid::Built;
+use super::writer::Written;
+use super::Prepared;
+use crate::error::exit_code;
+use crate::metadata;
+use crate::store::OutputStore;
+use crate::tiling::{lon_lat_bounds, TileId, ZoomRange};
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TileFailure {
+    #[serde(serialize_with = "tile_string")]
+    pub tile: TileId,
+    pub message: String,
+}
+
+fn tile_string<S: serde::Serializer>(tile: &TileId, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(tile)
+}
+
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub output: String,
+    pub tilejson_url: String,
+    pub run_record_url: String,
+    pub zooms: ZoomRange,
+    /// WGS 84 `[west, south, east, north]` of the tiled area.
+    pub bounds: [f64; 4],
+    pub per_zoom: BTreeMap<u8, u64>,
+    pub empty_tiles_skipped: u64,
+    pub bytes: u64,
+    pub failures: Vec<TileFailure>,
+    pub seconds: f64,
+    /// `run.json` was written.
+    pub completed: bool,
+}
+
+impl Summary {
+    pub(super) fn new(
+        prepared: &Prepared,
+        store: &OutputStore,
+        built: Built,
+        written: Written,
+    ) -> Self {
+        let mut failures = built.failures;
+        failures.extend(written.failures);
+        Summary {
+            output: store.url().to_string(),
+            tilejson_url: store.public_url(metadata::TILEJSON_KEY),
+            run_record_url: store.public_url(metadata::RUN_RECORD_KEY),
+            zooms: prepared.zooms,
+            bounds: lon_lat_bounds(prepared.footprint.bounds),
+            per_zoom: written.per_zoom,
+            empty_tiles_skipped: built.empty,
+            bytes: written.bytes,
+            failures,
+            seconds: 0.0,
+            completed: false,
+        }
+    }
+
+    pub fn tiles_written(&self) -> u64 {
+        self.per_zoom.values().sum()
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        if self.failures.is_empty() {
+            exit_code::OK
+        } else {
+            exit_code::FAILED_TILES
+        }
+    }
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let [w, s, e, n] = self.bounds;
+        writeln!(
+            f,
+            "tiles:    {} written in {:.2} s ({} bytes), zooms {}",
+            self.tiles_written(),
+            self.seconds,
+            self.bytes,
+            self.zooms
+        )?;
+        for (z, n) in &self.per_zoom {
+            writeln!(f, "          zoom {z:>2}: {n}")?;
+        }
+        writeln!(f, "bounds:   {w:.5}, {s:.5}, {e:.5}, {n:.5} (lon/lat)")?;
+        writeln!(f, "output:   {}", self.output)?;
+        writeln!(f, "tilejson: {}", self.tilejson_url)?;
+        if self.completed {
+            writeln!(f, "summary:  {}", self.run_record_url)?;
+        } else {
+            writeln!(
+                f,
+                "FAILED:   {} tile(s) failed; run.json not written:",
+                self.failures.len()
+            )?;
+            for failure in self.failures.iter().take(20) {
+                writeln!(f, "          {}: {}", failure.tile, failure.message)?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,81 @@
+//! The async end of the pipeline: encoded tiles arrive over a bounded channel (so the CPU side
+//! waits when the store is slow) and are uploaded with a bounded number in flight.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use tokio::sync::mpsc::Receiver;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use super::TileFailure;
+use crate::store::OutputStore;
+use crate::tiling::TileId;
+
+pub struct EncodedTile {
+    pub tile: TileId,
+    pub png: Vec<u8>,
+}
+
+/// What the writer stored.
+#[derive(Debug, Default)]
+pub struct Written {
+    pub per_zoom: BTreeMap<u8, u64>,
+    pub bytes: u64,
+    pub failures: Vec<TileFailure>,
+}
+
+pub(super) async fn write_tiles(
+    store: OutputStore,
+    mut receiver: Receiver<EncodedTile>,
+    in_flight: usize,
+) -> Written {
+    let permits = Arc::new(Semaphore::new(in_flight));
+    let mut uploads = JoinSet::new();
+    let mut written = Written::default();
+    while let Some(encoded) = receiver.recv().await {
+        let Ok(permit) = permits.clone().acquire_owned().await else {
+            break;
+        };
+        let store = store.clone();
+        uploads.spawn(async move {
+            let len = encoded.png.len() as u64;
+            let result = store
+                .put(
+                    &encoded.tile.key("png"),
+                    Bytes::from(encoded.png),
+                    "image/png",
+                )
+                .await;
+            drop(permit);
+            (encoded.tile, len, result)
+        });
+        while let Some(done) = uploads.try_join_next() {
+            account(&mut written, done);
+        }
+    }
+    while let Some(done) = uploads.join_next().await {
+        account(&mut written, done);
+    }
+    written
+}
+
+type Upload = (TileId, u64, Result<(), crate::store::StoreError>);
+
+fn account(written: &mut Written, done: Result<Upload, tokio::task::JoinError>) {
+    match done {
+        Ok((tile, len, Ok(()))) => {
+            *written.per_zoom.entry(tile.z).or_default() += 1;
+            written.bytes += len;
+        }
+        Ok((tile, _, Err(e))) => {
+            tracing::warn!(%tile, error = %e, "tile upload failed");
+            written.failures.push(TileFailure {
+                tile,
+                message: e.to_string(),
+            });
+        }
+        Err(e) => tracing::error!(error = %e, "upload task panicked"),
+    }
+}

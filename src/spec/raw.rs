@@ -1,0 +1,103 @@
+//! The pipeline file as written: every field optional so that compile can report all missing
+//! ones at once. See the README's "Writing a pipeline file" for the meaning of each key.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PipelineSpec {
+    pub name: Option<String>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub attribution: Option<String>,
+    #[serde(default)]
+    pub scenes: BTreeMap<String, SceneSpec>,
+    pub product: Option<ProductSpec>,
+    pub render: Option<RenderSpec>,
+    #[serde(default)]
+    pub tiling: TilingSpec,
+    pub output: Option<OutputSpec>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SceneSpec {
+    /// A multi-band raster that band numbers refer to.
+    pub file: Option<String>,
+    pub datetime: Option<String>,
+    /// Applied to every band unless the band says otherwise: value = DN · scale + offset.
+    pub scale: Option<f64>,
+    pub offset: Option<f64>,
+    /// Raw DN marking missing pixels; defaults to the file's own nodata value.
+    pub nodata: Option<f64>,
+    #[serde(default)]
+    pub bands: BTreeMap<String, BandSpec>,
+}
+
+/// `nir = 4` (band of the scene's file), `nir = "B4.TIF"` (band 1 of that file), or a table.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum BandSpec {
+    Number(i64),
+    File(String),
+    Table(BandTable),
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BandTable {
+    pub file: Option<String>,
+    pub band: Option<i64>,
+    pub scale: Option<f64>,
+    pub offset: Option<f64>,
+    pub nodata: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ProductSpec {
+    pub index: Option<String>,
+    /// The scene of a single-date index (default: the only scene, or `post`).
+    pub scene: Option<String>,
+    /// The scenes of a change index (default: `pre` and `post`).
+    pub pre: Option<String>,
+    pub post: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RenderSpec {
+    pub ramp: Option<String>,
+    pub range: Option<Vec<f64>>,
+    pub classes: Option<Vec<ClassSpec>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ClassSpec {
+    pub name: Option<String>,
+    /// Inclusive lower bound; absent means −∞.
+    pub min: Option<f64>,
+    /// Exclusive upper bound; absent means +∞.
+    pub max: Option<f64>,
+    pub color: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct TilingSpec {
+    pub zoom: Option<ZoomSpec>,
+    pub tile_size: Option<i64>,
+    pub resampling: Option<String>,
+}
+
+/// `"auto"`, `"10-14"`, `12`, or `[10, 14]`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum ZoomSpec {
+    Text(String),
+    Level(i64),
+    Pair(Vec<i64>),
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct OutputSpec {
+    pub url: Option<String>,
+    pub tile_url: Option<String>,
+}

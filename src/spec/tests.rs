@@ -1,0 +1,191 @@
+//! Pipeline text → plan, with an injected environment.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::*;
+use crate::compute::{Epoch, Index};
+use crate::plan::ZoomChoice;
+use crate::render::Style;
+
+const GOOD: &str = r##"
+name = "t"
+[scenes.post]
+file = "scene.tif"
+[scenes.post.bands]
+green = 2
+swir1 = { band = 5, scale = 0.0001, offset = -0.1 }
+[product]
+index = "mndwi"
+[render]
+ramp = "blues"
+range = [-1, 1]
+[tiling]
+zoom = "10-12"
+[output]
+url = "out"
+"##;
+
+fn compile_text(text: &str) -> Result<crate::plan::Plan, SpecError> {
+    let path = Path::new("/data/pipelines/p.toml");
+    let env: HashMap<String, String> = HashMap::new();
+    compile(path, parse(path, text, &env)?, &Overrides::default())
+}
+
+fn problems(text: &str) -> Vec<Problem> {
+    match compile_text(text) {
+        Err(SpecError::Invalid { problems, .. }) => problems,
+        other => panic!("expected problems, got {other:?}"),
+    }
+}
+
+fn keys(problems: &[Problem]) -> Vec<&str> {
+    problems.iter().map(|p| p.key.as_str()).collect()
+}
+
+#[test]
+fn a_good_pipeline_compiles_with_paths_resolved_against_its_file() {
+    let plan = compile_text(GOOD).expect("valid");
+    assert_eq!(plan.product.index, Index::Mndwi);
+    assert_eq!(
+        plan.product.scenes,
+        vec![(Epoch::Single, "post".to_string())]
+    );
+    let swir1 = &plan.scenes["post"].bands["swir1"];
+    assert_eq!(swir1.location, "/data/pipelines/scene.tif");
+    assert_eq!((swir1.band, swir1.scale, swir1.offset), (5, 0.0001, -0.1));
+    assert_eq!(plan.output.url, "/data/pipelines/out");
+    assert!(matches!(plan.tiling.zoom, ZoomChoice::Range(r) if (r.min, r.max) == (10, 12)));
+    assert!(matches!(plan.style, Style::Ramp { min, max, .. } if (min, max) == (-1.0, 1.0)));
+}
+
+#[test]
+fn every_problem_is_reported_at_once_with_its_key() {
+    let text = r##"
+colour = "red"
+[scenes.post]
+file = "scene.tif"
+[scenes.post.bands]
+green = 0
+[product]
+index = "mndwi"
+[render]
+ramp = "rainbow"
+range = [1, -1]
+[tiling]
+zoom = "12-10"
+tile_size = 300
+resampling = "smooth"
+[output]
+url = "s3://bucket/x"
+"##;
+    let found = problems(text);
+    let keys = keys(&found);
+    for expected in [
+        "colour",
+        "scenes.post.bands.green",
+        "scenes.post.bands",
+        "render.ramp",
+        "render.range",
+        "tiling.zoom",
+        "tiling.tile_size",
+        "tiling.resampling",
+        "output.url",
+    ] {
+        assert!(
+            keys.contains(&expected),
+            "no problem for `{expected}` in {found:#?}"
+        );
+    }
+    let swir = found
+        .iter()
+        .find(|p| p.message.contains("swir1"))
+        .expect("missing band named");
+    assert!(swir.message.contains("mndwi"), "{swir}");
+}
+
+#[test]
+fn change_products_need_pre_and_post_scenes() {
+    let text = GOOD.replace("index = \"mndwi\"", "index = \"dnbr\"");
+    let found = problems(&text);
+    let p = found
+        .iter()
+        .find(|p| p.key == "product.pre")
+        .expect("pre reported");
+    assert!(p.message.contains("no scene named `pre`"), "{p}");
+}
+
+#[test]
+fn unknown_index_lists_the_known_ones() {
+    let found = problems(&GOOD.replace("mndwi", "ndsi"));
+    assert_eq!(keys(&found), vec!["product.index"]);
+    assert!(found[0].message.contains("ndvi, nbr"), "{}", found[0]);
+}
+
+#[test]
+fn classes_and_zoom_forms() {
+    let text = GOOD
+        .replace(
+            "ramp = \"blues\"\nrange = [-1, 1]",
+            "[[render.classes]]\nname = \"water\"\nmin = 0.0\ncolor = \"#0000ff\"",
+        )
+        .replace("zoom = \"10-12\"", "zoom = [8, 9]");
+    let plan = compile_text(&text).expect("valid");
+    let Style::Classes(table) = &plan.style else {
+        panic!("classes expected")
+    };
+    assert_eq!(table.classes[0].max, f32::INFINITY);
+    assert!(matches!(plan.tiling.zoom, ZoomChoice::Range(r) if (r.min, r.max) == (8, 9)));
+    let auto = compile_text(&GOOD.replace("zoom = \"10-12\"", "zoom = \"auto\"")).expect("valid");
+    assert_eq!(auto.tiling.zoom, ZoomChoice::Auto);
+}
+
+#[test]
+fn environment_variables_are_substituted_and_missing_ones_reported() {
+    let path = Path::new("/p.toml");
+    let text = GOOD.replace("file = \"scene.tif\"", "file = \"${EO_DATA}/scene.tif\"");
+    let env = HashMap::from([("EO_DATA".to_string(), "/mnt/eo".to_string())]);
+    let plan = compile(
+        path,
+        parse(path, &text, &env).expect("parses"),
+        &Overrides::default(),
+    )
+    .expect("valid");
+    assert_eq!(
+        plan.scenes["post"].bands["green"].location,
+        "/mnt/eo/scene.tif"
+    );
+    let empty: HashMap<String, String> = HashMap::new();
+    let err = compile(
+        path,
+        parse(path, &text, &empty).expect("parses"),
+        &Overrides::default(),
+    )
+    .expect_err("unset variable");
+    assert!(err.to_string().contains("${EO_DATA}"), "{err}");
+}
+
+#[test]
+fn command_line_overrides_win() {
+    let path = Path::new("/data/p.toml");
+    let env: HashMap<String, String> = HashMap::new();
+    let overrides = Overrides {
+        output: Some("memory://x".into()),
+        zoom: Some(crate::tiling::ZoomRange::new(3, 4).expect("valid")),
+    };
+    let plan = compile(path, parse(path, GOOD, &env).expect("parses"), &overrides).expect("valid");
+    assert_eq!(plan.output.url, "memory://x");
+    assert!(matches!(plan.tiling.zoom, ZoomChoice::Range(r) if (r.min, r.max) == (3, 4)));
+}
+
+#[test]
+fn syntax_errors_name_the_file_and_line() {
+    let path = Path::new("/p.toml");
+    let env: HashMap<String, String> = HashMap::new();
+    let err = parse(path, "[scenes.post\nfile = 1", &env).expect_err("bad toml");
+    let text = err.to_string();
+    assert!(
+        text.contains("/p.toml") && text.contains("line 1"),
+        "{text}"
+    );
+}

@@ -1,0 +1,136 @@
+//! Helpers shared by the integration tests: the real binary, the shipped pipelines and
+//! sample data, and GDAL's own command-line tools as the independent reference.
+#![allow(dead_code)]
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn pipeline(name: &str) -> PathBuf {
+    repo().join("pipelines").join(name)
+}
+
+pub fn sample(rel: &str) -> PathBuf {
+    repo().join("sample-data").join(rel)
+}
+
+pub fn aftermath() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("aftermath").expect("binary built");
+    cmd.env("RUST_LOG", "warn");
+    cmd
+}
+
+/// Runs a command that must succeed; returns its stdout.
+pub fn sh(program: &str, args: &[&str]) -> String {
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run {program}: {e} (is gdal-bin installed? run `make deps`)")
+        });
+    assert!(
+        out.status.success(),
+        "{program} {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The `z/x/y.png` keys under a directory.
+pub fn tile_set(dir: &Path) -> BTreeSet<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeSet<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else if path.extension().is_some_and(|e| e == "png") {
+                let rel = path.strip_prefix(root).expect("under root");
+                out.insert(rel.to_string_lossy().into_owned());
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// The tiles `gdal2tiles.py --xyz --exclude` writes for `input` and a zoom range
+/// (`--exclude` drops fully transparent tiles, as aftermath does).
+pub fn gdal2tiles_set(input: &Path, zoom: Option<&str>, work: &Path) -> BTreeSet<String> {
+    let out = work.join(format!("gdal2tiles-{}", zoom.unwrap_or("auto")));
+    let mut args = vec!["--xyz", "--exclude", "-q", "-w", "none"];
+    if let Some(z) = zoom {
+        args.extend(["-z", z]);
+    }
+    let input = input.to_str().expect("utf-8");
+    let out_str = out.to_str().expect("utf-8").to_string();
+    args.extend([input, out_str.as_str()]);
+    sh("gdal2tiles.py", &args);
+    tile_set(&out)
+}
+
+/// A one-band VRT of `band` of `input` (gdal2tiles only takes 1–4 bands; the grid is the same).
+pub fn one_band_vrt(input: &Path, band: u32, work: &Path) -> PathBuf {
+    let vrt = work.join(format!("band{band}.vrt"));
+    sh(
+        "gdal_translate",
+        &[
+            "-q",
+            "-of",
+            "VRT",
+            "-b",
+            &band.to_string(),
+            input.to_str().expect("utf-8"),
+            vrt.to_str().expect("utf-8"),
+        ],
+    );
+    vrt
+}
+
+/// Decodes an RGBA PNG.
+pub fn decode_png(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut reader = decoder.read_info().expect("valid png");
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).expect("frame");
+    assert_eq!(info.color_type, png::ColorType::Rgba);
+    buf.truncate(info.buffer_size());
+    (info.width, info.height, buf)
+}
+
+/// Writes a pipeline file into `dir` and returns its path.
+pub fn write_pipeline(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write pipeline");
+    path
+}
+
+/// A single-scene MNDWI pipeline over `file` (absolute), writing to `out`.
+pub fn mndwi_pipeline(file: &Path, out: &Path, extra: &str) -> String {
+    format!(
+        r##"
+[scenes.post]
+file = "{}"
+[scenes.post.bands]
+green = 2
+swir1 = 5
+[product]
+index = "mndwi"
+[render]
+ramp = "brbg"
+range = [-0.6, 0.6]
+{extra}
+[output]
+url = "{}"
+"##,
+        file.display(),
+        out.display()
+    )
+}
