@@ -12,13 +12,20 @@ fn dockerfile_builds_on_debian_12_and_runs_as_a_non_root_user() {
     let text = std::fs::read_to_string(repo().join("Dockerfile")).expect("Dockerfile");
     let froms: Vec<&str> = text.lines().filter(|l| l.starts_with("FROM ")).collect();
     assert_eq!(froms.len(), 2, "multi-stage: build and runtime");
-    assert!(froms[0].contains("rust:") && froms[0].contains("bookworm"), "{}", froms[0]);
+    assert!(
+        froms[0].contains("rust:") && froms[0].contains("bookworm"),
+        "{}",
+        froms[0]
+    );
     assert!(froms[1].contains("debian:bookworm-slim"), "{}", froms[1]);
     let (build, runtime) = text.split_at(text.find(froms[1]).expect("runtime stage"));
     assert!(build.contains("libgdal-dev") && build.contains("cargo build --release --locked"));
     assert!(runtime.contains("COPY --from=build /src/target/release/aftermath"));
     assert!(runtime.contains("ENTRYPOINT [\"aftermath\"]"));
-    let user = runtime.lines().find(|l| l.starts_with("USER ")).expect("USER line");
+    let user = runtime
+        .lines()
+        .find(|l| l.starts_with("USER "))
+        .expect("USER line");
     assert!(!user.contains("root") && !user.ends_with(" 0"), "{user}");
 
     // The runtime package must provide the libgdal the binary was linked against here.
@@ -31,5 +38,8 @@ fn dockerfile_builds_on_debian_12_and_runs_as_a_non_root_user() {
     let real = std::fs::canonicalize(&lib).expect("resolve");
     let owner = sh("dpkg", &["-S", real.to_str().expect("utf-8")]);
     let package = owner.split(':').next().expect("package");
-    assert!(runtime.contains(package), "runtime stage lacks {package}, which provides {lib}");
+    assert!(
+        runtime.contains(package),
+        "runtime stage lacks {package}, which provides {lib}"
+    );
 }
