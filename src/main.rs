@@ -62,6 +62,7 @@ fn parse_zoom(text: &str) -> Result<ZoomRange, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.log_format);
+    aftermath::read::log_gdal_messages();
     match execute(cli.command) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
@@ -73,7 +74,7 @@ fn main() -> ExitCode {
 
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("aftermath=info,warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("aftermath=info,gdal=warn,warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

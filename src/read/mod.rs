@@ -128,8 +128,24 @@ fn open(location: &str) -> Result<Dataset, ReadError> {
 
 /// Caps GDAL's block cache (default: 5 % of RAM), so memory does not grow with the input.
 pub fn set_cache_limit(megabytes: usize) {
-    // Only fails on an interior NUL, which these strings cannot contain.
-    let _ = gdal::config::set_config_option("GDAL_CACHEMAX", &megabytes.to_string());
+    let bytes = i64::try_from(megabytes.saturating_mul(1 << 20)).unwrap_or(i64::MAX);
+    // SAFETY: a plain setter of a process-wide GDAL setting.
+    unsafe { gdal_sys::GDALSetCacheMax64(bytes) };
+}
+
+/// Sends GDAL's own messages to `tracing` (target `gdal`) instead of raw lines on stderr, so
+/// `--log-format json` stays parseable. Failures are logged at debug level: the error that
+/// reaches the analyst already carries GDAL's message.
+pub fn log_gdal_messages() {
+    use gdal::errors::CplErrType;
+    gdal::config::set_error_handler(|kind, number, message| match kind {
+        CplErrType::Fatal => tracing::error!(target: "gdal", number, "{message}"),
+        CplErrType::Warning => tracing::warn!(target: "gdal", number, "{message}"),
+        CplErrType::Failure => tracing::debug!(target: "gdal", number, "{message}"),
+        CplErrType::Debug | CplErrType::None => {
+            tracing::trace!(target: "gdal", number, "{message}")
+        }
+    });
 }
 
 /// Per-thread GDAL dataset handles, opened on first use and closed when the pool drops.

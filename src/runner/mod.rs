@@ -37,6 +37,7 @@ pub const UPLOADS_IN_FLIGHT: usize = 32;
 /// a bad input leaves nothing behind.
 pub fn run(plan: &Plan, options: &RunOptions) -> Result<Summary, Error> {
     let started = SystemTime::now();
+    read::set_cache_limit(GDAL_CACHE_MB);
     let prepared = prepare(plan)?;
     let store = OutputStore::open(&plan.output.url)?;
     run_prepared(&prepared, &store, options, started)

@@ -189,3 +189,16 @@ fn syntax_errors_name_the_file_and_line() {
         "{text}"
     );
 }
+
+#[test]
+fn parent_directories_in_paths_are_resolved_lexically() {
+    let text = GOOD
+        .replace("file = \"scene.tif\"", "file = \"../data/./scene.tif\"")
+        .replace("url = \"out\"", "url = \"../out/t\"");
+    let plan = compile_text(&text).expect("valid");
+    assert_eq!(
+        plan.scenes["post"].bands["green"].location,
+        "/data/data/scene.tif"
+    );
+    assert_eq!(plan.output.url, "/data/out/t");
+}

@@ -1,0 +1,162 @@
+//! Raw spec → validated [`Plan`], reporting every problem at once.
+
+use std::path::{Path, PathBuf};
+
+mod product;
+mod render;
+mod scenes;
+mod tiling;
+
+use super::raw::PipelineSpec;
+use super::{LoadedSpec, Problem, SpecError};
+use crate::plan::{Output, Plan};
+use crate::tiling::ZoomRange;
+
+/// Values from the command line that replace the pipeline's.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// Output URL or path (a relative path is taken relative to the working directory).
+    pub output: Option<String>,
+    pub zoom: Option<ZoomRange>,
+}
+
+/// Validates a loaded pipeline file at `path` into a [`Plan`].
+pub fn compile(path: &Path, loaded: LoadedSpec, overrides: &Overrides) -> Result<Plan, SpecError> {
+    let parent = path.parent().unwrap_or(Path::new("."));
+    // Absolute, so that file:// URLs and run.json name real places whatever the working dir.
+    let base = std::path::absolute(parent).unwrap_or_else(|_| parent.to_path_buf());
+    let mut c = Compiler {
+        base: &base,
+        problems: Vec::new(),
+    };
+    for key in &loaded.unknown_keys {
+        c.problem(key, "unknown key; check its spelling against the README");
+    }
+    for name in &loaded.unresolved_variables {
+        c.problem(
+            &format!("${{{name}}}"),
+            "environment variable is not set; export it or write the value",
+        );
+    }
+    let spec = loaded.spec;
+    let scenes = c.scenes(&spec.scenes);
+    let product = c.product(&spec, &scenes);
+    let style = c.style(spec.render.as_ref());
+    let tiling = c.tiling(&spec.tiling, overrides.zoom);
+    let output = c.output(&spec, overrides);
+    let name = spec.name.clone().unwrap_or_else(|| {
+        path.file_stem()
+            .map_or("pipeline".into(), |s| s.to_string_lossy().into_owned())
+    });
+    match (product, style, tiling, output) {
+        (Some(product), Some(style), Some(tiling), Some(output)) if c.problems.is_empty() => {
+            Ok(Plan {
+                pipeline: path.to_path_buf(),
+                name,
+                title: spec.title,
+                description: spec.description,
+                attribution: spec.attribution,
+                scenes,
+                product,
+                style,
+                tiling,
+                output,
+            })
+        }
+        _ => Err(SpecError::Invalid {
+            path: path.to_path_buf(),
+            problems: c.problems,
+        }),
+    }
+}
+
+struct Compiler<'a> {
+    base: &'a Path,
+    problems: Vec<Problem>,
+}
+
+impl Compiler<'_> {
+    pub(super) fn problem(&mut self, key: &str, message: impl Into<String>) {
+        self.problems.push(Problem {
+            key: key.to_string(),
+            message: message.into(),
+        });
+    }
+
+    /// GDAL virtual paths (`/vsicurl/…`, `/vsis3/…`) pass through; other relative paths are
+    /// taken relative to the pipeline file.
+    pub(super) fn location(&self, file: &str) -> String {
+        if file.starts_with("/vsi") || Path::new(file).is_absolute() {
+            file.to_string()
+        } else {
+            lexically_normal(&self.base.join(file))
+                .to_string_lossy()
+                .into_owned()
+        }
+    }
+
+    fn output(&mut self, spec: &PipelineSpec, overrides: &Overrides) -> Option<Output> {
+        let tile_url = spec.output.as_ref().and_then(|o| o.tile_url.clone());
+        let url = match (
+            &overrides.output,
+            spec.output.as_ref().and_then(|o| o.url.as_ref()),
+        ) {
+            (Some(cli), _) => normalize_output(cli, &std::env::current_dir().unwrap_or_default()),
+            (None, Some(url)) => normalize_output(url, self.base),
+            (None, None) => {
+                self.problem(
+                    "output.url",
+                    "missing; add [output] `url = \"out/NAME\"` or pass --output",
+                );
+                return None;
+            }
+        };
+        match url {
+            Ok(url) => Some(Output { url, tile_url }),
+            Err(message) => {
+                self.problem("output.url", message);
+                None
+            }
+        }
+    }
+}
+
+/// `a/b/../c` → `a/c` without touching the file system (the file may not exist yet).
+fn lexically_normal(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// `file://…` and `memory://…` stay as they are; a plain path becomes absolute against `base`.
+fn normalize_output(url: &str, base: &Path) -> Result<String, String> {
+    if url.is_empty() {
+        return Err("empty; give a directory or URL".into());
+    }
+    match url.split_once("://") {
+        Some(("file" | "memory", _)) => Ok(url.to_string()),
+        Some((scheme, _)) => Err(format!(
+            "`{scheme}://` outputs are not supported yet; write to a directory or `file://` URL"
+        )),
+        None => {
+            let path = PathBuf::from(url);
+            let path = if path.is_absolute() {
+                path
+            } else {
+                base.join(path)
+            };
+            Ok(lexically_normal(&path).to_string_lossy().into_owned())
+        }
+    }
+}

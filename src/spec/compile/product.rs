@@ -1,0 +1,115 @@
+//! `[product]`: the index and which scene plays which role.
+
+use std::collections::BTreeMap;
+
+use super::Compiler;
+use crate::compute::{Epoch, Index};
+use crate::plan::{Product, Scene};
+use crate::spec::raw::PipelineSpec;
+
+impl Compiler<'_> {
+    pub(super) fn product(
+        &mut self,
+        spec: &PipelineSpec,
+        scenes: &BTreeMap<String, Scene>,
+    ) -> Option<Product> {
+        let Some(p) = &spec.product else {
+            self.problem(
+                "product",
+                "missing; add [product] with `index = \"ndvi\"` (or another index)",
+            );
+            return None;
+        };
+        let names = || {
+            Index::ALL
+                .iter()
+                .map(|i| i.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let index = match p.index.as_deref() {
+            None => {
+                self.problem("product.index", format!("missing; one of: {}", names()));
+                return None;
+            }
+            Some(name) => match Index::from_name(&name.to_ascii_lowercase()) {
+                Some(i) => i,
+                None => {
+                    self.problem(
+                        "product.index",
+                        format!("unknown index `{name}`; one of: {}", names()),
+                    );
+                    return None;
+                }
+            },
+        };
+        let only = (scenes.len() == 1)
+            .then(|| scenes.keys().next().cloned())
+            .flatten();
+        let roles: Vec<(Epoch, &str, Option<String>)> = if index.is_change() {
+            if p.scene.is_some() {
+                self.problem(
+                    "product.scene",
+                    format!(
+                        "`{}` compares two scenes; use `pre` and `post`",
+                        index.name()
+                    ),
+                );
+            }
+            vec![
+                (
+                    Epoch::Pre,
+                    "product.pre",
+                    Some(p.pre.clone().unwrap_or("pre".into())),
+                ),
+                (
+                    Epoch::Post,
+                    "product.post",
+                    Some(p.post.clone().unwrap_or("post".into())),
+                ),
+            ]
+        } else {
+            if p.pre.is_some() || p.post.is_some() {
+                self.problem(
+                    "product.pre",
+                    format!("`{}` reads one scene; use `scene`", index.name()),
+                );
+            }
+            vec![(
+                Epoch::Single,
+                "product.scene",
+                p.scene.clone().or(only).or(Some("post".into())),
+            )]
+        };
+        let mut chosen = Vec::new();
+        for (epoch, key, scene) in roles {
+            let Some(scene) = scene else { continue };
+            let Some(found) = scenes.get(&scene) else {
+                let known = scenes.keys().cloned().collect::<Vec<_>>().join(", ");
+                self.problem(
+                    key,
+                    format!("no scene named `{scene}`; the pipeline has: {known}"),
+                );
+                continue;
+            };
+            for need in index.bands().iter().filter(|n| n.epoch == epoch) {
+                if !found.bands.contains_key(need.band) {
+                    self.problem(
+                        &format!("scenes.{scene}.bands"),
+                        format!(
+                            "no band `{}`, which `{}` needs; add `{} = <band number or file>`",
+                            need.band,
+                            index.name(),
+                            need.band
+                        ),
+                    );
+                }
+            }
+            chosen.push((epoch, scene));
+        }
+        Some(Product {
+            index,
+            scenes: chosen,
+        })
+    }
+}

@@ -1,0 +1,104 @@
+//! `[render]`: a colour ramp over a range, or a class table.
+
+use super::Compiler;
+use crate::render::{Class, ClassTable, ColorRamp, Rgba, Style, RAMP_NAMES};
+use crate::spec::raw::{ClassSpec, RenderSpec};
+
+impl Compiler<'_> {
+    pub(super) fn style(&mut self, spec: Option<&RenderSpec>) -> Option<Style> {
+        let Some(r) = spec else {
+            self.problem(
+                "render",
+                "missing; add [render] with `ramp` and `range`, or `classes`",
+            );
+            return None;
+        };
+        match (&r.ramp, &r.classes) {
+            (Some(_), Some(_)) => {
+                self.problem(
+                    "render",
+                    "give either `ramp` + `range` or `classes`, not both",
+                );
+                None
+            }
+            (None, None) => {
+                self.problem("render", "give `ramp` + `range` or a `classes` table");
+                None
+            }
+            (Some(name), None) => {
+                let ramp = ColorRamp::named(name);
+                if ramp.is_none() {
+                    self.problem(
+                        "render.ramp",
+                        format!(
+                            "unknown ramp `{name}`; one of: {} (add `_r` to reverse)",
+                            RAMP_NAMES.join(", ")
+                        ),
+                    );
+                }
+                let range = match r.range.as_deref() {
+                    Some([min, max]) if min < max && min.is_finite() && max.is_finite() => {
+                        Some((*min as f32, *max as f32))
+                    }
+                    _ => {
+                        self.problem(
+                            "render.range",
+                            "expected `[min, max]` with min < max, e.g. `[-1.0, 1.0]`",
+                        );
+                        None
+                    }
+                };
+                let (ramp, (min, max)) = (ramp?, range?);
+                Some(Style::Ramp { ramp, min, max })
+            }
+            (None, Some(classes)) => {
+                if r.range.is_some() {
+                    self.problem(
+                        "render.range",
+                        "only used with `ramp`; class bounds go in each class",
+                    );
+                }
+                self.classes(classes).map(Style::Classes)
+            }
+        }
+    }
+
+    fn classes(&mut self, specs: &[ClassSpec]) -> Option<ClassTable> {
+        if specs.is_empty() {
+            self.problem("render.classes", "empty; add [[render.classes]] entries");
+            return None;
+        }
+        let before = self.problems.len();
+        let mut classes = Vec::new();
+        for (i, c) in specs.iter().enumerate() {
+            let key = format!("render.classes[{i}]");
+            let min = c.min.unwrap_or(f64::NEG_INFINITY);
+            let max = c.max.unwrap_or(f64::INFINITY);
+            if min >= max || min.is_nan() || max.is_nan() {
+                self.problem(&key, format!("min {min} must be below max {max}"));
+            }
+            let color = match c.color.as_deref().map(Rgba::parse) {
+                Some(Ok(color)) => color,
+                Some(Err(e)) => {
+                    self.problem(&format!("{key}.color"), e.to_string());
+                    Rgba::TRANSPARENT
+                }
+                None => {
+                    self.problem(
+                        &format!("{key}.color"),
+                        "missing; e.g. `color = \"#d7191c\"`",
+                    );
+                    Rgba::TRANSPARENT
+                }
+            };
+            let name = c.name.clone().unwrap_or_else(|| format!("class {}", i + 1));
+            classes.push(Class {
+                name,
+                min: min as f32,
+                max: max as f32,
+                color,
+            });
+        }
+        (self.problems.len() == before).then_some(ClassTable { classes })
+    }
+}
