@@ -66,15 +66,8 @@ fn samples(z: u8, x: u32, y: u32, size: usize, file: &Path) -> Vec<Sample> {
             )
         })
         .collect();
-    let info: serde_json::Value =
-        serde_json::from_str(&sh("gdalinfo", &["-json", file.to_str().expect("utf-8")]))
-            .expect("json");
-    let gt: Vec<f64> = info["geoTransform"]
-        .as_array()
-        .expect("gt")
-        .iter()
-        .map(|v| v.as_f64().expect("f64"))
-        .collect();
+    let info = gdal_info(file);
+    let gt = numbers(&info["geoTransform"]);
     let wkt = info["coordinateSystem"]["wkt"]
         .as_str()
         .expect("wkt")

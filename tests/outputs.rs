@@ -68,21 +68,8 @@ fn tilejson_describes_the_tiles_written() {
             warped.to_str().expect("utf-8"),
         ],
     );
-    let info: serde_json::Value =
-        serde_json::from_str(&sh("gdalinfo", &["-json", warped.to_str().expect("utf-8")]))
-            .expect("json");
-    let gt: Vec<f64> = info["geoTransform"]
-        .as_array()
-        .expect("gt")
-        .iter()
-        .map(|v| v.as_f64().expect("f64"))
-        .collect();
-    let size: Vec<f64> = info["size"]
-        .as_array()
-        .expect("size")
-        .iter()
-        .map(|v| v.as_f64().expect("f64"))
-        .collect();
+    let info = gdal_info(&warped);
+    let (gt, size) = (numbers(&info["geoTransform"]), numbers(&info["size"]));
     let (w, n) = lon_lat(gt[0], gt[3]);
     let (e, s) = lon_lat(gt[0] + size[0] * gt[1], gt[3] - size[1] * gt[1]);
     let bounds: Vec<f64> = tj["bounds"]
@@ -272,21 +259,7 @@ fn declared_nodata_pixels_are_fully_transparent() {
 fn plan_counts_the_tiles_of_gdal2tiles_grid_and_writes_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let vrt = one_band_vrt(&sample("olinda/L7_ETMs.tif"), 2, dir.path());
-    let g2t = dir.path().join("g2t");
-    sh(
-        "gdal2tiles.py",
-        &[
-            "--xyz",
-            "-q",
-            "-w",
-            "none",
-            "-z",
-            "10-14",
-            vrt.to_str().expect("utf-8"),
-            g2t.to_str().expect("utf-8"),
-        ],
-    );
-    let all = tile_set(&g2t);
+    let all = gdal2tiles(&vrt, Some("10-14"), false, dir.path());
     let out = aftermath()
         .args([
             "plan",

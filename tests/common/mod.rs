@@ -61,11 +61,23 @@ pub fn tile_set(dir: &Path) -> BTreeSet<String> {
     out
 }
 
-/// The tiles `gdal2tiles.py --xyz --exclude` writes for `input` and a zoom range
-/// (`--exclude` drops fully transparent tiles, as aftermath does).
-pub fn gdal2tiles_set(input: &Path, zoom: Option<&str>, work: &Path) -> BTreeSet<String> {
-    let out = work.join(format!("gdal2tiles-{}", zoom.unwrap_or("auto")));
-    let mut args = vec!["--xyz", "--exclude", "-q", "-w", "none"];
+/// The tiles `gdal2tiles.py --xyz` writes for `input` and a zoom range; with `exclude_empty`
+/// it passes `--exclude`, which drops fully transparent tiles, as aftermath does.
+pub fn gdal2tiles(
+    input: &Path,
+    zoom: Option<&str>,
+    exclude_empty: bool,
+    work: &Path,
+) -> BTreeSet<String> {
+    let stem = input.file_stem().expect("file name").to_string_lossy();
+    let out = work.join(format!(
+        "gdal2tiles-{stem}-{}-{exclude_empty}",
+        zoom.unwrap_or("auto")
+    ));
+    let mut args = vec!["--xyz", "-q", "-w", "none"];
+    if exclude_empty {
+        args.push("--exclude");
+    }
     if let Some(z) = zoom {
         args.extend(["-z", z]);
     }
@@ -76,9 +88,15 @@ pub fn gdal2tiles_set(input: &Path, zoom: Option<&str>, work: &Path) -> BTreeSet
     tile_set(&out)
 }
 
+/// [`gdal2tiles`] with `--exclude`.
+pub fn gdal2tiles_set(input: &Path, zoom: Option<&str>, work: &Path) -> BTreeSet<String> {
+    gdal2tiles(input, zoom, true, work)
+}
+
 /// A one-band VRT of `band` of `input` (gdal2tiles only takes 1–4 bands; the grid is the same).
 pub fn one_band_vrt(input: &Path, band: u32, work: &Path) -> PathBuf {
-    let vrt = work.join(format!("band{band}.vrt"));
+    let stem = input.file_stem().expect("file name").to_string_lossy();
+    let vrt = work.join(format!("{stem}-b{band}.vrt"));
     sh(
         "gdal_translate",
         &[
@@ -92,6 +110,21 @@ pub fn one_band_vrt(input: &Path, band: u32, work: &Path) -> PathBuf {
         ],
     );
     vrt
+}
+
+/// `gdalinfo -json` of a raster.
+pub fn gdal_info(file: &Path) -> serde_json::Value {
+    serde_json::from_str(&sh("gdalinfo", &["-json", file.to_str().expect("utf-8")])).expect("json")
+}
+
+/// A JSON array of numbers.
+pub fn numbers(value: &serde_json::Value) -> Vec<f64> {
+    value
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|v| v.as_f64().expect("number"))
+        .collect()
 }
 
 /// Decodes an RGBA PNG.
