@@ -16,6 +16,7 @@ use std::collections::HashMap;
 
 use gdal::Dataset;
 use thread_local::ThreadLocal;
+use warp::Warper;
 
 use crate::tiling::TileId;
 
@@ -151,7 +152,7 @@ pub fn log_gdal_messages() {
 /// Per-thread GDAL dataset handles, opened on first use and closed when the pool drops.
 #[derive(Default)]
 pub struct ReaderPool {
-    datasets: ThreadLocal<RefCell<HashMap<String, Dataset>>>,
+    warpers: ThreadLocal<RefCell<HashMap<String, Warper>>>,
 }
 
 impl ReaderPool {
@@ -168,30 +169,26 @@ impl ReaderPool {
         tile_size: u32,
         resampling: Resampling,
     ) -> Result<Vec<Vec<f32>>, ReadError> {
-        let cell = self.datasets.get_or_default();
-        let mut datasets = cell.borrow_mut();
+        let cell = self.warpers.get_or_default();
+        let mut warpers = cell.borrow_mut();
         let mut out = vec![Vec::new(); scene.band_count];
         for group in &scene.groups {
-            if !datasets.contains_key(&group.location) {
-                datasets.insert(group.location.clone(), open(&group.location)?);
-            }
-            let Some(dataset) = datasets.get(&group.location) else {
-                continue;
-            };
-            let src_bands: Vec<usize> = group.bands.iter().map(|b| b.0).collect();
-            let warped = warp::warp_to_tile(
-                dataset,
-                &src_bands,
-                group.nodata,
-                tile,
-                tile_size,
-                resampling,
-            )
-            .map_err(|message| ReadError::Warp {
+            let warp_error = |message: String| ReadError::Warp {
                 location: group.location.clone(),
                 tile,
                 message,
-            })?;
+            };
+            if !warpers.contains_key(&group.location) {
+                let warper = Warper::new(open(&group.location)?).map_err(warp_error)?;
+                warpers.insert(group.location.clone(), warper);
+            }
+            let Some(warper) = warpers.get(&group.location) else {
+                continue;
+            };
+            let src_bands: Vec<usize> = group.bands.iter().map(|b| b.0).collect();
+            let warped = warper
+                .warp(&src_bands, group.nodata, tile, tile_size, resampling)
+                .map_err(warp_error)?;
             for ((_, slot, scale, offset), mut values) in group.bands.iter().zip(warped) {
                 if *scale != 1.0 || *offset != 0.0 {
                     let (s, o) = (*scale as f32, *offset as f32);

@@ -1,6 +1,12 @@
-//! One GDAL warp of some bands of one file into one Web Mercator tile.
+//! Warping some bands of one file into one Web Mercator tile at a time.
+//!
+//! Creating a GDAL transformer costs PROJ database look-ups, more than warping a small tile,
+//! so each worker thread keeps one [`Warper`] per source file: the dataset handle and a
+//! source → EPSG:3857 transformer whose destination geotransform is moved to each tile
+//! (`GDALSetGenImgProjTransformerDstGeoTransform`), wrapped in GDAL's approximating
+//! transformer with gdalwarp's default 0.125-pixel error.
 
-use std::ffi::{c_int, CString};
+use std::ffi::{c_int, c_void, CString};
 
 use gdal::{Dataset, DriverManager};
 
@@ -8,88 +14,146 @@ use super::footprint::{last_gdal_error, web_mercator_wkt};
 use super::Resampling;
 use crate::tiling::{tile_geo_transform, TileId};
 
-/// Warps `bands` (1-based) of `src` into `tile`; returns one `size²` buffer per band with NaN
-/// where the source has no data (outside it, or equal to `nodata`).
-pub(super) fn warp_to_tile(
-    src: &Dataset,
-    bands: &[usize],
-    nodata: Option<f64>,
-    tile: TileId,
-    size: u32,
-    resampling: Resampling,
-) -> Result<Vec<Vec<f32>>, String> {
-    let n = bands.len();
-    let px = size as usize;
-    let driver = DriverManager::get_driver_by_name("MEM").map_err(|e| e.to_string())?;
-    let mut dst = driver
-        .create_with_band_type::<f32, _>("", px, px, n)
-        .map_err(|e| e.to_string())?;
-    dst.set_geo_transform(&tile_geo_transform(tile, size))
-        .map_err(|e| e.to_string())?;
-    dst.set_projection(web_mercator_wkt()?)
-        .map_err(|e| e.to_string())?;
-    for b in 1..=n {
-        let mut band = dst.rasterband(b).map_err(|e| e.to_string())?;
-        band.set_no_data_value(Some(f64::NAN))
+/// gdalwarp's default maximum error of the approximating transformer, in pixels.
+const MAX_ERROR_PIXELS: f64 = 0.125;
+
+/// A source file opened by one worker thread, with its transformer to Web Mercator.
+pub(super) struct Warper {
+    dataset: Dataset,
+    /// Base generic image-to-image transformer (owned by `approx`).
+    base: *mut c_void,
+    /// Approximating transformer over `base`; destroying it destroys `base`.
+    approx: *mut c_void,
+}
+
+// SAFETY: a Warper is used by the one thread that created it; the pointers are only moved to
+// another thread to be destroyed (when the per-thread pool drops), never shared.
+unsafe impl Send for Warper {}
+
+impl Drop for Warper {
+    fn drop(&mut self) {
+        // SAFETY: `approx` was created by GDALCreateApproxTransformer and owns `base`.
+        unsafe { gdal_sys::GDALDestroyApproxTransformer(self.approx) };
+    }
+}
+
+impl Warper {
+    pub(super) fn new(dataset: Dataset) -> Result<Warper, String> {
+        let dst_srs =
+            CString::new(format!("DST_SRS={}", web_mercator_wkt()?)).map_err(|e| e.to_string())?;
+        // SAFETY: the option list is built and freed here; the dataset outlives the
+        // transformer (both live in the Warper, the transformer is destroyed first in Drop).
+        unsafe {
+            let mut options: *mut *mut std::ffi::c_char = std::ptr::null_mut();
+            options = gdal_sys::CSLAddString(options, dst_srs.as_ptr());
+            let base = gdal_sys::GDALCreateGenImgProjTransformer2(
+                dataset.c_dataset(),
+                std::ptr::null_mut(),
+                options,
+            );
+            gdal_sys::CSLDestroy(options);
+            if base.is_null() {
+                return Err(last_gdal_error());
+            }
+            let approx = gdal_sys::GDALCreateApproxTransformer(
+                Some(gdal_sys::GDALGenImgProjTransform),
+                base,
+                MAX_ERROR_PIXELS,
+            );
+            if approx.is_null() {
+                gdal_sys::GDALDestroyGenImgProjTransformer(base);
+                return Err(last_gdal_error());
+            }
+            gdal_sys::GDALApproxTransformerOwnsSubtransformer(approx, 1);
+            Ok(Warper {
+                dataset,
+                base,
+                approx,
+            })
+        }
+    }
+
+    /// Warps `bands` (1-based) into `tile`; returns one `size²` buffer per band with NaN where
+    /// the source has no data (outside it, or equal to `nodata`).
+    pub(super) fn warp(
+        &self,
+        bands: &[usize],
+        nodata: Option<f64>,
+        tile: TileId,
+        size: u32,
+        resampling: Resampling,
+    ) -> Result<Vec<Vec<f32>>, String> {
+        let n = bands.len();
+        let px = size as usize;
+        let gt = tile_geo_transform(tile, size);
+        let driver = DriverManager::get_driver_by_name("MEM").map_err(|e| e.to_string())?;
+        let mut dst = driver
+            .create_with_band_type::<f32, _>("", px, px, n)
             .map_err(|e| e.to_string())?;
-        band.fill(f64::NAN, None).map_err(|e| e.to_string())?;
-    }
-    let key = |s: &str| CString::new(s).map_err(|e| e.to_string());
-    let (init_dest, no_data, unified, no) = (
-        key("INIT_DEST")?,
-        key("NO_DATA")?,
-        key("UNIFIED_SRC_NODATA")?,
-        key("NO")?,
-    );
-    // SAFETY: the options are created, filled with CPLMalloc'd arrays of nBandCount entries
-    // (which GDALDestroyWarpOptions frees) and destroyed here; both dataset handles outlive
-    // the call.
-    let err = unsafe {
-        let opts = gdal_sys::GDALCreateWarpOptions();
-        (*opts).nBandCount = n as c_int;
-        let bytes = n * std::mem::size_of::<c_int>();
-        let src_bands = gdal_sys::CPLMalloc(bytes) as *mut c_int;
-        let dst_bands = gdal_sys::CPLMalloc(bytes) as *mut c_int;
-        for (i, b) in bands.iter().enumerate() {
-            *src_bands.add(i) = *b as c_int;
-            *dst_bands.add(i) = (i + 1) as c_int;
-        }
-        (*opts).panSrcBands = src_bands;
-        (*opts).panDstBands = dst_bands;
-        if let Some(v) = nodata {
-            gdal_sys::GDALWarpInitSrcNoDataReal(opts, v);
-        }
-        gdal_sys::GDALWarpInitDstNoDataReal(opts, f64::NAN);
-        let mut list = (*opts).papszWarpOptions;
-        list = gdal_sys::CSLSetNameValue(list, init_dest.as_ptr(), no_data.as_ptr());
-        // Each band keeps its own validity; compute combines them.
-        list = gdal_sys::CSLSetNameValue(list, unified.as_ptr(), no.as_ptr());
-        (*opts).papszWarpOptions = list;
-        let err = gdal_sys::GDALReprojectImage(
-            src.c_dataset(),
-            std::ptr::null(),
-            dst.c_dataset(),
-            std::ptr::null(),
-            resampling.gdal(),
-            0.0,
-            0.125, // gdalwarp's default maximum error, in pixels
-            None,
-            std::ptr::null_mut(),
-            opts,
-        );
-        gdal_sys::GDALDestroyWarpOptions(opts);
-        err
-    };
-    if err != gdal_sys::CPLErr::CE_None {
-        return Err(last_gdal_error());
-    }
-    (1..=n)
-        .map(|b| {
-            let band = dst.rasterband(b).map_err(|e| e.to_string())?;
-            let buf = band
-                .read_as::<f32>((0, 0), (px, px), (px, px), None)
+        dst.set_geo_transform(&gt).map_err(|e| e.to_string())?;
+        for b in 1..=n {
+            let mut band = dst.rasterband(b).map_err(|e| e.to_string())?;
+            band.set_no_data_value(Some(f64::NAN))
                 .map_err(|e| e.to_string())?;
-            Ok(buf.into_shape_and_vec().1)
-        })
-        .collect()
+            band.fill(f64::NAN, None).map_err(|e| e.to_string())?;
+        }
+        let key = |s: &str| CString::new(s).map_err(|e| e.to_string());
+        let (unified, no) = (key("UNIFIED_SRC_NODATA")?, key("NO")?);
+        let (init_dest, no_data) = (key("INIT_DEST")?, key("NO_DATA")?);
+        // SAFETY: the options are created, filled with CPLMalloc'd arrays of nBandCount entries
+        // (freed by GDALDestroyWarpOptions, which leaves the transformer alone) and destroyed
+        // here; the transformer, source and destination outlive the warp operation.
+        let err = unsafe {
+            gdal_sys::GDALSetGenImgProjTransformerDstGeoTransform(self.base, gt.as_ptr());
+            let opts = gdal_sys::GDALCreateWarpOptions();
+            (*opts).hSrcDS = self.dataset.c_dataset();
+            (*opts).hDstDS = dst.c_dataset();
+            (*opts).eResampleAlg = resampling.gdal();
+            (*opts).eWorkingDataType = gdal_sys::GDALDataType::GDT_Float32;
+            (*opts).pfnTransformer = Some(gdal_sys::GDALApproxTransform);
+            (*opts).pTransformerArg = self.approx;
+            (*opts).nBandCount = n as c_int;
+            let bytes = n * std::mem::size_of::<c_int>();
+            let src_bands = gdal_sys::CPLMalloc(bytes) as *mut c_int;
+            let dst_bands = gdal_sys::CPLMalloc(bytes) as *mut c_int;
+            for (i, b) in bands.iter().enumerate() {
+                *src_bands.add(i) = *b as c_int;
+                *dst_bands.add(i) = (i + 1) as c_int;
+            }
+            (*opts).panSrcBands = src_bands;
+            (*opts).panDstBands = dst_bands;
+            if let Some(v) = nodata {
+                gdal_sys::GDALWarpInitSrcNoDataReal(opts, v);
+            }
+            gdal_sys::GDALWarpInitDstNoDataReal(opts, f64::NAN);
+            // Each band keeps its own validity; compute combines them. INIT_DEST spares GDAL
+            // reading the destination back to find which pixels are already valid.
+            let mut list = (*opts).papszWarpOptions;
+            list = gdal_sys::CSLSetNameValue(list, unified.as_ptr(), no.as_ptr());
+            list = gdal_sys::CSLSetNameValue(list, init_dest.as_ptr(), no_data.as_ptr());
+            (*opts).papszWarpOptions = list;
+            let operation = gdal_sys::GDALCreateWarpOperation(opts);
+            let err = if operation.is_null() {
+                gdal_sys::CPLErr::CE_Failure
+            } else {
+                let e = gdal_sys::GDALChunkAndWarpImage(operation, 0, 0, px as c_int, px as c_int);
+                gdal_sys::GDALDestroyWarpOperation(operation);
+                e
+            };
+            gdal_sys::GDALDestroyWarpOptions(opts);
+            err
+        };
+        if err != gdal_sys::CPLErr::CE_None {
+            return Err(last_gdal_error());
+        }
+        (1..=n)
+            .map(|b| {
+                let band = dst.rasterband(b).map_err(|e| e.to_string())?;
+                let buf = band
+                    .read_as::<f32>((0, 0), (px, px), (px, px), None)
+                    .map_err(|e| e.to_string())?;
+                Ok(buf.into_shape_and_vec().1)
+            })
+            .collect()
+    }
 }

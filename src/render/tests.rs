@@ -73,3 +73,20 @@ fn png_round_trips() {
     assert_eq!((info.width, info.height), (16, 16));
     assert_eq!(&buf[..info.buffer_size()], &rgba[..]);
 }
+
+#[test]
+fn ramp_lookup_matches_exact_interpolation_within_one_step() {
+    // Midway between the first two viridis stops (#440154, #482878), by hand.
+    let ramp = ColorRamp::named("viridis").expect("known ramp");
+    let t = 0.5 / 9.0;
+    let Rgba([r, g, b, a]) = ramp.at(t);
+    let want = [
+        (0x44 + 0x48) as f32 / 2.0,
+        (0x01 + 0x28) as f32 / 2.0,
+        (0x54 + 0x78) as f32 / 2.0,
+    ];
+    for (got, want) in [r, g, b].iter().zip(want) {
+        assert!((f32::from(*got) - want).abs() <= 1.0, "{got} vs {want}");
+    }
+    assert_eq!(a, 255);
+}
