@@ -1,6 +1,7 @@
 //! The `aftermath` command: parse arguments, set up logging, call the library, map the result
 //! to an exit code (0 ok, 1 run failed, 2 bad usage/pipeline/input, 3 finished with failed tiles).
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -77,7 +78,8 @@ fn init_logging(format: LogFormat) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("aftermath=info,gdal=warn,warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),

@@ -308,3 +308,35 @@ fn a_memory_output_runs_without_touching_the_disk() {
         .success()
         .stdout(predicate::str::contains("5 written"));
 }
+
+#[test]
+fn json_logs_are_one_json_object_per_line_on_stderr() {
+    let out = aftermath()
+        .env("RUST_LOG", "info")
+        .args([
+            "--log-format",
+            "json",
+            "run",
+            pipeline("olinda-water.toml").to_str().expect("utf-8"),
+            "--output",
+            "memory://logs",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.lines().count() >= 1);
+    for line in stderr.lines() {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(
+            v["level"].is_string() && v["fields"]["message"].is_string(),
+            "{line}"
+        );
+    }
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("tiles:"),
+        "the summary stays on stdout"
+    );
+}
