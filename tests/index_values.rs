@@ -225,4 +225,52 @@ fn dnbr_matches_the_formula_with_per_band_scale_and_offset() {
             s.index
         );
     }
+
+    // The same pixels in the written tile: an indexed PNG coloured by the USGS dNBR breaks
+    // (Key & Benson 2006), as listed here, not as read from the pipeline.
+    let breaks: [(f64, [u8; 3]); 7] = [
+        (-0.25, [0x1a, 0x98, 0x50]),
+        (-0.1, [0x91, 0xcf, 0x60]),
+        (0.1, [0xd9, 0xef, 0x8b]),
+        (0.27, [0xfe, 0xe0, 0x8b]),
+        (0.44, [0xfc, 0x8d, 0x59]),
+        (0.66, [0xd7, 0x30, 0x27]),
+        (f64::INFINITY, [0x7f, 0x00, 0x00]),
+    ];
+    let out = dir.path().join("out");
+    aftermath()
+        .args([
+            "run",
+            p.to_str().expect("utf-8"),
+            "--zoom",
+            "16",
+            "--output",
+            out.to_str().expect("utf-8"),
+        ])
+        .assert()
+        .success();
+    let bytes = std::fs::read(out.join(tile.to_string() + ".png")).expect("tile written");
+    assert_eq!(png_color_type(&bytes), png::ColorType::Indexed);
+    let (_, _, rgba) = decode_png(&bytes);
+    let mut checked = 0;
+    for (i, s) in samples.iter().enumerate() {
+        let want = nd(refl[0][i], refl[1][i]) - nd(refl[2][i], refl[3][i]);
+        if breaks.iter().any(|(b, _)| (want - b).abs() < 1e-4) {
+            continue; // too close to a break for f32 arithmetic to decide
+        }
+        let colour = breaks
+            .iter()
+            .find(|(b, _)| want < *b)
+            .map(|(_, c)| *c)
+            .expect("a class");
+        let px = &rgba[s.index * 4..s.index * 4 + 4];
+        assert_eq!(
+            px,
+            [colour[0], colour[1], colour[2], 255],
+            "pixel {}: dNBR {want}",
+            s.index
+        );
+        checked += 1;
+    }
+    assert!(checked >= 60, "only {checked} pixels checked");
 }

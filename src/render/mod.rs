@@ -6,7 +6,7 @@ mod color;
 mod png;
 mod ramp;
 
-pub use self::png::{encode_png, RenderError};
+pub use self::png::{encode_indexed_png, encode_png, RenderError};
 pub use classes::{Class, ClassTable};
 pub use color::{Rgba, RgbaParseError};
 pub use ramp::{ColorRamp, RAMP_NAMES};
@@ -45,7 +45,31 @@ impl Style {
         out
     }
 
-    /// The class index of a value, for classified styles; `None` for ramps.
+    /// Colours and encodes one `size`×`size` tile: RGBA PNG for ramps, indexed PNG for classes
+    /// (index 0 transparent, class `i` at index `i + 1`).
+    pub fn encode_tile(&self, values: &[f32], size: u32) -> Result<Vec<u8>, RenderError> {
+        match self {
+            Style::Ramp { .. } => encode_png(&self.render(values), size),
+            Style::Classes(table) => {
+                let indices: Vec<u8> = values
+                    .iter()
+                    .map(|&v| {
+                        if v.is_nan() {
+                            0
+                        } else {
+                            table.class_of(v).map_or(0, |c| c as u8 + 1)
+                        }
+                    })
+                    .collect();
+                let palette: Vec<Rgba> = std::iter::once(Rgba::TRANSPARENT)
+                    .chain(table.classes.iter().map(|c| c.color))
+                    .collect();
+                encode_indexed_png(&indices, &palette, size)
+            }
+        }
+    }
+
+    /// The class table of classified styles; `None` for ramps.
     pub fn class_table(&self) -> Option<&ClassTable> {
         match self {
             Style::Classes(t) => Some(t),

@@ -1,20 +1,55 @@
+//! PNG encoding: RGBA for continuous ramps, indexed colour (palette + tRNS) for class tables,
+//! which is a quarter of the pixel data and compresses far better.
+
+use super::Rgba;
+
 /// A tile could not be encoded (only on a broken buffer size; reported per tile).
 #[derive(Debug, thiserror::Error)]
 #[error("png encoding failed: {0}")]
 pub struct RenderError(#[from] ::png::EncodingError);
 
-/// Encodes `size`×`size` interleaved RGBA bytes as an 8-bit RGBA PNG. Fast deflate with the
-/// adaptive filter: web tiles are written once and read many times, but mostly small.
-pub fn encode_png(rgba: &[u8], size: u32) -> Result<Vec<u8>, RenderError> {
-    let mut out = Vec::with_capacity(rgba.len() / 4);
-    let mut encoder = ::png::Encoder::new(&mut out, size, size);
-    encoder.set_color(::png::ColorType::Rgba);
+fn encoder<'a>(
+    out: &'a mut Vec<u8>,
+    size: u32,
+    color: ::png::ColorType,
+) -> ::png::Encoder<'a, &'a mut Vec<u8>> {
+    let mut encoder = ::png::Encoder::new(out, size, size);
+    encoder.set_color(color);
     encoder.set_depth(::png::BitDepth::Eight);
+    // Fast deflate with the adaptive filter: most of a tile's cost is elsewhere this way.
     encoder.set_compression(::png::Compression::Fast);
     encoder.set_filter(::png::FilterType::Paeth);
     encoder.set_adaptive_filter(::png::AdaptiveFilterType::Adaptive);
-    let mut writer = encoder.write_header()?;
+    encoder
+}
+
+/// Encodes `size`×`size` interleaved RGBA bytes as an 8-bit RGBA PNG.
+pub fn encode_png(rgba: &[u8], size: u32) -> Result<Vec<u8>, RenderError> {
+    let mut out = Vec::with_capacity(rgba.len() / 4);
+    let mut writer = encoder(&mut out, size, ::png::ColorType::Rgba).write_header()?;
     writer.write_image_data(rgba)?;
+    writer.finish()?;
+    Ok(out)
+}
+
+/// Encodes `size`×`size` palette indices as an 8-bit indexed PNG; `palette[i]` is the colour
+/// of index `i` (alpha goes to the tRNS chunk).
+pub fn encode_indexed_png(
+    indices: &[u8],
+    palette: &[Rgba],
+    size: u32,
+) -> Result<Vec<u8>, RenderError> {
+    let mut out = Vec::with_capacity(indices.len() / 4);
+    let mut enc = encoder(&mut out, size, ::png::ColorType::Indexed);
+    let rgb: Vec<u8> = palette
+        .iter()
+        .flat_map(|c| [c.0[0], c.0[1], c.0[2]])
+        .collect();
+    let alpha: Vec<u8> = palette.iter().map(|c| c.0[3]).collect();
+    enc.set_palette(rgb);
+    enc.set_trns(alpha);
+    let mut writer = enc.write_header()?;
+    writer.write_image_data(indices)?;
     writer.finish()?;
     Ok(out)
 }

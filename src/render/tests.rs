@@ -90,3 +90,41 @@ fn ramp_lookup_matches_exact_interpolation_within_one_step() {
     }
     assert_eq!(a, 255);
 }
+
+#[test]
+fn class_tiles_are_indexed_pngs_with_a_transparent_index_zero() {
+    let table = ClassTable {
+        classes: vec![
+            Class {
+                name: "a".into(),
+                min: f32::NEG_INFINITY,
+                max: 0.0,
+                color: Rgba([10, 20, 30, 255]),
+            },
+            Class {
+                name: "b".into(),
+                min: 0.0,
+                max: 1.0,
+                color: Rgba([40, 50, 60, 128]),
+            },
+        ],
+    };
+    let style = Style::Classes(table);
+    let values = [-1.0, 0.5, f32::NAN, 2.0];
+    let bytes = style.encode_tile(&values, 2).expect("encodes");
+    let mut decoder = ::png::Decoder::new(std::io::Cursor::new(&bytes));
+    decoder.set_transformations(::png::Transformations::EXPAND);
+    let mut reader = decoder.read_info().expect("valid png");
+    assert_eq!(reader.info().color_type, ::png::ColorType::Indexed);
+    let mut buf = vec![0; reader.output_buffer_size()];
+    reader.next_frame(&mut buf).expect("frame");
+    assert_eq!(&buf[0..4], &[10, 20, 30, 255]);
+    assert_eq!(&buf[4..8], &[40, 50, 60, 128]);
+    assert_eq!(buf[11], 0, "nodata is transparent");
+    assert_eq!(buf[15], 0, "a value in no class is transparent");
+    assert_eq!(
+        style.render(&values),
+        buf,
+        "palette and RGBA rendering agree"
+    );
+}

@@ -11,7 +11,7 @@ use super::writer::EncodedTile;
 use super::{Prepared, TileFailure};
 use crate::compute::overview::{downsample, Aggregate};
 use crate::read::ReaderPool;
-use crate::render::{encode_png, Style};
+use crate::render::Style;
 use crate::tiling::TileId;
 
 /// What the CPU side reports: tiles that failed, and tiles that had no data (not written).
@@ -91,8 +91,7 @@ fn tile_values(ctx: &Context, tile: TileId) -> Option<Vec<f32>> {
         ctx.empty.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         return None;
     }
-    let rgba = p.plan.style.render(&values);
-    match encode_png(&rgba, p.plan.tiling.tile_size) {
+    match p.plan.style.encode_tile(&values, p.plan.tiling.tile_size) {
         Ok(png) => {
             if ctx.sender.blocking_send(EncodedTile { tile, png }).is_err() {
                 fail(ctx, tile, "the writer stopped".into());

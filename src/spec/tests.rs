@@ -202,3 +202,26 @@ fn parent_directories_in_paths_are_resolved_lexically() {
     );
     assert_eq!(plan.output.url, "/data/out/t");
 }
+
+#[test]
+fn class_tables_with_gaps_or_overlaps_are_rejected() {
+    let table = |second_min: &str| {
+        GOOD.replace(
+            "ramp = \"blues\"\nrange = [-1, 1]",
+            &format!(
+                "[[render.classes]]\nname = \"low\"\nmax = 0.1\ncolor = \"#00ff00\"\n\
+                 [[render.classes]]\nname = \"high\"\nmin = {second_min}\ncolor = \"#ff0000\""
+            ),
+        )
+    };
+    assert!(compile_text(&table("0.1")).is_ok());
+    let gap = problems(&table("0.2"));
+    assert_eq!(keys(&gap), vec!["render.classes[1]"]);
+    assert!(
+        gap[0].message.starts_with("gap: `low` ends at 0.1"),
+        "{}",
+        gap[0]
+    );
+    let overlap = problems(&table("0.0"));
+    assert!(overlap[0].message.starts_with("overlap"), "{}", overlap[0]);
+}

@@ -127,15 +127,26 @@ pub fn numbers(value: &serde_json::Value) -> Vec<f64> {
         .collect()
 }
 
-/// Decodes an RGBA PNG.
+/// Decodes a PNG to RGBA (palette and tRNS expanded).
 pub fn decode_png(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
-    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    decoder.set_transformations(png::Transformations::EXPAND);
     let mut reader = decoder.read_info().expect("valid png");
     let mut buf = vec![0; reader.output_buffer_size()];
     let info = reader.next_frame(&mut buf).expect("frame");
-    assert_eq!(info.color_type, png::ColorType::Rgba);
+    assert_eq!(
+        info.color_type,
+        png::ColorType::Rgba,
+        "8-bit RGBA once expanded"
+    );
     buf.truncate(info.buffer_size());
     (info.width, info.height, buf)
+}
+
+/// The colour type a PNG is stored with.
+pub fn png_color_type(bytes: &[u8]) -> png::ColorType {
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    decoder.read_info().expect("valid png").info().color_type
 }
 
 /// Writes a pipeline file into `dir` and returns its path.

@@ -68,6 +68,13 @@ impl Compiler<'_> {
             self.problem("render.classes", "empty; add [[render.classes]] entries");
             return None;
         }
+        if specs.len() > 255 {
+            self.problem(
+                "render.classes",
+                format!("{} classes; at most 255 fit a palette tile", specs.len()),
+            );
+            return None;
+        }
         let before = self.problems.len();
         let mut classes = Vec::new();
         for (i, c) in specs.iter().enumerate() {
@@ -99,6 +106,37 @@ impl Compiler<'_> {
                 color,
             });
         }
+        if self.problems.len() == before {
+            self.contiguous(&classes);
+        }
         (self.problems.len() == before).then_some(ClassTable { classes })
+    }
+
+    /// Classes must tile the value range they cover: sorted by `min`, each `max` is the next
+    /// `min` (a gap would leave values unclassified, an overlap would make the order matter).
+    fn contiguous(&mut self, classes: &[Class]) {
+        let mut order: Vec<usize> = (0..classes.len()).collect();
+        order.sort_by(|&a, &b| classes[a].min.total_cmp(&classes[b].min));
+        for pair in order.windows(2) {
+            let (a, b) = (&classes[pair[0]], &classes[pair[1]]);
+            let key = format!("render.classes[{}]", pair[1]);
+            if a.max < b.min {
+                self.problem(
+                    &key,
+                    format!(
+                        "gap: `{}` ends at {} but `{}` starts at {}; make its min {}",
+                        a.name, a.max, b.name, b.min, a.max
+                    ),
+                );
+            } else if a.max > b.min {
+                self.problem(
+                    &key,
+                    format!(
+                        "overlap: `{}` ends at {} but `{}` starts at {}; make its min {}",
+                        a.name, a.max, b.name, b.min, a.max
+                    ),
+                );
+            }
+        }
     }
 }
