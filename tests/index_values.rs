@@ -13,6 +13,7 @@ use std::process::{Command, Stdio};
 use aftermath::read::ReaderPool;
 use aftermath::runner::{index_values, prepare};
 use aftermath::spec::{load_plan, Overrides};
+use aftermath::tiling::{TileId, ZoomRange};
 use common::*;
 
 const HALF_WORLD: f64 = 20_037_508.342_789_244;
@@ -116,28 +117,58 @@ fn nd(a: f64, b: f64) -> f64 {
     }
 }
 
+/// The values of `tile` for a pipeline with its `index = "…"` line replaced.
+fn values_for(text: &str, index: &str, dir: &Path, tile: TileId) -> Vec<f32> {
+    let env: HashMap<String, String> = HashMap::new();
+    let text = text
+        .replace("index = \"mndwi\"", &format!("index = \"{index}\""))
+        .replace("index = \"dnbr\"", &format!("index = \"{index}\""));
+    let p = write_pipeline(dir, &format!("{index}.toml"), &text);
+    let zoom = ZoomRange::new(tile.z, tile.z).ok();
+    let plan = load_plan(&p, &env, &Overrides { output: None, zoom }).expect("plan");
+    index_values(&prepare(&plan).expect("inputs"), &ReaderPool::new(), tile).expect("tile")
+}
+
+fn assert_close(index: &str, got: f32, want: f64, tolerance: f64, pixel: usize) {
+    let got = f64::from(got);
+    assert!(
+        (got - want).abs() < tolerance || (got.is_nan() && want.is_nan()),
+        "{index}, pixel {pixel}: got {got}, want {want}"
+    );
+}
+
 #[test]
-fn mndwi_matches_the_formula_on_olinda_pixels() {
+fn single_date_indices_match_their_formulas_on_olinda_pixels() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = sample("olinda/L7_ETMs.tif");
-    let text = mndwi_pipeline(
-        &file,
-        &dir.path().join("out"),
-        "[tiling]\nzoom = 15\nresampling = \"nearest\"",
+    let text = format!(
+        "[scenes.post]\nfile = \"{}\"\n\
+         bands = {{ blue = 1, green = 2, red = 3, nir = 4, swir1 = 5, swir2 = 6 }}\n\
+         [product]\nindex = \"mndwi\"\n[render]\nramp = \"brbg\"\nrange = [-1, 1]\n\
+         [tiling]\nresampling = \"nearest\"\n[output]\nurl = \"memory://\"\n",
+        file.display()
     );
-    let p = write_pipeline(dir.path(), "p.toml", &text);
+    // A zoom-15 tile on the shore, fully inside the scene: water (MNDWI > 0) and land.
     let env: HashMap<String, String> = HashMap::new();
-    let prepared =
-        prepare(&load_plan(&p, &env, &Overrides::default()).expect("plan")).expect("inputs");
-    // A tile on the shore, fully inside the scene: both water (> 0) and land.
+    let p = write_pipeline(dir.path(), "find.toml", &text);
+    let plan = load_plan(
+        &p,
+        &env,
+        &Overrides {
+            output: None,
+            zoom: ZoomRange::new(15, 15).ok(),
+        },
+    )
+    .expect("plan");
+    let prepared = prepare(&plan).expect("inputs");
     let readers = ReaderPool::new();
-    let (tile, values) = prepared
+    let tile = prepared
         .pyramid
         .range(15)
         .expect("zoom 15")
         .tiles()
-        .map(|t| (t, index_values(&prepared, &readers, t).expect("tile")))
-        .find(|(_, v)| {
+        .find(|&t| {
+            let v = index_values(&prepared, &readers, t).expect("tile");
             v.iter().all(|x| !x.is_nan())
                 && v.iter().filter(|x| **x > 0.0).count() > 5000
                 && v.iter().filter(|x| **x < 0.0).count() > 5000
@@ -147,64 +178,80 @@ fn mndwi_matches_the_formula_on_olinda_pixels() {
     let samples = samples(15, tile.x, tile.y, 256, &file);
     assert!(samples.len() >= 60, "only {} usable samples", samples.len());
     let pixels: Vec<_> = samples.iter().map(|s| s.source).collect();
-    let (green, swir1) = (dn(&file, 2, &pixels), dn(&file, 5, &pixels));
-    let mut water = 0;
-    for (i, s) in samples.iter().enumerate() {
-        let want = nd(green[i].expect("in raster"), swir1[i].expect("in raster"));
-        let got = f64::from(values[s.index]);
+    let band = |b: u32| -> Vec<f64> {
+        dn(&file, b, &pixels)
+            .into_iter()
+            .map(|d| d.expect("in raster"))
+            .collect()
+    };
+    let (green, red, nir, swir1, swir2) = (band(2), band(3), band(4), band(5), band(6));
+    // (index, formula on the DNs of one pixel)
+    let formulas: [(&str, &dyn Fn(usize) -> f64); 4] = [
+        ("ndvi", &|i| nd(nir[i], red[i])),
+        ("nbr", &|i| nd(nir[i], swir2[i])),
+        ("ndwi", &|i| nd(green[i], nir[i])),
+        ("mndwi", &|i| nd(green[i], swir1[i])),
+    ];
+    for (index, formula) in formulas {
+        let values = values_for(&text, index, dir.path(), tile);
+        let mut signs = [0usize; 2];
+        for (i, s) in samples.iter().enumerate() {
+            let want = formula(i);
+            assert_close(index, values[s.index], want, 1e-6, s.index);
+            signs[usize::from(want > 0.0)] += 1;
+        }
         assert!(
-            (got - want).abs() < 1e-6,
-            "pixel {}: got {got}, want {want}",
-            s.index
+            signs[0] > 0 && signs[1] > 0,
+            "{index}: the tile should hold both signs"
         );
-        water += usize::from(want > 0.0);
     }
-    assert!(
-        water > 0 && water < samples.len(),
-        "tile should hold water and land"
-    );
 }
 
+/// USGS dNBR severity breaks (Key & Benson 2006) and their colours in the shipped pipeline.
+const DNBR_BREAKS: [(f64, [u8; 3]); 7] = [
+    (-0.25, [0x1a, 0x98, 0x50]),
+    (-0.1, [0x91, 0xcf, 0x60]),
+    (0.1, [0xd9, 0xef, 0x8b]),
+    (0.27, [0xfe, 0xe0, 0x8b]),
+    (0.44, [0xfc, 0x8d, 0x59]),
+    (0.66, [0xd7, 0x30, 0x27]),
+    (f64::INFINITY, [0x7f, 0x00, 0x00]),
+];
+
 #[test]
-fn dnbr_matches_the_formula_with_per_band_scale_and_offset() {
-    let env: HashMap<String, String> = HashMap::new();
+fn change_indices_match_their_formulas_with_per_band_scale_and_offset() {
     let dir = tempfile::tempdir().expect("tempdir");
     let text = std::fs::read_to_string(pipeline("ethiopia-change.toml"))
         .expect("read")
         .replace("resampling = \"bilinear\"", "resampling = \"nearest\"")
         .replace("../sample-data", &sample("").display().to_string());
-    let p = write_pipeline(dir.path(), "p.toml", &text);
-    let prepared = prepare(
-        &load_plan(
-            &p,
-            &env,
-            &Overrides {
-                output: None,
-                zoom: aftermath::tiling::ZoomRange::new(16, 16).ok(),
-            },
-        )
-        .expect("plan"),
-    )
-    .expect("inputs");
-    let range = prepared.pyramid.range(16).expect("zoom 16");
-    let tile = aftermath::tiling::TileId::new(
+    let env: HashMap<String, String> = HashMap::new();
+    let p = write_pipeline(dir.path(), "find.toml", &text);
+    let zoom = ZoomRange::new(16, 16).ok();
+    let plan = load_plan(&p, &env, &Overrides { output: None, zoom }).expect("plan");
+    let range = *prepare(&plan)
+        .expect("inputs")
+        .pyramid
+        .range(16)
+        .expect("zoom 16");
+    let tile = TileId::new(
         16,
         (range.min_x + range.max_x) / 2,
         (range.min_y + range.max_y) / 2,
     );
-    let values = index_values(&prepared, &ReaderPool::new(), tile).expect("tile");
 
     // Scale and offset as written in the pipeline (TOA reflectance from each scene's MTL).
     let pre = "ethiopia/2000-03-09/LT05_L1TP_167055_20000309_20161214_01_T1_B";
     let post = "ethiopia/2010-12-18/LT51670552010352MLK00_B";
     let bands = [
+        (format!("{pre}3.TIF"), 2.712395e-3, -0.005752),
         (format!("{pre}4.TIF"), 3.283018e-3, -0.008942),
         (format!("{pre}7.TIF"), 3.085687e-3, -0.010146),
+        (format!("{post}3.tif"), 2.813271e-3, -0.005966),
         (format!("{post}4.tif"), 3.405037e-3, -0.009275),
         (format!("{post}7.tif"), 3.222367e-3, -0.010524),
     ];
-    let first = sample(&bands[0].0);
-    let samples = samples(16, tile.x, tile.y, 256, &first);
+    let samples = samples(16, tile.x, tile.y, 256, &sample(&bands[0].0));
     assert!(samples.len() >= 60, "only {} usable samples", samples.len());
     let pixels: Vec<_> = samples.iter().map(|s| s.source).collect();
     let refl: Vec<Vec<f64>> = bands
@@ -216,27 +263,28 @@ fn dnbr_matches_the_formula_with_per_band_scale_and_offset() {
                 .collect()
         })
         .collect();
-    for (i, s) in samples.iter().enumerate() {
-        let want = nd(refl[0][i], refl[1][i]) - nd(refl[2][i], refl[3][i]);
-        let got = f64::from(values[s.index]);
-        assert!(
-            (got - want).abs() < 1e-5,
-            "pixel {}: got {got}, want {want}",
-            s.index
-        );
+    let (red0, nir0, sw0, red1, nir1, sw1) =
+        (&refl[0], &refl[1], &refl[2], &refl[3], &refl[4], &refl[5]);
+    let nbr_pre = |i: usize| nd(nir0[i], sw0[i]);
+    let dnbr = |i: usize| nbr_pre(i) - nd(nir1[i], sw1[i]);
+    let formulas: [(&str, &dyn Fn(usize) -> f64); 4] = [
+        ("dnbr", &dnbr),
+        // Miller & Thode 2007, |NBR_pre| floored at 0.001
+        ("rdnbr", &|i| dnbr(i) / nbr_pre(i).abs().max(0.001).sqrt()),
+        // Parks et al. 2014
+        ("rbr", &|i| dnbr(i) / (nbr_pre(i) + 1.001)),
+        ("dndvi", &|i| nd(nir0[i], red0[i]) - nd(nir1[i], red1[i])),
+    ];
+    for (index, formula) in formulas {
+        let values = values_for(&text, index, dir.path(), tile);
+        for (i, s) in samples.iter().enumerate() {
+            assert_close(index, values[s.index], formula(i), 1e-5, s.index);
+        }
     }
 
-    // The same pixels in the written tile: an indexed PNG coloured by the USGS dNBR breaks
-    // (Key & Benson 2006), as listed here, not as read from the pipeline.
-    let breaks: [(f64, [u8; 3]); 7] = [
-        (-0.25, [0x1a, 0x98, 0x50]),
-        (-0.1, [0x91, 0xcf, 0x60]),
-        (0.1, [0xd9, 0xef, 0x8b]),
-        (0.27, [0xfe, 0xe0, 0x8b]),
-        (0.44, [0xfc, 0x8d, 0x59]),
-        (0.66, [0xd7, 0x30, 0x27]),
-        (f64::INFINITY, [0x7f, 0x00, 0x00]),
-    ];
+    // The same pixels in the written dNBR tile: an indexed PNG coloured by the USGS breaks as
+    // listed here, not as read from the pipeline.
+    let p = write_pipeline(dir.path(), "dnbr-run.toml", &text);
     let out = dir.path().join("out");
     aftermath()
         .args([
@@ -254,11 +302,11 @@ fn dnbr_matches_the_formula_with_per_band_scale_and_offset() {
     let (_, _, rgba) = decode_png(&bytes);
     let mut checked = 0;
     for (i, s) in samples.iter().enumerate() {
-        let want = nd(refl[0][i], refl[1][i]) - nd(refl[2][i], refl[3][i]);
-        if breaks.iter().any(|(b, _)| (want - b).abs() < 1e-4) {
+        let want = dnbr(i);
+        if DNBR_BREAKS.iter().any(|(b, _)| (want - b).abs() < 1e-4) {
             continue; // too close to a break for f32 arithmetic to decide
         }
-        let colour = breaks
+        let colour = DNBR_BREAKS
             .iter()
             .find(|(b, _)| want < *b)
             .map(|(_, c)| *c)

@@ -11,6 +11,8 @@ mod ndvi;
 mod ndwi;
 mod normalized_difference;
 pub mod overview;
+mod rbr;
+mod rdnbr;
 
 pub use normalized_difference::normalized_difference;
 
@@ -42,16 +44,20 @@ pub enum Index {
     Ndwi,
     Mndwi,
     Dnbr,
+    Rdnbr,
+    Rbr,
     Dndvi,
 }
 
 impl Index {
-    pub const ALL: [Index; 6] = [
+    pub const ALL: [Index; 8] = [
         Index::Ndvi,
         Index::Nbr,
         Index::Ndwi,
         Index::Mndwi,
         Index::Dnbr,
+        Index::Rdnbr,
+        Index::Rbr,
         Index::Dndvi,
     ];
 
@@ -62,6 +68,8 @@ impl Index {
             Index::Ndwi => "ndwi",
             Index::Mndwi => "mndwi",
             Index::Dnbr => "dnbr",
+            Index::Rdnbr => "rdnbr",
+            Index::Rbr => "rbr",
             Index::Dndvi => "dndvi",
         }
     }
@@ -72,7 +80,7 @@ impl Index {
 
     /// A change index compares a `pre` and a `post` scene; the others read one scene.
     pub fn is_change(self) -> bool {
-        matches!(self, Index::Dnbr | Index::Dndvi)
+        matches!(self, Index::Dnbr | Index::Rdnbr | Index::Rbr | Index::Dndvi)
     }
 
     /// The bands the index reads, in the order `compute` expects them.
@@ -83,6 +91,8 @@ impl Index {
             Index::Ndwi => ndwi::BANDS,
             Index::Mndwi => mndwi::BANDS,
             Index::Dnbr => dnbr::BANDS,
+            Index::Rdnbr => rdnbr::BANDS,
+            Index::Rbr => rbr::BANDS,
             Index::Dndvi => dndvi::BANDS,
         }
     }
@@ -97,6 +107,8 @@ impl Index {
             Index::Ndwi => ndwi::compute(bands),
             Index::Mndwi => mndwi::compute(bands),
             Index::Dnbr => dnbr::compute(bands),
+            Index::Rdnbr => rdnbr::compute(bands),
+            Index::Rbr => rbr::compute(bands),
             Index::Dndvi => dndvi::compute(bands),
         }
     }

@@ -70,3 +70,16 @@ fn overview_majority_keeps_an_existing_class_value() {
         "class 1 holds three of four pixels; its first value is kept"
     );
 }
+
+#[test]
+fn rdnbr_and_rbr_relativise_dnbr() {
+    // Pre NBR 0.6 (nir 0.4, swir2 0.1), post NBR −0.25 → dNBR 0.85.
+    let bands: [&[f32]; 4] = [&[0.4], &[0.1], &[0.15], &[0.25]];
+    let rdnbr = Index::Rdnbr.compute(&bands)[0];
+    assert!((rdnbr - 0.85 / 0.6f32.sqrt()).abs() < 1e-6, "{rdnbr}");
+    let rbr = Index::Rbr.compute(&bands)[0];
+    assert!((rbr - 0.85 / 1.601).abs() < 1e-6, "{rbr}");
+    // NBR_pre = 0 (nir = swir2): the denominator is guarded, sqrt(0.001).
+    let guarded = Index::Rdnbr.compute(&[&[0.2], &[0.2], &[0.1], &[0.3]])[0];
+    assert!((guarded - 0.5 / 0.001f32.sqrt()).abs() < 1e-3, "{guarded}");
+}
