@@ -27,7 +27,7 @@ pub struct RunOptions {
 }
 
 /// GDAL block cache per run, MiB. Together with the tiles in flight this bounds memory.
-pub const GDAL_CACHE_MB: usize = 256;
+pub const GDAL_CACHE_MB: usize = 64;
 /// Encoded tiles waiting for the writer at most.
 pub const CHANNEL_CAPACITY: usize = 256;
 /// Uploads in flight at most.
