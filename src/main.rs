@@ -106,11 +106,11 @@ fn execute(command: Command) -> Result<u8, aftermath::Error> {
             println!(
                 "{}: ok ({} of {}, zooms {})",
                 pipeline.display(),
-                plan.product.index.name(),
+                plan.product.name(),
                 prepared
                     .inputs
                     .iter()
-                    .map(|(_, i)| i.name.as_str())
+                    .map(|i| i.name.as_str())
                     .collect::<Vec<_>>()
                     .join(" → "),
                 prepared.zooms
@@ -123,7 +123,7 @@ fn execute(command: Command) -> Result<u8, aftermath::Error> {
             let prepared = runner::prepare(&plan)?;
             let [w, s, e, n] = aftermath::tiling::lon_lat_bounds(prepared.footprint.bounds);
             println!("pipeline: {}", pipeline.display());
-            println!("product:  {}", plan.product.index.name());
+            println!("product:  {}", plan.product.name());
             println!("bounds:   {w:.6}, {s:.6}, {e:.6}, {n:.6} (lon/lat)");
             println!(
                 "zooms:    {} (tile size {})",

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use crate::compute::expression::Expression;
 use crate::compute::{Epoch, Index};
 use crate::read::{BandSource, Resampling};
 use crate::render::Style;
@@ -33,19 +34,44 @@ pub struct Scene {
     pub bands: BTreeMap<String, BandSource>,
 }
 
+/// What is computed per pixel.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Formula {
+    /// A catalogue index.
+    Index(Index),
+    /// A band-maths expression over `scene.band` references.
+    Expression(Expression),
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Product {
-    pub index: Index,
-    /// Which scene plays which role: `Single`, or `Pre` and `Post`.
-    pub scenes: Vec<(Epoch, String)>,
+    pub formula: Formula,
+    /// Which scene plays which role for catalogue indices (`Single`, or `Pre` and `Post`);
+    /// empty for expressions, which name their scenes.
+    pub roles: Vec<(Epoch, String)>,
+    /// The `(scene, band)` pairs read, in the order [`Product::compute`] takes them.
+    pub reads: Vec<(String, String)>,
 }
 
 impl Product {
-    pub fn scene_for(&self, epoch: Epoch) -> Option<&str> {
-        self.scenes
-            .iter()
-            .find(|(e, _)| *e == epoch)
-            .map(|(_, s)| s.as_str())
+    /// `dnbr`, `ndvi`, … or `expression`.
+    pub fn name(&self) -> &str {
+        match &self.formula {
+            Formula::Index(i) => i.name(),
+            Formula::Expression(_) => "expression",
+        }
+    }
+
+    pub fn role_of(&self, scene: &str) -> Option<Epoch> {
+        self.roles.iter().find(|(_, s)| s == scene).map(|(e, _)| *e)
+    }
+
+    /// Evaluates over one tile; `bands[i]` holds the pixels of `reads[i]`.
+    pub fn compute(&self, bands: &[&[f32]]) -> Vec<f32> {
+        match &self.formula {
+            Formula::Index(i) => i.compute(bands),
+            Formula::Expression(e) => e.evaluate(bands),
+        }
     }
 }
 

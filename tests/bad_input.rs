@@ -222,3 +222,25 @@ fn tiles_that_fail_to_read_are_counted_exit_3_and_leave_no_run_json() {
         "the readable part is still tiled"
     );
 }
+
+#[test]
+fn a_bad_expression_is_reported_with_its_column_at_validate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    let text = mndwi_pipeline(&sample("olinda/L7_ETMs.tif"), &out, "").replace(
+        "index = \"mndwi\"",
+        "expression = \"(post.green - post.nir) / (post.green + post.nir\"",
+    );
+    let p = write_pipeline(dir.path(), "p.toml", &text);
+    aftermath()
+        .args(["validate", p.to_str().expect("utf-8")])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "`product.expression`: column 49: missing `)`",
+        ));
+    let text = text.replace("post.green + post.nir\"", "post.green + post.nir)\"");
+    let p = write_pipeline(dir.path(), "q.toml", &text);
+    run_expecting(&p, 2, &["column 15: scene `post` has no band `nir`"]);
+    assert!(!out.exists());
+}

@@ -117,13 +117,20 @@ fn nd(a: f64, b: f64) -> f64 {
     }
 }
 
-/// The values of `tile` for a pipeline with its `index = "…"` line replaced.
-fn values_for(text: &str, index: &str, dir: &Path, tile: TileId) -> Vec<f32> {
+/// The values of `tile` for a pipeline with its `index = "…"` line replaced by `product`
+/// (another index name, or `expression = "…"`).
+fn values_for(text: &str, product: &str, dir: &Path, tile: TileId) -> Vec<f32> {
     let env: HashMap<String, String> = HashMap::new();
+    let line = if product.starts_with("expression") {
+        product.to_string()
+    } else {
+        format!("index = \"{product}\"")
+    };
     let text = text
-        .replace("index = \"mndwi\"", &format!("index = \"{index}\""))
-        .replace("index = \"dnbr\"", &format!("index = \"{index}\""));
-    let p = write_pipeline(dir, &format!("{index}.toml"), &text);
+        .replace("index = \"mndwi\"", &line)
+        .replace("index = \"dnbr\"", &line);
+    let name = format!("p{}.toml", text.len());
+    let p = write_pipeline(dir, &name, &text);
     let zoom = ZoomRange::new(tile.z, tile.z).ok();
     let plan = load_plan(&p, &env, &Overrides { output: None, zoom }).expect("plan");
     index_values(&prepare(&plan).expect("inputs"), &ReaderPool::new(), tile).expect("tile")
@@ -186,7 +193,18 @@ fn single_date_indices_match_their_formulas_on_olinda_pixels() {
     };
     let (green, red, nir, swir1, swir2) = (band(2), band(3), band(4), band(5), band(6));
     // (index, formula on the DNs of one pixel)
-    let formulas: [(&str, &dyn Fn(usize) -> f64); 4] = [
+    let blue = band(1);
+    let expression = "expression = \"where(post.nir > post.red, sqrt(post.nir) - log10(post.swir1), \
+                      -abs(post.green - post.swir2) / 10 + min(post.blue, 60) * max(post.red, 2))\"";
+    let by_hand = |i: usize| {
+        if nir[i] > red[i] {
+            nir[i].sqrt() - swir1[i].log10()
+        } else {
+            -(green[i] - swir2[i]).abs() / 10.0 + blue[i].min(60.0) * red[i].max(2.0)
+        }
+    };
+    let formulas: [(&str, &dyn Fn(usize) -> f64); 5] = [
+        (expression, &by_hand),
         ("ndvi", &|i| nd(nir[i], red[i])),
         ("nbr", &|i| nd(nir[i], swir2[i])),
         ("ndwi", &|i| nd(green[i], nir[i])),
@@ -197,13 +215,28 @@ fn single_date_indices_match_their_formulas_on_olinda_pixels() {
         let mut signs = [0usize; 2];
         for (i, s) in samples.iter().enumerate() {
             let want = formula(i);
-            assert_close(index, values[s.index], want, 1e-6, s.index);
+            // Relative tolerance: the expression's values reach the hundreds.
+            assert_close(
+                index,
+                values[s.index],
+                want,
+                1e-6 * want.abs().max(1.0),
+                s.index,
+            );
             signs[usize::from(want > 0.0)] += 1;
         }
-        assert!(
-            signs[0] > 0 && signs[1] > 0,
-            "{index}: the tile should hold both signs"
-        );
+        if index.starts_with("expression") {
+            let vegetated = (0..samples.len()).filter(|&i| nir[i] > red[i]).count();
+            assert!(
+                vegetated > 0 && vegetated < samples.len(),
+                "both branches of where()"
+            );
+        } else {
+            assert!(
+                signs[0] > 0 && signs[1] > 0,
+                "{index}: the tile should hold both signs"
+            );
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod dnbr;
 mod dndvi;
+pub mod expression;
 mod mndwi;
 mod nbr;
 mod ndvi;

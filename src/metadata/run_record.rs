@@ -4,6 +4,7 @@ use std::time::SystemTime;
 
 use serde_json::{json, Value};
 
+use crate::plan::Formula;
 use crate::runner::{Prepared, Summary};
 
 pub fn run_record(
@@ -17,10 +18,10 @@ pub fn run_record(
     let inputs: Vec<Value> = prepared
         .inputs
         .iter()
-        .map(|(epoch, input)| {
+        .map(|input| {
             let scene = plan.scenes.get(&input.name);
             json!({
-                "role": epoch,
+                "role": plan.product.role_of(&input.name),
                 "scene": input.name,
                 "datetime": scene.and_then(|s| s.datetime.clone()),
                 "files": input.files,
@@ -40,7 +41,10 @@ pub fn run_record(
             "name": plan.name,
             "text": std::fs::read_to_string(&plan.pipeline).ok(),
         },
-        "product": { "index": plan.product.index },
+        "product": match &plan.product.formula {
+            Formula::Index(index) => json!({ "index": index }),
+            Formula::Expression(e) => json!({ "expression": e.text }),
+        },
         "inputs": inputs,
         "tiling": {
             "minzoom": prepared.zooms.min,

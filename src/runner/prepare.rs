@@ -1,7 +1,6 @@
 //! Everything a run needs before the first tile: inputs opened and checked, the area both
 //! scenes cover, the zoom range and the tile pyramid. `validate` and `plan` stop here.
 
-use crate::compute::{Epoch, Index};
 use crate::error::Error;
 use crate::plan::{Plan, ZoomChoice};
 use crate::read::{self, Footprint, SceneInput};
@@ -11,8 +10,10 @@ use crate::tiling::{TilePyramid, ZoomRange};
 #[derive(Debug, Clone)]
 pub struct Prepared {
     pub plan: Plan,
-    /// One input per scene role of the product, with the bands the index needs.
-    pub inputs: Vec<(Epoch, SceneInput)>,
+    /// One input per scene the product reads, with the bands it needs from it.
+    pub inputs: Vec<SceneInput>,
+    /// For each of the product's reads: (index into `inputs`, band slot in that input).
+    pub read_slots: Vec<(usize, usize)>,
     /// Where all the product's scenes have data (EPSG:3857).
     pub footprint: Footprint,
     pub zooms: ZoomRange,
@@ -20,10 +21,6 @@ pub struct Prepared {
 }
 
 impl Prepared {
-    pub fn index(&self) -> Index {
-        self.plan.product.index
-    }
-
     /// Tiles per zoom level at most (tiles with no data are skipped during the run).
     pub fn tile_counts(&self) -> Vec<(u8, u64)> {
         self.pyramid
@@ -35,28 +32,45 @@ impl Prepared {
 }
 
 pub fn prepare(plan: &Plan) -> Result<Prepared, Error> {
-    let index = plan.product.index;
+    // Scenes in the order the product first reads them, each with its bands in read order.
+    let mut wanted: Vec<(&str, Vec<&str>)> = Vec::new();
+    let mut read_slots = Vec::new();
+    for (scene, band) in &plan.product.reads {
+        let i = match wanted.iter().position(|(s, _)| s == scene) {
+            Some(i) => i,
+            None => {
+                wanted.push((scene, Vec::new()));
+                wanted.len() - 1
+            }
+        };
+        let slot = match wanted[i].1.iter().position(|b| b == band) {
+            Some(slot) => slot,
+            None => {
+                wanted[i].1.push(band);
+                wanted[i].1.len() - 1
+            }
+        };
+        read_slots.push((i, slot));
+    }
     let mut inputs = Vec::new();
-    for (epoch, scene_name) in &plan.product.scenes {
-        let Some(scene) = plan.scenes.get(scene_name) else {
+    for (scene_name, band_names) in &wanted {
+        let Some(scene) = plan.scenes.get(*scene_name) else {
             continue; // compile guarantees the scene exists
         };
-        let bands: Vec<(&str, &read::BandSource)> = index
-            .bands()
+        let bands: Vec<(&str, &read::BandSource)> = band_names
             .iter()
-            .filter(|need| need.epoch == *epoch)
-            .filter_map(|need| scene.bands.get(need.band).map(|s| (need.band, s)))
+            .filter_map(|b| scene.bands.get(*b).map(|s| (*b, s)))
             .collect();
-        inputs.push((*epoch, read::open_scene(scene_name, &bands)?));
+        inputs.push(read::open_scene(scene_name, &bands)?);
     }
     let mut footprint: Option<Footprint> = None;
-    for (_, input) in &inputs {
+    for input in &inputs {
         footprint = Some(match footprint {
             None => input.footprint,
             Some(f) => f
                 .intersection(&input.footprint)
                 .ok_or_else(|| Error::NoOverlap {
-                    pre: format!("`{}`", inputs[0].1.name),
+                    pre: format!("`{}`", inputs[0].name),
                     post: format!("`{}`", input.name),
                 })?,
         });
@@ -74,6 +88,7 @@ pub fn prepare(plan: &Plan) -> Result<Prepared, Error> {
     Ok(Prepared {
         plan: plan.clone(),
         inputs,
+        read_slots,
         footprint,
         zooms,
         pyramid,
@@ -83,12 +98,12 @@ pub fn prepare(plan: &Plan) -> Result<Prepared, Error> {
 /// For one scene, exactly gdal2tiles' choice. For a pair, the maximum zoom of the coarser
 /// scene (a change map is no sharper than its coarser input) and the minimum zoom at which
 /// the common area fits one tile.
-fn auto_zooms(inputs: &[(Epoch, SceneInput)], common: &Footprint, tile_size: u32) -> ZoomRange {
+fn auto_zooms(inputs: &[SceneInput], common: &Footprint, tile_size: u32) -> ZoomRange {
     let coarsest = inputs
         .iter()
-        .map(|(_, i)| i.footprint.pixel_size)
+        .map(|i| i.footprint.pixel_size)
         .fold(common.pixel_size, f64::max);
-    if let [(_, only)] = inputs {
+    if let [only] = inputs {
         let f = only.footprint;
         return ZoomRange::auto(f.pixel_size, f.width, f.height, tile_size);
     }

@@ -106,12 +106,11 @@ fn compute_base_tile(ctx: &Context, tile: TileId) -> Result<Vec<f32>, String> {
     index_values(ctx.prepared, &ctx.readers, tile)
 }
 
-/// READ every scene of the product into `tile` (of any zoom), then COMPUTE the index: the
+/// READ every scene of the product into `tile` (of any zoom), then COMPUTE the product: the
 /// values a tile of the deepest zoom is rendered from, NaN where there is no data.
 pub fn index_values(p: &Prepared, readers: &ReaderPool, tile: TileId) -> Result<Vec<f32>, String> {
-    let index = p.index();
-    let mut per_epoch = Vec::with_capacity(p.inputs.len());
-    for (epoch, input) in &p.inputs {
+    let mut per_scene = Vec::with_capacity(p.inputs.len());
+    for input in &p.inputs {
         let bands = readers
             .read_tile(
                 input,
@@ -120,19 +119,14 @@ pub fn index_values(p: &Prepared, readers: &ReaderPool, tile: TileId) -> Result<
                 p.plan.tiling.resampling,
             )
             .map_err(|e| e.to_string())?;
-        per_epoch.push((*epoch, bands));
+        per_scene.push(bands);
     }
-    // Bands in the order the index lists them: each epoch's bands were read in that order.
-    let mut ordered: Vec<&[f32]> = Vec::with_capacity(index.bands().len());
-    let mut next = vec![0usize; per_epoch.len()];
-    for need in index.bands() {
-        let Some(i) = per_epoch.iter().position(|(e, _)| *e == need.epoch) else {
-            return Err(format!("no scene for {:?}", need.epoch));
-        };
-        ordered.push(&per_epoch[i].1[next[i]]);
-        next[i] += 1;
-    }
-    Ok(index.compute(&ordered))
+    let ordered: Vec<&[f32]> = p
+        .read_slots
+        .iter()
+        .map(|&(scene, slot)| per_scene[scene][slot].as_slice())
+        .collect();
+    Ok(p.plan.product.compute(&ordered))
 }
 
 fn fail(ctx: &Context, tile: TileId, message: String) {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::*;
 use crate::compute::{Epoch, Index};
-use crate::plan::ZoomChoice;
+use crate::plan::{Formula, ZoomChoice};
 use crate::render::Style;
 
 const GOOD: &str = r##"
@@ -46,11 +46,18 @@ fn keys(problems: &[Problem]) -> Vec<&str> {
 #[test]
 fn a_good_pipeline_compiles_with_paths_resolved_against_its_file() {
     let plan = compile_text(GOOD).expect("valid");
-    assert_eq!(plan.product.index, Index::Mndwi);
+    assert_eq!(plan.product.formula, Formula::Index(Index::Mndwi));
     assert_eq!(
-        plan.product.scenes,
+        plan.product.roles,
         vec![(Epoch::Single, "post".to_string())]
     );
+    let reads: Vec<(&str, &str)> = plan
+        .product
+        .reads
+        .iter()
+        .map(|(s, b)| (s.as_str(), b.as_str()))
+        .collect();
+    assert_eq!(reads, vec![("post", "green"), ("post", "swir1")]);
     let swir1 = &plan.scenes["post"].bands["swir1"];
     assert_eq!(swir1.location, "/data/pipelines/scene.tif");
     assert_eq!((swir1.band, swir1.scale, swir1.offset), (5, 0.0001, -0.1));
@@ -224,4 +231,43 @@ fn class_tables_with_gaps_or_overlaps_are_rejected() {
     );
     let overlap = problems(&table("0.0"));
     assert!(overlap[0].message.starts_with("overlap"), "{}", overlap[0]);
+}
+
+#[test]
+fn expressions_are_checked_against_the_scenes_with_columns() {
+    let with = |expr: &str| GOOD.replace("index = \"mndwi\"", &format!("expression = \"{expr}\""));
+    let plan = compile_text(&with(
+        "(post.green - post.swir1) / (post.green + post.swir1)",
+    ))
+    .expect("valid");
+    assert_eq!(plan.product.name(), "expression");
+    assert_eq!(plan.product.reads.len(), 2);
+    let found = problems(&with("post.green - pre.nir * post.swir9"));
+    let messages: Vec<&str> = found.iter().map(|p| p.message.as_str()).collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("column 14: no scene named `pre`")),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("column 24: scene `post` has no band `swir9`")),
+        "{messages:?}"
+    );
+    let found = problems(&with("post.green / (1 - 1)"));
+    assert_eq!(found[0].key, "product.expression");
+    assert!(
+        found[0]
+            .message
+            .starts_with("column 14: division by a constant zero"),
+        "{}",
+        found[0]
+    );
+    let both = GOOD.replace(
+        "index = \"mndwi\"",
+        "index = \"ndvi\"\nexpression = \"post.green\"",
+    );
+    assert!(keys(&problems(&both)).contains(&"product"));
 }

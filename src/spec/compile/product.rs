@@ -3,8 +3,9 @@
 use std::collections::BTreeMap;
 
 use super::Compiler;
+use crate::compute::expression::Expression;
 use crate::compute::{Epoch, Index};
-use crate::plan::{Product, Scene};
+use crate::plan::{Formula, Product, Scene};
 use crate::spec::raw::PipelineSpec;
 
 impl Compiler<'_> {
@@ -20,6 +21,18 @@ impl Compiler<'_> {
             );
             return None;
         };
+        if let Some(text) = &p.expression {
+            if p.index.is_some() {
+                self.problem("product", "give either `index` or `expression`, not both");
+            }
+            if p.scene.is_some() || p.pre.is_some() || p.post.is_some() {
+                self.problem(
+                    "product.scene",
+                    "expressions name their scenes (`post.nir`); drop `scene`, `pre` and `post`",
+                );
+            }
+            return self.expression(text, scenes);
+        }
         let names = || {
             Index::ALL
                 .iter()
@@ -29,7 +42,10 @@ impl Compiler<'_> {
         };
         let index = match p.index.as_deref() {
             None => {
-                self.problem("product.index", format!("missing; one of: {}", names()));
+                self.problem(
+                    "product.index",
+                    format!("missing; one of: {}, or an `expression`", names()),
+                );
                 return None;
             }
             Some(name) => match Index::from_name(&name.to_ascii_lowercase()) {
@@ -107,9 +123,74 @@ impl Compiler<'_> {
             }
             chosen.push((epoch, scene));
         }
+        let reads = index
+            .bands()
+            .iter()
+            .filter_map(|need| {
+                chosen
+                    .iter()
+                    .find(|(e, _)| *e == need.epoch)
+                    .map(|(_, scene)| (scene.clone(), need.band.to_string()))
+            })
+            .collect();
         Some(Product {
-            index,
-            scenes: chosen,
+            formula: Formula::Index(index),
+            roles: chosen,
+            reads,
+        })
+    }
+
+    fn expression(&mut self, text: &str, scenes: &BTreeMap<String, Scene>) -> Option<Product> {
+        let key = "product.expression";
+        let expression = match Expression::parse(text) {
+            Ok(e) => e,
+            Err(e) => {
+                self.problem(key, format!("{e} in `{text}`"));
+                return None;
+            }
+        };
+        let before = self.problems.len();
+        for (r, column) in expression
+            .references()
+            .iter()
+            .zip(expression.reference_columns())
+        {
+            match scenes.get(&r.scene) {
+                None => {
+                    let known = scenes.keys().cloned().collect::<Vec<_>>().join(", ");
+                    self.problem(
+                        key,
+                        format!(
+                            "column {column}: no scene named `{}`; the pipeline has: {known}",
+                            r.scene
+                        ),
+                    );
+                }
+                Some(scene) if !scene.bands.contains_key(&r.band) => {
+                    let known = scene.bands.keys().cloned().collect::<Vec<_>>().join(", ");
+                    self.problem(
+                        key,
+                        format!(
+                            "column {column}: scene `{}` has no band `{}` (it has: {known}); add it under [scenes.{}.bands]",
+                            r.scene, r.band, r.scene
+                        ),
+                    );
+                }
+                Some(_) => {}
+            }
+        }
+        if expression.references().is_empty() {
+            self.problem(key, "reads no band; refer to at least one `scene.band`");
+        }
+        let reads = expression
+            .references()
+            .iter()
+            .map(|r| (r.scene.clone(), r.band.clone()))
+            .collect();
+        (self.problems.len() == before).then_some(Product {
+            formula: Formula::Expression(expression),
+            roles: Vec::new(),
+            reads,
         })
     }
 }
