@@ -49,8 +49,11 @@ pub struct Product {
     /// Which scene plays which role for catalogue indices (`Single`, or `Pre` and `Post`);
     /// empty for expressions, which name their scenes.
     pub roles: Vec<(Epoch, String)>,
-    /// The `(scene, band)` pairs read, in the order [`Product::compute`] takes them.
+    /// The `(scene, band)` pairs read, in the order [`Product::compute`] takes them: first the
+    /// formula's, then the mask's.
     pub reads: Vec<(String, String)>,
+    /// Pixels where the mask is non-zero or nodata are nodata in the product.
+    pub mask: Option<Expression>,
 }
 
 impl Product {
@@ -68,10 +71,21 @@ impl Product {
 
     /// Evaluates over one tile; `bands[i]` holds the pixels of `reads[i]`.
     pub fn compute(&self, bands: &[&[f32]]) -> Vec<f32> {
-        match &self.formula {
-            Formula::Index(i) => i.compute(bands),
-            Formula::Expression(e) => e.evaluate(bands),
+        let mask_reads = self.mask.as_ref().map_or(0, |m| m.references().len());
+        let (formula_bands, mask_bands) = bands.split_at(bands.len() - mask_reads);
+        let mut values = match &self.formula {
+            Formula::Index(i) => i.compute(formula_bands),
+            Formula::Expression(e) => e.evaluate(formula_bands),
+        };
+        if let Some(mask) = &self.mask {
+            let masked = mask.evaluate(mask_bands);
+            for (v, m) in values.iter_mut().zip(masked) {
+                if m != 0.0 {
+                    *v = f32::NAN; // NaN != 0 too: a mask without data masks
+                }
+            }
         }
+        values
     }
 }
 

@@ -238,6 +238,44 @@ fn single_date_indices_match_their_formulas_on_olinda_pixels() {
             );
         }
     }
+
+    // A mask hiding the darker half in swir1 (by the DNs read above): those pixels become
+    // nodata, the rest keep MNDWI.
+    let mut sorted = swir1.clone();
+    sorted.sort_by(f64::total_cmp);
+    let threshold = sorted[sorted.len() / 2];
+    let mask_line = format!("index = \"mndwi\"\nmask = \"post.swir1 < {threshold}\"");
+    let masked = values_for(
+        &text.replace("index = \"mndwi\"", &mask_line),
+        "mndwi",
+        dir.path(),
+        tile,
+    );
+    let mut hidden = 0;
+    for (i, s) in samples.iter().enumerate() {
+        if swir1[i] < threshold {
+            assert!(
+                masked[s.index].is_nan(),
+                "pixel {} (swir1 {}) not masked",
+                s.index,
+                swir1[i]
+            );
+            hidden += 1;
+        } else {
+            assert_close(
+                "masked mndwi",
+                masked[s.index],
+                nd(green[i], swir1[i]),
+                1e-6,
+                s.index,
+            );
+        }
+    }
+    assert!(
+        hidden > 0 && hidden < samples.len(),
+        "{hidden} of {} masked",
+        samples.len()
+    );
 }
 
 /// USGS dNBR severity breaks (Key & Benson 2006) and their colours in the shipped pipeline.

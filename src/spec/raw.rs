@@ -58,6 +58,8 @@ pub struct ProductSpec {
     pub index: Option<String>,
     /// Band maths instead of a catalogue index, e.g. `(post.nir - post.red) / (post.nir + post.red)`.
     pub expression: Option<String>,
+    /// Pixels where this expression is non-zero (or nodata) become nodata, e.g. clouds.
+    pub mask: Option<String>,
     /// The scene of a single-date index (default: the only scene, or `post`).
     pub scene: Option<String>,
     /// The scenes of a change index (default: `pre` and `post`).

@@ -271,3 +271,30 @@ fn expressions_are_checked_against_the_scenes_with_columns() {
     );
     assert!(keys(&problems(&both)).contains(&"product"));
 }
+
+#[test]
+fn masks_are_checked_like_expressions_and_read_after_the_formula() {
+    let with = |mask: &str| {
+        GOOD.replace(
+            "index = \"mndwi\"",
+            &format!("index = \"mndwi\"\nmask = \"{mask}\""),
+        )
+    };
+    let plan = compile_text(&with("post.swir1 < 0.02")).expect("valid");
+    let reads: Vec<&str> = plan.product.reads.iter().map(|(_, b)| b.as_str()).collect();
+    assert_eq!(reads, vec!["green", "swir1", "swir1"]);
+    // mask: nodata where swir1 < 0.02
+    let out = plan.product.compute(&[
+        &[0.3, 0.3, 0.3],
+        &[0.01, 0.1, f32::NAN],
+        &[0.01, 0.1, f32::NAN],
+    ]);
+    assert!(out[0].is_nan() && out[2].is_nan());
+    assert!((out[1] - 0.5).abs() < 1e-6);
+    let found = problems(&with("post.qa > 0").replace("index = \"mndwi\"", "index = \"nope\""));
+    assert_eq!(
+        keys(&found),
+        vec!["product.mask", "product.index"],
+        "both reported at once"
+    );
+}

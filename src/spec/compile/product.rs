@@ -14,6 +14,34 @@ impl Compiler<'_> {
         spec: &PipelineSpec,
         scenes: &BTreeMap<String, Scene>,
     ) -> Option<Product> {
+        // Both checked before either failure returns, so all problems are reported.
+        let mask = spec
+            .product
+            .as_ref()
+            .and_then(|p| p.mask.as_deref())
+            .map(|text| self.checked_expression("product.mask", text, scenes));
+        let product = self.formula(spec, scenes);
+        let (mut product, mask) = match (product, mask) {
+            (Some(p), None) => (p, None),
+            (Some(p), Some(Some(m))) => (p, Some(m)),
+            _ => return None,
+        };
+        if let Some(mask) = mask {
+            product.reads.extend(
+                mask.references()
+                    .iter()
+                    .map(|r| (r.scene.clone(), r.band.clone())),
+            );
+            product.mask = Some(mask);
+        }
+        Some(product)
+    }
+
+    fn formula(
+        &mut self,
+        spec: &PipelineSpec,
+        scenes: &BTreeMap<String, Scene>,
+    ) -> Option<Product> {
         let Some(p) = &spec.product else {
             self.problem(
                 "product",
@@ -137,11 +165,32 @@ impl Compiler<'_> {
             formula: Formula::Index(index),
             roles: chosen,
             reads,
+            mask: None,
         })
     }
 
     fn expression(&mut self, text: &str, scenes: &BTreeMap<String, Scene>) -> Option<Product> {
-        let key = "product.expression";
+        let expression = self.checked_expression("product.expression", text, scenes)?;
+        let reads = expression
+            .references()
+            .iter()
+            .map(|r| (r.scene.clone(), r.band.clone()))
+            .collect();
+        Some(Product {
+            formula: Formula::Expression(expression),
+            roles: Vec::new(),
+            reads,
+            mask: None,
+        })
+    }
+
+    /// Parses an expression and checks every `scene.band` it reads against the pipeline.
+    fn checked_expression(
+        &mut self,
+        key: &str,
+        text: &str,
+        scenes: &BTreeMap<String, Scene>,
+    ) -> Option<Expression> {
         let expression = match Expression::parse(text) {
             Ok(e) => e,
             Err(e) => {
@@ -182,15 +231,6 @@ impl Compiler<'_> {
         if expression.references().is_empty() {
             self.problem(key, "reads no band; refer to at least one `scene.band`");
         }
-        let reads = expression
-            .references()
-            .iter()
-            .map(|r| (r.scene.clone(), r.band.clone()))
-            .collect();
-        (self.problems.len() == before).then_some(Product {
-            formula: Formula::Expression(expression),
-            roles: Vec::new(),
-            reads,
-        })
+        (self.problems.len() == before).then_some(expression)
     }
 }
