@@ -340,3 +340,70 @@ fn json_logs_are_one_json_object_per_line_on_stderr() {
         "the summary stays on stdout"
     );
 }
+
+#[test]
+fn the_legend_lists_the_classes_and_ramp_as_written() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (classes_out, ramp_out) = (dir.path().join("classes"), dir.path().join("ramp"));
+    for (name, out) in [
+        ("ethiopia-change.toml", &classes_out),
+        ("olinda-water.toml", &ramp_out),
+    ] {
+        aftermath()
+            .args([
+                "run",
+                pipeline(name).to_str().expect("utf-8"),
+                "--output",
+                out.to_str().expect("utf-8"),
+            ])
+            .assert()
+            .success();
+    }
+    let legend = read_json(&classes_out.join("legend.json"));
+    assert_eq!(legend["type"], "classes");
+    let classes = legend["classes"].as_array().expect("classes");
+    // USGS dNBR severity classes (Key & Benson 2006), as in the shipped pipeline.
+    let expected = [
+        ("enhanced regrowth, high", None, Some(-0.25), "#1a9850"),
+        ("enhanced regrowth, low", Some(-0.25), Some(-0.1), "#91cf60"),
+        ("unburned", Some(-0.1), Some(0.1), "#d9ef8b"),
+        ("low severity", Some(0.1), Some(0.27), "#fee08b"),
+        ("moderate-low severity", Some(0.27), Some(0.44), "#fc8d59"),
+        ("moderate-high severity", Some(0.44), Some(0.66), "#d73027"),
+        ("high severity", Some(0.66), None, "#7f0000"),
+    ];
+    assert_eq!(classes.len(), expected.len());
+    for (i, (c, (name, min, max, color))) in classes.iter().zip(expected).enumerate() {
+        assert_eq!(c["value"], i as u64 + 1, "palette index of {name}");
+        assert_eq!(c["name"], name);
+        assert_eq!(c["color"], color);
+        let close = |v: &serde_json::Value, want: Option<f64>| match want {
+            None => v.is_null(),
+            Some(w) => (v.as_f64().expect("number") - w).abs() < 1e-6,
+        };
+        assert!(close(&c["min"], min) && close(&c["max"], max), "{c}");
+    }
+    let tj = read_json(&classes_out.join("tilejson.json"));
+    let html = tj["legend"].as_str().expect("legend string");
+    assert!(
+        html.contains("high severity (≥ 0.66)") && html.contains("#7f0000"),
+        "{html}"
+    );
+
+    let legend = read_json(&ramp_out.join("legend.json"));
+    assert_eq!(
+        (legend["type"].as_str(), legend["ramp"].as_str()),
+        (Some("ramp"), Some("brbg"))
+    );
+    let stops = legend["stops"].as_array().expect("stops");
+    // ColorBrewer BrBG, 11 classes: first and last colours.
+    assert_eq!(
+        (stops[0]["value"].as_f64(), stops[0]["color"].as_str()),
+        (Some(-0.6f32 as f64), Some("#543005"))
+    );
+    let last = stops.last().expect("stops");
+    assert_eq!(
+        (last["value"].as_f64(), last["color"].as_str()),
+        (Some(0.6f32 as f64), Some("#003c30"))
+    );
+}

@@ -1,11 +1,14 @@
 //! Documents published next to the tiles: TileJSON for clients and `run.json`, the record of a
 //! completed run.
 
+mod legend;
 mod run_record;
 mod tilejson;
 
+pub use legend::{legend_html, legend_json};
 pub use run_record::run_record;
 pub use tilejson::tilejson;
 
 pub const TILEJSON_KEY: &str = "tilejson.json";
 pub const RUN_RECORD_KEY: &str = "run.json";
+pub const LEGEND_KEY: &str = "legend.json";

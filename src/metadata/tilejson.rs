@@ -28,6 +28,8 @@ pub fn tilejson(prepared: &Prepared, store: &OutputStore) -> Value {
     if let Some(d) = &plan.description {
         doc["description"] = json!(d);
     }
+    let title = plan.title.clone().unwrap_or_else(|| plan.name.clone());
+    doc["legend"] = json!(super::legend_html(&plan.style, &title));
     if let Some(a) = &plan.attribution {
         doc["attribution"] = json!(a);
     }

@@ -104,6 +104,17 @@ fn run_prepared(
     if summary.tiles_written() == 0 && summary.failures.is_empty() {
         return Err(Error::NoTiles);
     }
+    let title = plan.title.clone().unwrap_or_else(|| plan.name.clone());
+    let legend = metadata::legend_json(&plan.style, &title);
+    runtime.block_on(
+        store.put(
+            metadata::LEGEND_KEY,
+            serde_json::to_vec_pretty(&legend)
+                .unwrap_or_default()
+                .into(),
+            "application/json",
+        ),
+    )?;
     let tilejson = metadata::tilejson(prepared, store);
     runtime.block_on(
         store.put(

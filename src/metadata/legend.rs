@@ -1,0 +1,99 @@
+//! The legend of a product: `legend.json` for programs, and an HTML fragment for TileJSON's
+//! `legend` field (TileJSON 3.0.0: "MAY be treated as HTML or literal text").
+
+use serde_json::{json, Value};
+
+use crate::render::Style;
+
+/// Colour stops listed for a ramp legend.
+const RAMP_STOPS: usize = 5;
+
+pub fn legend_json(style: &Style, title: &str) -> Value {
+    match style {
+        Style::Classes(table) => json!({
+            "title": title,
+            "type": "classes",
+            "classes": table.classes.iter().enumerate().map(|(i, c)| json!({
+                "value": i + 1,
+                "name": c.name,
+                "min": finite(c.min),
+                "max": finite(c.max),
+                "color": c.color.to_hex(),
+            })).collect::<Vec<_>>(),
+            "nodata": "transparent",
+        }),
+        Style::Ramp { ramp, min, max } => json!({
+            "title": title,
+            "type": "ramp",
+            "ramp": ramp.name,
+            "min": min,
+            "max": max,
+            "stops": ramp_stops(style).into_iter().map(|(v, c)| json!({ "value": v, "color": c })).collect::<Vec<_>>(),
+            "clamped": true,
+            "nodata": "transparent",
+        }),
+    }
+}
+
+pub fn legend_html(style: &Style, title: &str) -> String {
+    let swatch = |color: &str, label: &str| {
+        format!("<div><span style=\"display:inline-block;width:1em;height:1em;background:{color};margin-right:.4em\"></span>{}</div>", escape(label))
+    };
+    let rows: Vec<String> = match style {
+        Style::Classes(table) => table
+            .classes
+            .iter()
+            .map(|c| {
+                swatch(
+                    &c.color.to_hex(),
+                    &format!("{} ({})", c.name, range_label(c.min, c.max)),
+                )
+            })
+            .collect(),
+        Style::Ramp { .. } => ramp_stops(style)
+            .iter()
+            .map(|(v, c)| swatch(c, &format!("{v:.3}")))
+            .collect(),
+    };
+    format!(
+        "<div class=\"aftermath-legend\"><strong>{}</strong>{}</div>",
+        escape(title),
+        rows.concat()
+    )
+}
+
+fn ramp_stops(style: &Style) -> Vec<(f32, String)> {
+    let Style::Ramp { ramp, min, max } = style else {
+        return Vec::new();
+    };
+    (0..RAMP_STOPS)
+        .map(|i| {
+            let t = i as f32 / (RAMP_STOPS - 1) as f32;
+            (min + t * (max - min), ramp.at(t).to_hex())
+        })
+        .collect()
+}
+
+fn finite(v: f32) -> Value {
+    if v.is_finite() {
+        json!(v)
+    } else {
+        Value::Null
+    }
+}
+
+fn range_label(min: f32, max: f32) -> String {
+    match (min.is_finite(), max.is_finite()) {
+        (false, true) => format!("< {max}"),
+        (true, false) => format!("≥ {min}"),
+        (true, true) => format!("{min} – {max}"),
+        (false, false) => "all values".into(),
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
