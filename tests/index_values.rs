@@ -6,9 +6,7 @@
 mod common;
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use aftermath::read::ReaderPool;
 use aftermath::runner::{index_values, prepare};
@@ -17,28 +15,6 @@ use aftermath::tiling::{TileId, ZoomRange};
 use common::*;
 
 const HALF_WORLD: f64 = 20_037_508.342_789_244;
-
-/// Runs `program args` with `input` on stdin; returns stdout lines.
-fn pipe(program: &str, args: &[&str], input: &str) -> Vec<String> {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("write stdin");
-    let out = child.wait_with_output().expect("wait");
-    assert!(out.status.success(), "{program} failed");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(str::to_string)
-        .collect()
-}
 
 /// A sample: tile pixel (col, row) and the whole source pixel under it.
 struct Sample {
@@ -95,18 +71,6 @@ fn samples(z: u8, x: u32, y: u32, size: usize, file: &Path) -> Vec<Sample> {
         });
     }
     out
-}
-
-/// Digital numbers of one band at source pixels, by `gdallocationinfo`.
-fn dn(file: &Path, band: u32, pixels: &[(i64, i64)]) -> Vec<Option<f64>> {
-    let input: String = pixels.iter().map(|(x, y)| format!("{x} {y}\n")).collect();
-    let b = band.to_string();
-    let lines = pipe(
-        "gdallocationinfo",
-        &["-valonly", "-b", &b, file.to_str().expect("utf-8")],
-        &input,
-    );
-    lines.iter().map(|l| l.trim().parse::<f64>().ok()).collect()
 }
 
 fn nd(a: f64, b: f64) -> f64 {

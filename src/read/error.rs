@@ -1,5 +1,3 @@
-use crate::tiling::TileId;
-
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     #[error(
@@ -25,10 +23,13 @@ pub enum ReadError {
     BandsDisjoint { scene: String, location: String },
     #[error("scene `{scene}` has no bands to read")]
     NoBands { scene: String },
-    #[error("warping {location} into tile {tile} failed: {message}")]
+    #[error("warping {location} into {target} failed: {message}")]
     Warp {
         location: String,
-        tile: TileId,
+        /// `tile z/x/y` or the rows of the product grid.
+        target: String,
         message: String,
     },
+    #[error("writing {path} failed: {message}")]
+    Write { path: String, message: String },
 }

@@ -2,6 +2,7 @@
 //! and warps their bands into one tile at a time. Datasets are `Send` but not `Sync`, so each
 //! worker thread keeps its own handles ([`ReaderPool`]).
 
+pub mod cog;
 mod error;
 mod footprint;
 mod resampling;
@@ -18,7 +19,7 @@ use gdal::Dataset;
 use thread_local::ThreadLocal;
 use warp::Warper;
 
-use crate::tiling::TileId;
+use crate::tiling::{tile_geo_transform, TileId};
 
 /// Where one named band's pixels are. Values read are `DN · scale + offset`; `nodata` is the
 /// raw DN marking missing pixels (`None`: the file's own nodata value, if any).
@@ -33,12 +34,24 @@ pub struct BandSource {
     pub nodata: Option<f64>,
 }
 
+/// A raster grid: CRS, geotransform and size. The product rasters (COGs) are written on the
+/// grid of the product's first scene.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grid {
+    pub wkt: String,
+    pub geo_transform: [f64; 6],
+    pub width: usize,
+    pub height: usize,
+}
+
 /// Bands of one scene ready to be warped: checked, with nodata resolved, grouped so that bands
 /// of one file with the same nodata are warped by one GDAL call.
 #[derive(Debug, Clone)]
 pub struct SceneInput {
     pub name: String,
     pub footprint: Footprint,
+    /// The grid of the scene's first file.
+    pub grid: Grid,
     /// Every distinct file the scene reads, for the run record.
     pub files: Vec<String>,
     groups: Vec<WarpGroup>,
@@ -57,6 +70,7 @@ struct WarpGroup {
 pub fn open_scene(name: &str, bands: &[(&str, &BandSource)]) -> Result<SceneInput, ReadError> {
     let mut groups: Vec<WarpGroup> = Vec::new();
     let mut footprint: Option<Footprint> = None;
+    let mut grid: Option<Grid> = None;
     let mut files: Vec<String> = Vec::new();
     for (slot, (band_name, source)) in bands.iter().enumerate() {
         let dataset = open(&source.location)?;
@@ -83,6 +97,19 @@ pub fn open_scene(name: &str, bands: &[(&str, &BandSource)]) -> Result<SceneInpu
         };
         if !files.contains(&source.location) {
             let fp = Footprint::of(&dataset, &source.location)?;
+            if grid.is_none() {
+                let (width, height) = dataset.raster_size();
+                grid = Some(Grid {
+                    wkt: dataset.projection(),
+                    geo_transform: dataset.geo_transform().map_err(|_| {
+                        ReadError::NoGeoTransform {
+                            location: source.location.clone(),
+                        }
+                    })?,
+                    width,
+                    height,
+                });
+            }
             footprint = Some(match footprint {
                 None => fp,
                 Some(f) => f
@@ -108,12 +135,15 @@ pub fn open_scene(name: &str, bands: &[(&str, &BandSource)]) -> Result<SceneInpu
             }),
         }
     }
-    let footprint = footprint.ok_or_else(|| ReadError::NoBands {
+    let no_bands = || ReadError::NoBands {
         scene: name.to_string(),
-    })?;
+    };
+    let footprint = footprint.ok_or_else(no_bands)?;
+    let grid = grid.ok_or_else(no_bands)?;
     Ok(SceneInput {
         name: name.to_string(),
         footprint,
+        grid,
         files,
         groups,
         band_count: bands.len(),
@@ -149,15 +179,35 @@ pub fn log_gdal_messages() {
     });
 }
 
-/// Per-thread GDAL dataset handles, opened on first use and closed when the pool drops.
-#[derive(Default)]
+/// Per-thread GDAL dataset handles and transformers to one target CRS, opened on first use
+/// and closed when the pool drops.
 pub struct ReaderPool {
+    /// Target CRS as WKT; `None`: Web Mercator.
+    target_wkt: Option<String>,
     warpers: ThreadLocal<RefCell<HashMap<String, Warper>>>,
 }
 
+impl Default for ReaderPool {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl ReaderPool {
+    /// A pool that reads into Web Mercator tiles.
     pub fn new() -> Self {
-        Self::default()
+        ReaderPool {
+            target_wkt: None,
+            warpers: ThreadLocal::new(),
+        }
+    }
+
+    /// A pool that reads into windows of `grid`.
+    pub fn for_grid(grid: &Grid) -> Self {
+        ReaderPool {
+            target_wkt: Some(grid.wkt.clone()),
+            warpers: ThreadLocal::new(),
+        }
     }
 
     /// Warps the scene's bands into `tile`: one `tile_size²` buffer per band, in the order
@@ -169,17 +219,53 @@ impl ReaderPool {
         tile_size: u32,
         resampling: Resampling,
     ) -> Result<Vec<Vec<f32>>, ReadError> {
+        let size = tile_size as usize;
+        let gt = tile_geo_transform(tile, tile_size);
+        self.read_window(scene, gt, (size, size), resampling, &format!("tile {tile}"))
+    }
+
+    /// Warps the scene's bands into rows `first..first + count` of `grid`.
+    pub fn read_rows(
+        &self,
+        scene: &SceneInput,
+        grid: &Grid,
+        rows: std::ops::Range<usize>,
+        resampling: Resampling,
+    ) -> Result<Vec<Vec<f32>>, ReadError> {
+        let mut gt = grid.geo_transform;
+        gt[0] += rows.start as f64 * gt[2];
+        gt[3] += rows.start as f64 * gt[5];
+        let target = format!("rows {}..{} of the product grid", rows.start, rows.end);
+        self.read_window(scene, gt, (grid.width, rows.len()), resampling, &target)
+    }
+
+    fn read_window(
+        &self,
+        scene: &SceneInput,
+        gt: [f64; 6],
+        size: (usize, usize),
+        resampling: Resampling,
+        target: &str,
+    ) -> Result<Vec<Vec<f32>>, ReadError> {
+        let target_wkt = match &self.target_wkt {
+            Some(wkt) => wkt.as_str(),
+            None => footprint::web_mercator_wkt().map_err(|message| ReadError::Warp {
+                location: String::new(),
+                target: target.to_string(),
+                message,
+            })?,
+        };
         let cell = self.warpers.get_or_default();
         let mut warpers = cell.borrow_mut();
         let mut out = vec![Vec::new(); scene.band_count];
         for group in &scene.groups {
             let warp_error = |message: String| ReadError::Warp {
                 location: group.location.clone(),
-                tile,
+                target: target.to_string(),
                 message,
             };
             if !warpers.contains_key(&group.location) {
-                let warper = Warper::new(open(&group.location)?).map_err(warp_error)?;
+                let warper = Warper::new(open(&group.location)?, target_wkt).map_err(warp_error)?;
                 warpers.insert(group.location.clone(), warper);
             }
             let Some(warper) = warpers.get(&group.location) else {
@@ -187,7 +273,7 @@ impl ReaderPool {
             };
             let src_bands: Vec<usize> = group.bands.iter().map(|b| b.0).collect();
             let warped = warper
-                .warp(&src_bands, group.nodata, tile, tile_size, resampling)
+                .warp(&src_bands, group.nodata, gt, size, resampling)
                 .map_err(warp_error)?;
             for ((_, slot, scale, offset), mut values) in group.bands.iter().zip(warped) {
                 if *scale != 1.0 || *offset != 0.0 {

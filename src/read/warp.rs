@@ -1,8 +1,9 @@
-//! Warping some bands of one file into one Web Mercator tile at a time.
+//! Warping some bands of one file into one window (a Web Mercator tile, or rows of a grid in
+//! another CRS) at a time.
 //!
 //! Creating a GDAL transformer costs PROJ database look-ups, more than warping a small tile,
 //! so each worker thread keeps one [`Warper`] per source file: the dataset handle and a
-//! source → EPSG:3857 transformer whose destination geotransform is moved to each tile
+//! source → target-CRS transformer whose destination geotransform is moved to each window
 //! (`GDALSetGenImgProjTransformerDstGeoTransform`), wrapped in GDAL's approximating
 //! transformer with gdalwarp's default 0.125-pixel error.
 
@@ -10,9 +11,8 @@ use std::ffi::{c_int, c_void, CString};
 
 use gdal::{Dataset, DriverManager};
 
-use super::footprint::{last_gdal_error, web_mercator_wkt};
+use super::footprint::last_gdal_error;
 use super::Resampling;
-use crate::tiling::{tile_geo_transform, TileId};
 
 /// gdalwarp's default maximum error of the approximating transformer, in pixels.
 const MAX_ERROR_PIXELS: f64 = 0.125;
@@ -38,9 +38,9 @@ impl Drop for Warper {
 }
 
 impl Warper {
-    pub(super) fn new(dataset: Dataset) -> Result<Warper, String> {
-        let dst_srs =
-            CString::new(format!("DST_SRS={}", web_mercator_wkt()?)).map_err(|e| e.to_string())?;
+    /// A warper from `dataset` to the CRS `dst_wkt`.
+    pub(super) fn new(dataset: Dataset, dst_wkt: &str) -> Result<Warper, String> {
+        let dst_srs = CString::new(format!("DST_SRS={dst_wkt}")).map_err(|e| e.to_string())?;
         // SAFETY: the option list is built and freed here; the dataset outlives the
         // transformer (both live in the Warper, the transformer is destroyed first in Drop).
         unsafe {
@@ -73,22 +73,21 @@ impl Warper {
         }
     }
 
-    /// Warps `bands` (1-based) into `tile`; returns one `size²` buffer per band with NaN where
-    /// the source has no data (outside it, or equal to `nodata`).
+    /// Warps `bands` (1-based) into a `width`×`height` window with geotransform `gt` in the
+    /// warper's CRS; returns one buffer per band, row-major, with NaN where the source has no
+    /// data (outside it, or equal to `nodata`).
     pub(super) fn warp(
         &self,
         bands: &[usize],
         nodata: Option<f64>,
-        tile: TileId,
-        size: u32,
+        gt: [f64; 6],
+        (width, height): (usize, usize),
         resampling: Resampling,
     ) -> Result<Vec<Vec<f32>>, String> {
         let n = bands.len();
-        let px = size as usize;
-        let gt = tile_geo_transform(tile, size);
         let driver = DriverManager::get_driver_by_name("MEM").map_err(|e| e.to_string())?;
         let mut dst = driver
-            .create_with_band_type::<f32, _>("", px, px, n)
+            .create_with_band_type::<f32, _>("", width, height, n)
             .map_err(|e| e.to_string())?;
         dst.set_geo_transform(&gt).map_err(|e| e.to_string())?;
         for b in 1..=n {
@@ -136,7 +135,13 @@ impl Warper {
             let err = if operation.is_null() {
                 gdal_sys::CPLErr::CE_Failure
             } else {
-                let e = gdal_sys::GDALChunkAndWarpImage(operation, 0, 0, px as c_int, px as c_int);
+                let e = gdal_sys::GDALChunkAndWarpImage(
+                    operation,
+                    0,
+                    0,
+                    width as c_int,
+                    height as c_int,
+                );
                 gdal_sys::GDALDestroyWarpOperation(operation);
                 e
             };
@@ -150,7 +155,7 @@ impl Warper {
             .map(|b| {
                 let band = dst.rasterband(b).map_err(|e| e.to_string())?;
                 let buf = band
-                    .read_as::<f32>((0, 0), (px, px), (px, px), None)
+                    .read_as::<f32>((0, 0), (width, height), (width, height), None)
                     .map_err(|e| e.to_string())?;
                 Ok(buf.into_shape_and_vec().1)
             })

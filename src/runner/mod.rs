@@ -3,11 +3,13 @@
 //! over a bounded channel (STORE on tokio), then writes TileJSON and, last, `run.json`.
 
 mod prepare;
+mod products;
 mod pyramid;
 mod summary;
 mod writer;
 
 pub use prepare::{prepare, Prepared};
+pub use products::{CLASSES_COG_KEY, INDEX_COG_KEY};
 pub use pyramid::index_values;
 pub use summary::{Summary, TileFailure};
 
@@ -104,6 +106,15 @@ fn run_prepared(
     if summary.tiles_written() == 0 && summary.failures.is_empty() {
         return Err(Error::NoTiles);
     }
+    // The product rasters: a failure there is reported like a failed tile (exit 3), so the
+    // tiles already written stay usable.
+    match pool.install(|| products::write_products(prepared, store, &runtime)) {
+        Ok(keys) => summary.products = keys,
+        Err(e) => {
+            tracing::warn!(error = %e, "product rasters failed");
+            summary.product_errors.push(e.to_string());
+        }
+    }
     let title = plan.title.clone().unwrap_or_else(|| plan.name.clone());
     let legend = metadata::legend_json(&plan.style, &title);
     runtime.block_on(
@@ -126,7 +137,7 @@ fn run_prepared(
         ),
     )?;
     summary.seconds = clock.elapsed().as_secs_f64();
-    if summary.failures.is_empty() {
+    if summary.failures.is_empty() && summary.product_errors.is_empty() {
         // Written last: its presence means the run completed.
         let record =
             metadata::run_record(prepared, &summary, started, prepare_seconds, tiles_seconds);

@@ -21,6 +21,16 @@ pub struct Prepared {
 }
 
 impl Prepared {
+    /// COMPUTE the product from the bands of each input (as read, per scene, in input order).
+    pub fn compute(&self, per_scene: &[Vec<Vec<f32>>]) -> Vec<f32> {
+        let ordered: Vec<&[f32]> = self
+            .read_slots
+            .iter()
+            .map(|&(scene, slot)| per_scene[scene][slot].as_slice())
+            .collect();
+        self.plan.product.compute(&ordered)
+    }
+
     /// Tiles per zoom level at most (tiles with no data are skipped during the run).
     pub fn tile_counts(&self) -> Vec<(u8, u64)> {
         self.pyramid

@@ -121,12 +121,7 @@ pub fn index_values(p: &Prepared, readers: &ReaderPool, tile: TileId) -> Result<
             .map_err(|e| e.to_string())?;
         per_scene.push(bands);
     }
-    let ordered: Vec<&[f32]> = p
-        .read_slots
-        .iter()
-        .map(|&(scene, slot)| per_scene[scene][slot].as_slice())
-        .collect();
-    Ok(p.plan.product.compute(&ordered))
+    Ok(p.compute(&per_scene))
 }
 
 fn fail(ctx: &Context, tile: TileId, message: String) {

@@ -33,6 +33,10 @@ pub struct Summary {
     pub empty_tiles_skipped: u64,
     pub bytes: u64,
     pub failures: Vec<TileFailure>,
+    /// Keys of the product rasters written (`index.tif`, `classes.tif`).
+    pub products: Vec<String>,
+    /// Why the product rasters could not be written, if they could not.
+    pub product_errors: Vec<String>,
     pub seconds: f64,
     /// `run.json` was written.
     pub completed: bool,
@@ -57,8 +61,17 @@ impl Summary {
             empty_tiles_skipped: built.empty,
             bytes: written.bytes,
             failures,
+            products: Vec::new(),
+            product_errors: Vec::new(),
             seconds: 0.0,
             completed: false,
+        }
+    }
+
+    fn output_url(&self, key: &str) -> String {
+        match self.tilejson_url.strip_suffix(metadata::TILEJSON_KEY) {
+            Some(base) => format!("{base}{key}"),
+            None => key.to_string(),
         }
     }
 
@@ -67,7 +80,7 @@ impl Summary {
     }
 
     pub fn exit_code(&self) -> u8 {
-        if self.failures.is_empty() {
+        if self.failures.is_empty() && self.product_errors.is_empty() {
             exit_code::OK
         } else {
             exit_code::FAILED_TILES
@@ -92,9 +105,15 @@ impl std::fmt::Display for Summary {
         writeln!(f, "bounds:   {w:.5}, {s:.5}, {e:.5}, {n:.5} (lon/lat)")?;
         writeln!(f, "output:   {}", self.output)?;
         writeln!(f, "tilejson: {}", self.tilejson_url)?;
+        for key in &self.products {
+            writeln!(f, "raster:   {}", self.output_url(key))?;
+        }
         if self.completed {
             writeln!(f, "summary:  {}", self.run_record_url)?;
         } else {
+            for e in &self.product_errors {
+                writeln!(f, "FAILED:   product rasters: {e}")?;
+            }
             writeln!(
                 f,
                 "FAILED:   {} tile(s) failed; run.json not written:",

@@ -3,8 +3,9 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeSet;
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -177,4 +178,38 @@ url = "{}"
         file.display(),
         out.display()
     )
+}
+
+/// Runs `program args` with `input` on stdin; returns stdout lines.
+pub fn pipe(program: &str, args: &[&str], input: &str) -> Vec<String> {
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write stdin");
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success(), "{program} failed");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Digital numbers of one band at source pixels, by `gdallocationinfo`.
+pub fn dn(file: &Path, band: u32, pixels: &[(i64, i64)]) -> Vec<Option<f64>> {
+    let input: String = pixels.iter().map(|(x, y)| format!("{x} {y}\n")).collect();
+    let b = band.to_string();
+    let lines = pipe(
+        "gdallocationinfo",
+        &["-valonly", "-b", &b, file.to_str().expect("utf-8")],
+        &input,
+    );
+    lines.iter().map(|l| l.trim().parse::<f64>().ok()).collect()
 }

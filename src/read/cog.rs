@@ -1,0 +1,165 @@
+//! Writing the product rasters through GDAL (this module is GDAL's one home): rows go into a
+//! tiled GeoTIFF scratch file as they are computed, then GDAL's COG driver copies it into a
+//! Cloud Optimized GeoTIFF with internal overviews.
+
+use std::path::{Path, PathBuf};
+
+use gdal::cpl::CslStringList;
+use gdal::raster::{
+    Buffer, ColorEntry, ColorInterpretation, ColorTable, PaletteInterpretation,
+    RasterCreationOptions,
+};
+use gdal::{Dataset, DriverManager, Metadata};
+
+use super::{Grid, ReadError};
+
+/// One class of a classified raster: pixel value `index + 1`, its name, range and colour.
+pub struct ClassInfo {
+    pub name: String,
+    pub min: f32,
+    pub max: f32,
+    pub rgba: [u8; 4],
+}
+
+/// A product raster being written row by row on a [`Grid`].
+pub struct GridWriter {
+    dataset: Dataset,
+    scratch: PathBuf,
+    classified: bool,
+}
+
+fn write_error(path: &Path, e: impl std::fmt::Display) -> ReadError {
+    ReadError::Write {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
+}
+
+impl GridWriter {
+    /// A Float32 raster with NaN as nodata.
+    pub fn float(scratch: &Path, grid: &Grid) -> Result<GridWriter, ReadError> {
+        let dataset = create::<f32>(scratch, grid)?;
+        let mut band = dataset.rasterband(1).map_err(|e| write_error(scratch, e))?;
+        band.set_no_data_value(Some(f64::NAN))
+            .map_err(|e| write_error(scratch, e))?;
+        Ok(GridWriter {
+            dataset,
+            scratch: scratch.to_path_buf(),
+            classified: false,
+        })
+    }
+
+    /// A Byte raster: 0 = nodata, class `i` stored as `i + 1`, with a colour table and the
+    /// class table in the band's metadata (`CLASS_<value>` = `name [min, max)`).
+    pub fn classes(
+        scratch: &Path,
+        grid: &Grid,
+        classes: &[ClassInfo],
+    ) -> Result<GridWriter, ReadError> {
+        let dataset = create::<u8>(scratch, grid)?;
+        let mut band = dataset.rasterband(1).map_err(|e| write_error(scratch, e))?;
+        band.set_no_data_value(Some(0.0))
+            .map_err(|e| write_error(scratch, e))?;
+        let mut table = ColorTable::new(PaletteInterpretation::Rgba);
+        table.set_color_entry(0, &ColorEntry::rgba(0, 0, 0, 0));
+        for (i, c) in classes.iter().enumerate() {
+            let [r, g, b, a] = c.rgba.map(i16::from);
+            table.set_color_entry(i as u16 + 1, &ColorEntry::rgba(r, g, b, a));
+            let text = format!("{} [{}, {})", c.name, c.min, c.max);
+            band.set_metadata_item(&format!("CLASS_{}", i + 1), &text, "")
+                .map_err(|e| write_error(scratch, e))?;
+        }
+        band.set_color_table(&table);
+        band.set_color_interpretation(ColorInterpretation::PaletteIndex)
+            .map_err(|e| write_error(scratch, e))?;
+        Ok(GridWriter {
+            dataset,
+            scratch: scratch.to_path_buf(),
+            classified: true,
+        })
+    }
+
+    pub fn write_f32(
+        &mut self,
+        first_row: usize,
+        width: usize,
+        values: Vec<f32>,
+    ) -> Result<(), ReadError> {
+        let rows = values.len() / width.max(1);
+        let mut buffer = Buffer::new((width, rows), values);
+        let mut band = self
+            .dataset
+            .rasterband(1)
+            .map_err(|e| write_error(&self.scratch, e))?;
+        band.write((0, first_row as isize), (width, rows), &mut buffer)
+            .map_err(|e| write_error(&self.scratch, e))
+    }
+
+    pub fn write_u8(
+        &mut self,
+        first_row: usize,
+        width: usize,
+        values: Vec<u8>,
+    ) -> Result<(), ReadError> {
+        let rows = values.len() / width.max(1);
+        let mut buffer = Buffer::new((width, rows), values);
+        let mut band = self
+            .dataset
+            .rasterband(1)
+            .map_err(|e| write_error(&self.scratch, e))?;
+        band.write((0, first_row as isize), (width, rows), &mut buffer)
+            .map_err(|e| write_error(&self.scratch, e))
+    }
+
+    /// Copies the scratch raster into a COG at `cog`: DEFLATE, 256-px blocks, overviews by
+    /// averaging (continuous) or nearest (classes) down to one block.
+    pub fn finish(self, cog: &Path) -> Result<(), ReadError> {
+        let driver = DriverManager::get_driver_by_name("COG").map_err(|e| write_error(cog, e))?;
+        let resampling = if self.classified {
+            "NEAREST"
+        } else {
+            "AVERAGE"
+        };
+        let mut options = CslStringList::new();
+        for (k, v) in [
+            ("COMPRESS", "DEFLATE"),
+            ("BLOCKSIZE", "256"),
+            ("OVERVIEW_RESAMPLING", resampling),
+            ("NUM_THREADS", "ALL_CPUS"),
+        ] {
+            options
+                .set_name_value(k, v)
+                .map_err(|e| write_error(cog, e))?;
+        }
+        let options = RasterCreationOptions::from(options);
+        self.dataset
+            .create_copy(&driver, cog, &options)
+            .map_err(|e| write_error(cog, e))?;
+        Ok(())
+    }
+}
+
+fn create<T: gdal::raster::GdalType>(scratch: &Path, grid: &Grid) -> Result<Dataset, ReadError> {
+    let driver = DriverManager::get_driver_by_name("GTiff").map_err(|e| write_error(scratch, e))?;
+    let mut options = CslStringList::new();
+    for (k, v) in [
+        ("TILED", "YES"),
+        ("COMPRESS", "DEFLATE"),
+        ("BIGTIFF", "IF_SAFER"),
+    ] {
+        options
+            .set_name_value(k, v)
+            .map_err(|e| write_error(scratch, e))?;
+    }
+    let options = RasterCreationOptions::from(options);
+    let mut dataset = driver
+        .create_with_band_type_with_options::<T, _>(scratch, grid.width, grid.height, 1, &options)
+        .map_err(|e| write_error(scratch, e))?;
+    dataset
+        .set_geo_transform(&grid.geo_transform)
+        .map_err(|e| write_error(scratch, e))?;
+    dataset
+        .set_projection(&grid.wkt)
+        .map_err(|e| write_error(scratch, e))?;
+    Ok(dataset)
+}

@@ -1,0 +1,121 @@
+//! The analyst's rasters next to the tiles, on the grid of the product's first scene (its CRS
+//! and resolution, no Web Mercator resampling): the product as a Float32 COG with NaN nodata
+//! (`index.tif`) and, for class tables, the classified COG (`classes.tif`, Byte, 0 = nodata,
+//! class `i` stored as `i + 1`, colour table and class names in its metadata).
+//!
+//! Rows are computed in windows on rayon, one batch of windows per worker at a time, and
+//! written in order, so memory holds a few windows, never the raster.
+
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+use super::Prepared;
+use crate::error::Error;
+use crate::read::cog::{ClassInfo, GridWriter};
+use crate::read::{Grid, ReadError, ReaderPool};
+use crate::store::OutputStore;
+
+pub const INDEX_COG_KEY: &str = "index.tif";
+pub const CLASSES_COG_KEY: &str = "classes.tif";
+const COG_MEDIA_TYPE: &str = "image/tiff; application=geotiff; profile=cloud-optimized";
+/// Rows per window: 256 rows of a 10980-px Sentinel-2 tile are 11 MB of f32 per band.
+const ROWS_PER_WINDOW: usize = 256;
+
+/// Computes and uploads the product COGs; returns the keys written.
+pub(super) fn write_products(
+    prepared: &Prepared,
+    store: &OutputStore,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<Vec<String>, Error> {
+    let Some(first) = prepared.inputs.first() else {
+        return Ok(Vec::new());
+    };
+    let grid = first.grid.clone();
+    let scratch = tempfile::tempdir().map_err(|e| Error::Runtime {
+        what: "creating a scratch directory for the product rasters",
+        message: e.to_string(),
+    })?;
+    let dir = scratch.path();
+    let mut index = GridWriter::float(&dir.join("index-rows.tif"), &grid)?;
+    let table = prepared.plan.style.class_table();
+    let mut classes = match table {
+        Some(t) => {
+            let infos: Vec<ClassInfo> = t
+                .classes
+                .iter()
+                .map(|c| ClassInfo {
+                    name: c.name.clone(),
+                    min: c.min,
+                    max: c.max,
+                    rgba: c.color.0,
+                })
+                .collect();
+            Some(GridWriter::classes(
+                &dir.join("classes-rows.tif"),
+                &grid,
+                &infos,
+            )?)
+        }
+        None => None,
+    };
+    let readers = ReaderPool::for_grid(&grid);
+    let windows: Vec<Range<usize>> = (0..grid.height)
+        .step_by(ROWS_PER_WINDOW)
+        .map(|start| start..(start + ROWS_PER_WINDOW).min(grid.height))
+        .collect();
+    for batch in windows.chunks(rayon::current_num_threads().max(1)) {
+        let computed: Vec<Result<Vec<f32>, ReadError>> = batch
+            .par_iter()
+            .map(|rows| window_values(prepared, &readers, &grid, rows.clone()))
+            .collect();
+        for (rows, values) in batch.iter().zip(computed) {
+            let values = values?;
+            if let (Some(writer), Some(t)) = (classes.as_mut(), table) {
+                let coded = values
+                    .iter()
+                    .map(|&v| {
+                        if v.is_nan() {
+                            0
+                        } else {
+                            t.class_of(v).map_or(0, |c| c as u8 + 1)
+                        }
+                    })
+                    .collect();
+                writer.write_u8(rows.start, grid.width, coded)?;
+            }
+            index.write_f32(rows.start, grid.width, values)?;
+        }
+    }
+    let mut written = Vec::new();
+    let mut outputs = vec![(index, INDEX_COG_KEY)];
+    if let Some(c) = classes {
+        outputs.push((c, CLASSES_COG_KEY));
+    }
+    for (writer, key) in outputs {
+        let path = dir.join(key);
+        writer.finish(&path)?;
+        let bytes = std::fs::read(&path).map_err(|e| Error::Runtime {
+            what: "reading back a product raster",
+            message: format!("{}: {e}", path.display()),
+        })?;
+        runtime.block_on(store.put(key, bytes.into(), COG_MEDIA_TYPE))?;
+        written.push(key.to_string());
+    }
+    Ok(written)
+}
+
+fn window_values(
+    prepared: &Prepared,
+    readers: &ReaderPool,
+    grid: &Grid,
+    rows: Range<usize>,
+) -> Result<Vec<f32>, ReadError> {
+    let resampling = prepared.plan.tiling.resampling;
+    let per_scene = prepared
+        .inputs
+        .iter()
+        .map(|input| readers.read_rows(input, grid, rows.clone(), resampling))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(prepared.compute(&per_scene))
+}

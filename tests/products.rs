@@ -1,0 +1,136 @@
+//! The product rasters: valid COGs (GDAL's own validator) on the first scene's grid, with
+//! values equal to the formula evaluated here on the digital numbers read by
+//! `gdallocationinfo`, and classes equal to the USGS dNBR breaks.
+
+mod common;
+
+use common::*;
+
+const VALIDATOR: &str =
+    "/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_cloud_optimized_geotiff.py";
+
+fn assert_valid_cog(path: &std::path::Path) {
+    let out = sh(
+        "/usr/bin/python3",
+        &[VALIDATOR, path.to_str().expect("utf-8")],
+    );
+    assert!(out.contains("is a valid cloud optimized GeoTIFF"), "{out}");
+}
+
+fn nd(a: f64, b: f64) -> f64 {
+    (a - b) / (a + b)
+}
+
+#[test]
+fn dnbr_rasters_are_valid_cogs_on_the_scene_grid_with_the_formula_s_values() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    aftermath()
+        .args([
+            "run",
+            pipeline("ethiopia-change.toml").to_str().expect("utf-8"),
+            "--output",
+            out.to_str().expect("utf-8"),
+        ])
+        .assert()
+        .success();
+    let (index, classes) = (out.join("index.tif"), out.join("classes.tif"));
+    assert_valid_cog(&index);
+    assert_valid_cog(&classes);
+
+    // Same grid as the source files: size, geotransform, CRS.
+    let pre = "ethiopia/2000-03-09/LT05_L1TP_167055_20000309_20161214_01_T1_B";
+    let post = "ethiopia/2010-12-18/LT51670552010352MLK00_B";
+    let source = gdal_info(&sample(&format!("{pre}4.TIF")));
+    for raster in [&index, &classes] {
+        let info = gdal_info(raster);
+        assert_eq!(info["size"], source["size"]);
+        assert_eq!(
+            numbers(&info["geoTransform"]),
+            numbers(&source["geoTransform"])
+        );
+        let wkt = info["coordinateSystem"]["wkt"].as_str().expect("wkt");
+        assert!(wkt.contains("ID[\"EPSG\",32637]"), "{wkt}");
+    }
+    let info = gdal_info(&classes);
+    let band = &info["bands"][0];
+    assert_eq!(band["type"], "Byte");
+    assert_eq!(band["metadata"][""]["CLASS_7"], "high severity [0.66, inf)");
+    assert_eq!(
+        numbers(&band["colorTable"]["entries"][7]),
+        vec![127.0, 0.0, 0.0, 255.0]
+    );
+
+    // Every 5th pixel of the 101 × 101 grid.
+    let pixels: Vec<(i64, i64)> = (0..101)
+        .step_by(5)
+        .flat_map(|y| (0..101).step_by(5).map(move |x| (x, y)))
+        .collect();
+    let refl = |file: String, scale: f64, offset: f64| -> Vec<f64> {
+        dn(&sample(&file), 1, &pixels)
+            .iter()
+            .map(|d| d.expect("in raster") * scale + offset)
+            .collect()
+    };
+    // Scale and offset as written in the pipeline (TOA reflectance from each scene's MTL).
+    let nir0 = refl(format!("{pre}4.TIF"), 3.283018e-3, -0.008942);
+    let sw0 = refl(format!("{pre}7.TIF"), 3.085687e-3, -0.010146);
+    let nir1 = refl(format!("{post}4.tif"), 3.405037e-3, -0.009275);
+    let sw1 = refl(format!("{post}7.tif"), 3.222367e-3, -0.010524);
+    let ours = dn(&index, 1, &pixels);
+    let coded = dn(&classes, 1, &pixels);
+    // USGS dNBR severity breaks (Key & Benson 2006); class values count from 1.
+    let breaks = [-0.25, -0.1, 0.1, 0.27, 0.44, 0.66];
+    let mut checked = 0;
+    for i in 0..pixels.len() {
+        let want = nd(nir0[i], sw0[i]) - nd(nir1[i], sw1[i]);
+        let got = ours[i].expect("value");
+        assert!(
+            (got - want).abs() < 1e-5,
+            "pixel {:?}: got {got}, want {want}",
+            pixels[i]
+        );
+        if breaks.iter().all(|b| (want - b).abs() > 1e-4) {
+            let class = 1 + breaks.iter().filter(|b| want >= **b).count();
+            assert_eq!(
+                coded[i],
+                Some(class as f64),
+                "pixel {:?}, dNBR {want}",
+                pixels[i]
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 300, "{checked}");
+}
+
+#[test]
+fn a_ramp_product_is_a_float_cog_with_overviews_and_no_class_raster() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    aftermath()
+        .args([
+            "run",
+            pipeline("olinda-water.toml").to_str().expect("utf-8"),
+            "--output",
+            out.to_str().expect("utf-8"),
+        ])
+        .assert()
+        .success();
+    let index = out.join("index.tif");
+    assert_valid_cog(&index);
+    assert!(!out.join("classes.tif").exists());
+    let info = gdal_info(&index);
+    let band = &info["bands"][0];
+    assert_eq!(band["type"], "Float32");
+    assert_eq!(band["noDataValue"], "NaN");
+    assert_eq!(
+        band["overviews"].as_array().map(Vec::len),
+        Some(1),
+        "349 × 352 px → one 175-px overview"
+    );
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("run.json")).expect("run.json"))
+            .expect("json");
+    assert_eq!(record["rasters"], serde_json::json!(["index.tif"]));
+}
