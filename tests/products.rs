@@ -132,5 +132,96 @@ fn a_ramp_product_is_a_float_cog_with_overviews_and_no_class_raster() {
     let record: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("run.json")).expect("run.json"))
             .expect("json");
-    assert_eq!(record["rasters"], serde_json::json!(["index.tif"]));
+    assert_eq!(record["products"], serde_json::json!(["stats.json", "stats.csv", "index.tif"]));
+}
+
+#[test]
+fn areas_per_class_match_a_count_in_an_equal_area_projection() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    aftermath()
+        .args([
+            "run",
+            pipeline("ethiopia-change.toml").to_str().expect("utf-8"),
+            "--output",
+            out.to_str().expect("utf-8"),
+        ])
+        .assert()
+        .success();
+    // Independent: the classified raster warped by gdalwarp (nearest) to a Lambert azimuthal
+    // equal-area projection centred on the scene, at 4 m, with an extent padded past the
+    // scene; each pixel there is 16 m² of ground. Counted from GDAL's ASCII grid output.
+    let laea = dir.path().join("laea.tif");
+    sh(
+        "gdalwarp",
+        &[
+            "-q",
+            "-t_srs",
+            "+proj=laea +lat_0=6.8265 +lon_0=39.8195 +datum=WGS84 +units=m",
+            "-te",
+            "-2000",
+            "-2000",
+            "2000",
+            "2000",
+            "-tr",
+            "4",
+            "4",
+            "-r",
+            "near",
+            out.join("classes.tif").to_str().expect("utf-8"),
+            laea.to_str().expect("utf-8"),
+        ],
+    );
+    let grid = sh(
+        "gdal_translate",
+        &[
+            "-q",
+            "-of",
+            "AAIGrid",
+            laea.to_str().expect("utf-8"),
+            "/vsistdout/",
+        ],
+    );
+    let mut hectares = [0.0f64; 8];
+    for line in grid.lines().filter(|l| {
+        !l.trim_start()
+            .starts_with(|c: char| c.is_ascii_alphabetic())
+    }) {
+        for v in line.split_whitespace() {
+            hectares[v.parse::<usize>().expect("class value")] += 16.0 / 10_000.0;
+        }
+    }
+    let stats: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("stats.json")).expect("stats.json"))
+            .expect("json");
+    let classes = stats["classes"].as_array().expect("classes");
+    let mut compared = 0;
+    for c in classes {
+        let value = c["value"].as_u64().expect("value") as usize;
+        let ours = c["hectares"].as_f64().expect("hectares");
+        assert!((c["km2"].as_f64().expect("km2") - ours / 100.0).abs() < 1e-9);
+        if hectares[value] > 10.0 {
+            let diff = (ours - hectares[value]).abs() / hectares[value];
+            assert!(
+                diff < 0.005,
+                "class {value}: {ours} ha vs {} ha ({:.3} %)",
+                hectares[value],
+                diff * 100.0
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared >= 2, "too few classes large enough to compare");
+    let valid: f64 = hectares[1..].iter().sum();
+    let ours = stats["valid"]["hectares"].as_f64().expect("valid");
+    assert!(
+        (ours - valid).abs() / valid < 0.005,
+        "valid {ours} ha vs {valid} ha"
+    );
+    let csv = std::fs::read_to_string(out.join("stats.csv")).expect("stats.csv");
+    assert!(
+        csv.starts_with("value,name,min,max,pixels,hectares,km2,percent_of_valid\n"),
+        "{csv}"
+    );
+    assert!(csv.contains("\n7,\"high severity\",0.66,,"), "{csv}");
 }

@@ -3,6 +3,7 @@
 //! Every buffer holds one tile of one band, row-major, with NaN meaning "no data". Nodata,
 //! NaN inputs and divisions by zero all give NaN, which RENDER turns transparent.
 
+pub mod area_stats;
 mod dnbr;
 mod dndvi;
 pub mod expression;

@@ -3,12 +3,16 @@
 
 mod legend;
 mod run_record;
+mod stats;
 mod tilejson;
 
 pub use legend::{legend_html, legend_json};
 pub use run_record::run_record;
+pub use stats::{stats_csv, stats_json};
 pub use tilejson::tilejson;
 
 pub const TILEJSON_KEY: &str = "tilejson.json";
 pub const RUN_RECORD_KEY: &str = "run.json";
 pub const LEGEND_KEY: &str = "legend.json";
+pub const STATS_JSON_KEY: &str = "stats.json";
+pub const STATS_CSV_KEY: &str = "stats.csv";

@@ -53,7 +53,7 @@ pub fn run_record(
             "resampling": plan.tiling.resampling,
             "bounds": summary.bounds,
         },
-        "rasters": summary.products,
+        "products": summary.products,
         "tiles": {
             "written": summary.tiles_written(),
             "per_zoom": per_zoom,

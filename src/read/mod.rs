@@ -2,12 +2,14 @@
 //! and warps their bands into one tile at a time. Datasets are `Send` but not `Sync`, so each
 //! worker thread keeps its own handles ([`ReaderPool`]).
 
+mod area;
 pub mod cog;
 mod error;
 mod footprint;
 mod resampling;
 mod warp;
 
+pub use area::PixelAreas;
 pub use error::ReadError;
 pub use footprint::Footprint;
 pub use resampling::Resampling;

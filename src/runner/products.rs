@@ -11,9 +11,11 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use super::Prepared;
+use crate::compute::area_stats::AreaStats;
 use crate::error::Error;
+use crate::metadata;
 use crate::read::cog::{ClassInfo, GridWriter};
-use crate::read::{Grid, ReadError, ReaderPool};
+use crate::read::{Grid, PixelAreas, ReadError, ReaderPool};
 use crate::store::OutputStore;
 
 pub const INDEX_COG_KEY: &str = "index.tif";
@@ -60,6 +62,8 @@ pub(super) fn write_products(
         None => None,
     };
     let readers = ReaderPool::for_grid(&grid);
+    let areas = PixelAreas::of(&grid)?;
+    let mut stats = AreaStats::new(table.map_or(0, |t| t.classes.len()));
     let windows: Vec<Range<usize>> = (0..grid.height)
         .step_by(ROWS_PER_WINDOW)
         .map(|start| start..(start + ROWS_PER_WINDOW).min(grid.height))
@@ -71,8 +75,9 @@ pub(super) fn write_products(
             .collect();
         for (rows, values) in batch.iter().zip(computed) {
             let values = values?;
+            let area = |i: usize| areas.at(i % grid.width, rows.start + i / grid.width);
             if let (Some(writer), Some(t)) = (classes.as_mut(), table) {
-                let coded = values
+                let coded: Vec<u8> = values
                     .iter()
                     .map(|&v| {
                         if v.is_nan() {
@@ -82,12 +87,28 @@ pub(super) fn write_products(
                         }
                     })
                     .collect();
+                stats.add(&values, Some(&coded), area);
                 writer.write_u8(rows.start, grid.width, coded)?;
+            } else {
+                stats.add(&values, None, area);
             }
             index.write_f32(rows.start, grid.width, values)?;
         }
     }
     let mut written = Vec::new();
+    let style = &prepared.plan.style;
+    let json = metadata::stats_json(&stats, style, prepared.plan.product.name());
+    let csv = metadata::stats_csv(&stats, style);
+    runtime.block_on(store.put(
+        metadata::STATS_JSON_KEY,
+        serde_json::to_vec_pretty(&json).unwrap_or_default().into(),
+        "application/json",
+    ))?;
+    runtime.block_on(store.put(metadata::STATS_CSV_KEY, csv.into_bytes().into(), "text/csv"))?;
+    written.extend([
+        metadata::STATS_JSON_KEY.to_string(),
+        metadata::STATS_CSV_KEY.to_string(),
+    ]);
     let mut outputs = vec![(index, INDEX_COG_KEY)];
     if let Some(c) = classes {
         outputs.push((c, CLASSES_COG_KEY));

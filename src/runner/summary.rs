@@ -33,7 +33,7 @@ pub struct Summary {
     pub empty_tiles_skipped: u64,
     pub bytes: u64,
     pub failures: Vec<TileFailure>,
-    /// Keys of the product rasters written (`index.tif`, `classes.tif`).
+    /// Keys of the analyst products written (`stats.json`, `stats.csv`, `index.tif`, …).
     pub products: Vec<String>,
     /// Why the product rasters could not be written, if they could not.
     pub product_errors: Vec<String>,
@@ -106,7 +106,7 @@ impl std::fmt::Display for Summary {
         writeln!(f, "output:   {}", self.output)?;
         writeln!(f, "tilejson: {}", self.tilejson_url)?;
         for key in &self.products {
-            writeln!(f, "raster:   {}", self.output_url(key))?;
+            writeln!(f, "product:  {}", self.output_url(key))?;
         }
         if self.completed {
             writeln!(f, "summary:  {}", self.run_record_url)?;

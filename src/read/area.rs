@@ -1,0 +1,79 @@
+//! True ground area of the pixels of a grid, in m² on the WGS 84 ellipsoid: pixel corners are
+//! transformed to longitude/latitude by PROJ and the quadrilateral's geodesic area computed
+//! (Karney 2013, through `geo`). Areas change slowly across a grid (a UTM scale factor moves by
+//! about 1e-4 per kilometre), so they are computed on a lattice every `STEP` pixels and each
+//! pixel takes the area of its lattice cell's centre sample.
+
+use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
+use geo::{polygon, GeodesicArea};
+
+use super::{Grid, ReadError};
+
+/// Lattice spacing in pixels.
+const STEP: usize = 32;
+
+/// Per-pixel true areas of a grid, sampled on a lattice.
+#[derive(Debug, Clone)]
+pub struct PixelAreas {
+    columns: usize,
+    areas: Vec<f64>,
+}
+
+impl PixelAreas {
+    pub fn of(grid: &Grid) -> Result<PixelAreas, ReadError> {
+        let fail = |e: gdal::errors::GdalError| ReadError::Reproject {
+            location: "the product grid".into(),
+            message: e.to_string(),
+        };
+        let mut source = SpatialRef::from_wkt(&grid.wkt).map_err(fail)?;
+        source.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+        let mut wgs84 = SpatialRef::from_epsg(4326).map_err(fail)?;
+        wgs84.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+        let transform = CoordTransform::new(&source, &wgs84).map_err(fail)?;
+        let columns = grid.width.div_ceil(STEP);
+        let rows = grid.height.div_ceil(STEP);
+        let gt = grid.geo_transform;
+        let at = |col: f64, row: f64| {
+            (
+                gt[0] + col * gt[1] + row * gt[2],
+                gt[3] + col * gt[4] + row * gt[5],
+            )
+        };
+        let mut areas = Vec::with_capacity(columns * rows);
+        for r in 0..rows {
+            // The pixel at the centre of the lattice cell (clamped to the grid).
+            let row = (r * STEP + STEP / 2).min(grid.height - 1) as f64;
+            let (mut xs, mut ys) = (Vec::new(), Vec::new());
+            for c in 0..columns {
+                let col = (c * STEP + STEP / 2).min(grid.width - 1) as f64;
+                for (dc, dr) in [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)] {
+                    let (x, y) = at(col + dc, row + dr);
+                    xs.push(x);
+                    ys.push(y);
+                }
+            }
+            let mut zs = vec![0.0; xs.len()];
+            transform
+                .transform_coords(&mut xs, &mut ys, &mut zs)
+                .map_err(fail)?;
+            for c in 0..columns {
+                let k = c * 4;
+                let quad = polygon![
+                    (x: xs[k], y: ys[k]),
+                    (x: xs[k + 1], y: ys[k + 1]),
+                    (x: xs[k + 2], y: ys[k + 2]),
+                    (x: xs[k + 3], y: ys[k + 3]),
+                ];
+                // Signed: the magnitude is the quadrilateral itself whatever its winding (unsigned
+                // area treats a clockwise ring as the rest of the globe).
+                areas.push(quad.geodesic_area_signed().abs());
+            }
+        }
+        Ok(PixelAreas { columns, areas })
+    }
+
+    /// True area of pixel (`col`, `row`) in m².
+    pub fn at(&self, col: usize, row: usize) -> f64 {
+        self.areas[(row / STEP) * self.columns + col / STEP]
+    }
+}
