@@ -132,7 +132,10 @@ fn a_ramp_product_is_a_float_cog_with_overviews_and_no_class_raster() {
     let record: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("run.json")).expect("run.json"))
             .expect("json");
-    assert_eq!(record["products"], serde_json::json!(["stats.json", "stats.csv", "index.tif"]));
+    assert_eq!(
+        record["products"],
+        serde_json::json!(["stats.json", "stats.csv", "index.tif"])
+    );
 }
 
 #[test]
@@ -224,4 +227,114 @@ fn areas_per_class_match_a_count_in_an_equal_area_projection() {
         "{csv}"
     );
     assert!(csv.contains("\n7,\"high severity\",0.66,,"), "{csv}");
+}
+
+#[test]
+fn class_polygons_are_valid_geojson_whose_areas_match_the_stats() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    aftermath()
+        .args([
+            "run",
+            pipeline("ethiopia-change.toml").to_str().expect("utf-8"),
+            "--output",
+            out.to_str().expect("utf-8"),
+        ])
+        .assert()
+        .success();
+    let path = out.join("polygons.geojson");
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("geojson")).expect("json");
+    assert_eq!(doc["type"], "FeatureCollection");
+    // The scene's WGS 84 extent by gdalinfo, with a pixel of slack.
+    let extent = gdal_info(&sample(
+        "ethiopia/2000-03-09/LT05_L1TP_167055_20000309_20161214_01_T1_B4.TIF",
+    ));
+    let corners = extent["wgs84Extent"]["coordinates"][0]
+        .as_array()
+        .expect("ring")
+        .clone();
+    let lons: Vec<f64> = corners
+        .iter()
+        .map(|c| c[0].as_f64().expect("lon"))
+        .collect();
+    let lats: Vec<f64> = corners
+        .iter()
+        .map(|c| c[1].as_f64().expect("lat"))
+        .collect();
+    let inside = |lon: f64, lat: f64| {
+        let slack = 0.0003;
+        lon >= lons.iter().cloned().fold(f64::MAX, f64::min) - slack
+            && lon <= lons.iter().cloned().fold(f64::MIN, f64::max) + slack
+            && lat >= lats.iter().cloned().fold(f64::MAX, f64::min) - slack
+            && lat <= lats.iter().cloned().fold(f64::MIN, f64::max) + slack
+    };
+    let features = doc["features"].as_array().expect("features");
+    assert!(features.len() > 10);
+    for f in features {
+        assert_eq!(f["geometry"]["type"], "Polygon");
+        for ring in f["geometry"]["coordinates"].as_array().expect("rings") {
+            let ring = ring.as_array().expect("ring");
+            assert!(ring.len() >= 4, "a ring has at least four positions");
+            assert_eq!(ring.first(), ring.last(), "rings are closed");
+            for p in ring {
+                let (lon, lat) = (p[0].as_f64().expect("lon"), p[1].as_f64().expect("lat"));
+                assert!(
+                    inside(lon, lat),
+                    "({lon}, {lat}) is outside the scene: not lon/lat order?"
+                );
+            }
+        }
+        assert!(
+            f["properties"]["class"].is_string()
+                && f["properties"]["area_ha"].as_f64().expect("area") > 0.0
+        );
+    }
+    // Independent area: GDAL projects the polygons to an equal-area CRS and measures them.
+    let shp = dir.path().join("laea.shp");
+    sh(
+        "ogr2ogr",
+        &[
+            "-q",
+            "-f",
+            "ESRI Shapefile",
+            "-t_srs",
+            "+proj=laea +lat_0=6.8265 +lon_0=39.8195 +datum=WGS84 +units=m",
+            shp.to_str().expect("utf-8"),
+            path.to_str().expect("utf-8"),
+        ],
+    );
+    let listing = sh(
+        "ogrinfo",
+        &[
+            "-q",
+            shp.to_str().expect("utf-8"),
+            "-sql",
+            "SELECT value, OGR_GEOM_AREA AS m2 FROM laea",
+        ],
+    );
+    let mut hectares = [0.0f64; 8];
+    let mut value = 0usize;
+    for line in listing.lines().map(str::trim) {
+        if let Some(v) = line.strip_prefix("value (Integer) = ") {
+            value = v.parse().expect("value");
+        } else if let Some(m2) = line.strip_prefix("m2 (Real) = ") {
+            hectares[value] += m2.parse::<f64>().expect("area") / 10_000.0;
+        }
+    }
+    let stats: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("stats.json")).expect("stats"))
+            .expect("json");
+    for c in stats["classes"].as_array().expect("classes") {
+        let v = c["value"].as_u64().expect("value") as usize;
+        let ours = c["hectares"].as_f64().expect("ha");
+        if ours > 1.0 {
+            let diff = (ours - hectares[v]).abs() / ours;
+            assert!(
+                diff < 0.005,
+                "class {v}: stats {ours} ha, polygons {} ha",
+                hectares[v]
+            );
+        }
+    }
 }

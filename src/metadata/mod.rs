@@ -2,11 +2,13 @@
 //! completed run.
 
 mod legend;
+mod polygons;
 mod run_record;
 mod stats;
 mod tilejson;
 
 pub use legend::{legend_html, legend_json};
+pub use polygons::polygons_geojson;
 pub use run_record::run_record;
 pub use stats::{stats_csv, stats_json};
 pub use tilejson::tilejson;
@@ -16,3 +18,4 @@ pub const RUN_RECORD_KEY: &str = "run.json";
 pub const LEGEND_KEY: &str = "legend.json";
 pub const STATS_JSON_KEY: &str = "stats.json";
 pub const STATS_CSV_KEY: &str = "stats.csv";
+pub const POLYGONS_KEY: &str = "polygons.geojson";

@@ -6,6 +6,7 @@ mod area;
 pub mod cog;
 mod error;
 mod footprint;
+pub mod polygons;
 mod resampling;
 mod warp;
 

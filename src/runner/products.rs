@@ -15,6 +15,7 @@ use crate::compute::area_stats::AreaStats;
 use crate::error::Error;
 use crate::metadata;
 use crate::read::cog::{ClassInfo, GridWriter};
+use crate::read::polygons::class_polygons;
 use crate::read::{Grid, PixelAreas, ReadError, ReaderPool};
 use crate::store::OutputStore;
 
@@ -122,6 +123,16 @@ pub(super) fn write_products(
         })?;
         runtime.block_on(store.put(key, bytes.into(), COG_MEDIA_TYPE))?;
         written.push(key.to_string());
+        if let (CLASSES_COG_KEY, Some(t)) = (key, table) {
+            let polygons = class_polygons(&path)?;
+            let doc = metadata::polygons_geojson(&polygons, t);
+            runtime.block_on(store.put(
+                metadata::POLYGONS_KEY,
+                serde_json::to_vec(&doc).unwrap_or_default().into(),
+                "application/geo+json",
+            ))?;
+            written.push(metadata::POLYGONS_KEY.to_string());
+        }
     }
     Ok(written)
 }
