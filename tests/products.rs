@@ -134,7 +134,7 @@ fn a_ramp_product_is_a_float_cog_with_overviews_and_no_class_raster() {
             .expect("json");
     assert_eq!(
         record["products"],
-        serde_json::json!(["stats.json", "stats.csv", "index.tif"])
+        serde_json::json!(["stats.json", "stats.csv", "index.tif", "item.json"])
     );
 }
 
@@ -337,4 +337,108 @@ fn class_polygons_are_valid_geojson_whose_areas_match_the_stats() {
             );
         }
     }
+}
+
+#[test]
+fn the_stac_item_describes_the_run_and_its_assets() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    aftermath()
+        .args([
+            "run",
+            pipeline("ethiopia-change.toml").to_str().expect("utf-8"),
+            "--output",
+            out.to_str().expect("utf-8"),
+        ])
+        .assert()
+        .success();
+    let read = |key: &str| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(out.join(key)).expect("file")).expect("json")
+    };
+    let item = read("item.json");
+    assert_eq!(item["type"], "Feature");
+    assert_eq!(item["stac_version"], "1.0.0");
+    assert_eq!(item["id"], "ethiopia-change");
+    let extensions: Vec<&str> = item["stac_extensions"]
+        .as_array()
+        .expect("extensions")
+        .iter()
+        .filter_map(|e| e.as_str())
+        .collect();
+    assert!(
+        extensions.contains(&"https://stac-extensions.github.io/classification/v2.0.0/schema.json")
+    );
+    assert!(extensions.contains(&"https://stac-extensions.github.io/processing/v1.2.0/schema.json"));
+    // STAC: datetime null requires start and end; the scenes' acquisition times.
+    let props = &item["properties"];
+    assert!(props["datetime"].is_null());
+    assert_eq!(props["start_datetime"], "2000-03-09T07:08:03Z");
+    assert_eq!(props["end_datetime"], "2010-12-18T07:24:28Z");
+    assert_eq!(
+        props["processing:software"]["aftermath"],
+        env!("CARGO_PKG_VERSION")
+    );
+    // bbox and geometry agree with each other and with TileJSON's bounds.
+    let bbox = numbers(&item["bbox"]);
+    assert_eq!(bbox, numbers(&read("tilejson.json")["bounds"]));
+    let ring = item["geometry"]["coordinates"][0].as_array().expect("ring");
+    assert_eq!(ring.first(), ring.last());
+    for p in ring {
+        let (x, y) = (p[0].as_f64().expect("lon"), p[1].as_f64().expect("lat"));
+        assert!(x >= bbox[0] && x <= bbox[2] && y >= bbox[1] && y <= bbox[3]);
+    }
+    // Every asset exists next to the item, with a media type and a role.
+    let assets = item["assets"].as_object().expect("assets");
+    for name in [
+        "tiles",
+        "legend",
+        "index",
+        "classes",
+        "stats",
+        "stats-csv",
+        "polygons",
+    ] {
+        let asset = &assets[name];
+        let href = asset["href"].as_str().expect("href");
+        assert!(
+            out.join(href.trim_start_matches("./")).is_file(),
+            "{name}: {href} missing"
+        );
+        assert!(
+            asset["type"].is_string() && asset["roles"].as_array().is_some_and(|r| !r.is_empty()),
+            "{name}"
+        );
+    }
+    assert!(assets["index"]["type"]
+        .as_str()
+        .expect("type")
+        .contains("profile=cloud-optimized"));
+    // Classification extension: nodata 0, then the legend's classes with their colours.
+    let classes = assets["classes"]["classification:classes"]
+        .as_array()
+        .expect("classes");
+    assert_eq!(classes[0]["value"], 0);
+    assert_eq!(classes[0]["nodata"], true);
+    let legend = read("legend.json");
+    for (c, l) in classes[1..]
+        .iter()
+        .zip(legend["classes"].as_array().expect("legend"))
+    {
+        assert_eq!(c["value"], l["value"]);
+        assert_eq!(c["description"], l["name"]);
+        let name = c["name"].as_str().expect("name");
+        assert!(
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_'),
+            "{name}"
+        );
+        let hint = c["color_hint"].as_str().expect("hint");
+        assert_eq!(
+            format!("#{}", hint.to_lowercase()),
+            l["color"].as_str().expect("color")
+        );
+    }
+    assert_eq!(classes.len(), 8);
 }

@@ -4,12 +4,14 @@
 mod legend;
 mod polygons;
 mod run_record;
+mod stac;
 mod stats;
 mod tilejson;
 
 pub use legend::{legend_html, legend_json};
 pub use polygons::polygons_geojson;
 pub use run_record::run_record;
+pub use stac::{stac_item, STAC_ITEM_KEY};
 pub use stats::{stats_csv, stats_json};
 pub use tilejson::tilejson;
 

@@ -137,6 +137,16 @@ fn run_prepared(
         ),
     )?;
     summary.seconds = clock.elapsed().as_secs_f64();
+    if summary.product_errors.is_empty() {
+        let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+        let item = metadata::stac_item(prepared, &summary, store, &now);
+        runtime.block_on(store.put(
+            metadata::STAC_ITEM_KEY,
+            serde_json::to_vec_pretty(&item).unwrap_or_default().into(),
+            "application/geo+json",
+        ))?;
+        summary.products.push(metadata::STAC_ITEM_KEY.to_string());
+    }
     if summary.failures.is_empty() && summary.product_errors.is_empty() {
         // Written last: its presence means the run completed.
         let record =
