@@ -349,15 +349,7 @@ fn the_legend_lists_the_classes_and_ramp_as_written() {
         ("ethiopia-change.toml", &classes_out),
         ("olinda-water.toml", &ramp_out),
     ] {
-        aftermath()
-            .args([
-                "run",
-                pipeline(name).to_str().expect("utf-8"),
-                "--output",
-                out.to_str().expect("utf-8"),
-            ])
-            .assert()
-            .success();
+        run_shipped(name, out);
     }
     let legend = read_json(&classes_out.join("legend.json"));
     assert_eq!(legend["type"], "classes");

@@ -25,15 +25,7 @@ fn nd(a: f64, b: f64) -> f64 {
 fn dnbr_rasters_are_valid_cogs_on_the_scene_grid_with_the_formula_s_values() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("out");
-    aftermath()
-        .args([
-            "run",
-            pipeline("ethiopia-change.toml").to_str().expect("utf-8"),
-            "--output",
-            out.to_str().expect("utf-8"),
-        ])
-        .assert()
-        .success();
+    run_shipped("ethiopia-change.toml", &out);
     let (index, classes) = (out.join("index.tif"), out.join("classes.tif"));
     assert_valid_cog(&index);
     assert_valid_cog(&classes);
@@ -108,15 +100,7 @@ fn dnbr_rasters_are_valid_cogs_on_the_scene_grid_with_the_formula_s_values() {
 fn a_ramp_product_is_a_float_cog_with_overviews_and_no_class_raster() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("out");
-    aftermath()
-        .args([
-            "run",
-            pipeline("olinda-water.toml").to_str().expect("utf-8"),
-            "--output",
-            out.to_str().expect("utf-8"),
-        ])
-        .assert()
-        .success();
+    run_shipped("olinda-water.toml", &out);
     let index = out.join("index.tif");
     assert_valid_cog(&index);
     assert!(!out.join("classes.tif").exists());
@@ -142,15 +126,7 @@ fn a_ramp_product_is_a_float_cog_with_overviews_and_no_class_raster() {
 fn areas_per_class_match_a_count_in_an_equal_area_projection() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("out");
-    aftermath()
-        .args([
-            "run",
-            pipeline("ethiopia-change.toml").to_str().expect("utf-8"),
-            "--output",
-            out.to_str().expect("utf-8"),
-        ])
-        .assert()
-        .success();
+    run_shipped("ethiopia-change.toml", &out);
     // Independent: the classified raster warped by gdalwarp (nearest) to a Lambert azimuthal
     // equal-area projection centred on the scene, at 4 m, with an extent padded past the
     // scene; each pixel there is 16 m² of ground. Counted from GDAL's ASCII grid output.
@@ -233,15 +209,7 @@ fn areas_per_class_match_a_count_in_an_equal_area_projection() {
 fn class_polygons_are_valid_geojson_whose_areas_match_the_stats() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("out");
-    aftermath()
-        .args([
-            "run",
-            pipeline("ethiopia-change.toml").to_str().expect("utf-8"),
-            "--output",
-            out.to_str().expect("utf-8"),
-        ])
-        .assert()
-        .success();
+    run_shipped("ethiopia-change.toml", &out);
     let path = out.join("polygons.geojson");
     let doc: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&path).expect("geojson")).expect("json");
@@ -343,15 +311,7 @@ fn class_polygons_are_valid_geojson_whose_areas_match_the_stats() {
 fn the_stac_item_describes_the_run_and_its_assets() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("out");
-    aftermath()
-        .args([
-            "run",
-            pipeline("ethiopia-change.toml").to_str().expect("utf-8"),
-            "--output",
-            out.to_str().expect("utf-8"),
-        ])
-        .assert()
-        .success();
+    run_shipped("ethiopia-change.toml", &out);
     let read = |key: &str| -> serde_json::Value {
         serde_json::from_slice(&std::fs::read(out.join(key)).expect("file")).expect("json")
     };

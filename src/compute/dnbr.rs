@@ -24,8 +24,14 @@ pub(super) const BANDS: &[BandNeed] = &[
 ];
 
 pub(super) fn compute(b: &[&[f32]]) -> Vec<f32> {
-    difference(
-        &normalized_difference(b[0], b[1]),
-        &normalized_difference(b[2], b[3]),
+    let (pre, post) = nbr_pre_post(b);
+    difference(&pre, &post)
+}
+
+/// NBR of the pre and the post scene from [`BANDS`]-ordered buffers.
+pub(super) fn nbr_pre_post(b: &[&[f32]]) -> (Vec<f32>, Vec<f32>) {
+    (
+        normalized_difference(b[0], b[1]),
+        normalized_difference(b[2], b[3]),
     )
 }

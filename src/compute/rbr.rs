@@ -2,13 +2,12 @@
 //! C. (2014), "A new metric for quantifying burn severity: the Relativized Burn Ratio",
 //! Remote Sensing 6(3). The 1.001 keeps the denominator positive for every NBR_pre ≥ −1.
 
-use super::{normalized_difference, BandNeed};
+use super::BandNeed;
 
 pub(super) const BANDS: &[BandNeed] = super::dnbr::BANDS;
 
 pub(super) fn compute(b: &[&[f32]]) -> Vec<f32> {
-    let pre = normalized_difference(b[0], b[1]);
-    let post = normalized_difference(b[2], b[3]);
+    let (pre, post) = super::dnbr::nbr_pre_post(b);
     pre.iter()
         .zip(&post)
         .map(|(&pre, &post)| (pre - post) / (pre + 1.001))

@@ -7,7 +7,7 @@
 //! values 1000 × these. Guard: where |NBR_pre| < 0.001 the denominator uses 0.001, as MTBS
 //! does, instead of dividing by (nearly) zero.
 
-use super::{normalized_difference, BandNeed};
+use super::BandNeed;
 
 /// Smallest |NBR_pre| used in the denominator.
 const MIN_ABS_PRE_NBR: f32 = 0.001;
@@ -15,8 +15,7 @@ const MIN_ABS_PRE_NBR: f32 = 0.001;
 pub(super) const BANDS: &[BandNeed] = super::dnbr::BANDS;
 
 pub(super) fn compute(b: &[&[f32]]) -> Vec<f32> {
-    let pre = normalized_difference(b[0], b[1]);
-    let post = normalized_difference(b[2], b[3]);
+    let (pre, post) = super::dnbr::nbr_pre_post(b);
     pre.iter()
         .zip(&post)
         .map(|(&pre, &post)| (pre - post) / pre.abs().max(MIN_ABS_PRE_NBR).sqrt())

@@ -79,27 +79,12 @@ impl GridWriter {
         })
     }
 
-    pub fn write_f32(
+    /// Writes full-width rows starting at `first_row` (Float32 or Byte, as created).
+    pub fn write<T: gdal::raster::GdalType + Copy>(
         &mut self,
         first_row: usize,
         width: usize,
-        values: Vec<f32>,
-    ) -> Result<(), ReadError> {
-        let rows = values.len() / width.max(1);
-        let mut buffer = Buffer::new((width, rows), values);
-        let mut band = self
-            .dataset
-            .rasterband(1)
-            .map_err(|e| write_error(&self.scratch, e))?;
-        band.write((0, first_row as isize), (width, rows), &mut buffer)
-            .map_err(|e| write_error(&self.scratch, e))
-    }
-
-    pub fn write_u8(
-        &mut self,
-        first_row: usize,
-        width: usize,
-        values: Vec<u8>,
+        values: Vec<T>,
     ) -> Result<(), ReadError> {
         let rows = values.len() / width.max(1);
         let mut buffer = Buffer::new((width, rows), values);

@@ -22,6 +22,16 @@ impl ClassTable {
             .position(|c| value >= c.min && value < c.max)
     }
 
+    /// The stored code of a value: 0 for nodata or no class, class `i` as `i + 1` (the
+    /// palette index of tiles and the pixel value of the classified raster).
+    pub fn code_of(&self, value: f32) -> u8 {
+        if value.is_nan() {
+            0
+        } else {
+            self.class_of(value).map_or(0, |c| c as u8 + 1)
+        }
+    }
+
     pub fn color_of(&self, value: f32) -> Option<Rgba> {
         self.class_of(value).map(|i| self.classes[i].color)
     }

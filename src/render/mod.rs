@@ -51,16 +51,7 @@ impl Style {
         match self {
             Style::Ramp { .. } => encode_png(&self.render(values), size),
             Style::Classes(table) => {
-                let indices: Vec<u8> = values
-                    .iter()
-                    .map(|&v| {
-                        if v.is_nan() {
-                            0
-                        } else {
-                            table.class_of(v).map_or(0, |c| c as u8 + 1)
-                        }
-                    })
-                    .collect();
+                let indices: Vec<u8> = values.iter().map(|&v| table.code_of(v)).collect();
                 let palette: Vec<Rgba> = std::iter::once(Rgba::TRANSPARENT)
                     .chain(table.classes.iter().map(|c| c.color))
                     .collect();

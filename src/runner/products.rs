@@ -78,22 +78,13 @@ pub(super) fn write_products(
             let values = values?;
             let area = |i: usize| areas.at(i % grid.width, rows.start + i / grid.width);
             if let (Some(writer), Some(t)) = (classes.as_mut(), table) {
-                let coded: Vec<u8> = values
-                    .iter()
-                    .map(|&v| {
-                        if v.is_nan() {
-                            0
-                        } else {
-                            t.class_of(v).map_or(0, |c| c as u8 + 1)
-                        }
-                    })
-                    .collect();
+                let coded: Vec<u8> = values.iter().map(|&v| t.code_of(v)).collect();
                 stats.add(&values, Some(&coded), area);
-                writer.write_u8(rows.start, grid.width, coded)?;
+                writer.write(rows.start, grid.width, coded)?;
             } else {
                 stats.add(&values, None, area);
             }
-            index.write_f32(rows.start, grid.width, values)?;
+            index.write(rows.start, grid.width, values)?;
         }
     }
     let mut written = Vec::new();

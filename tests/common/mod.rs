@@ -25,6 +25,19 @@ pub fn aftermath() -> assert_cmd::Command {
     cmd
 }
 
+/// Runs a shipped pipeline (`pipelines/NAME`) into `out`, which must succeed.
+pub fn run_shipped(name: &str, out: &Path) {
+    aftermath()
+        .args([
+            "run",
+            pipeline(name).to_str().expect("utf-8"),
+            "--output",
+            out.to_str().expect("utf-8"),
+        ])
+        .assert()
+        .success();
+}
+
 /// Runs a command that must succeed; returns its stdout.
 pub fn sh(program: &str, args: &[&str]) -> String {
     let out = Command::new(program)
