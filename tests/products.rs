@@ -402,3 +402,30 @@ fn the_stac_item_describes_the_run_and_its_assets() {
     }
     assert_eq!(classes.len(), 8);
 }
+
+#[test]
+fn the_stac_rasters_carry_their_projection() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    run_shipped("ethiopia-change.toml", &out);
+    let item: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("item.json")).expect("item")).expect("json");
+    // gdalinfo's view of the source grid: EPSG:32637, 101 × 101, origin (589035, 756165), 30 m.
+    let source = gdal_info(&sample(
+        "ethiopia/2000-03-09/LT05_L1TP_167055_20000309_20161214_01_T1_B4.TIF",
+    ));
+    let gt = numbers(&source["geoTransform"]);
+    for key in ["index", "classes"] {
+        let asset = &item["assets"][key];
+        assert_eq!(asset["proj:epsg"], 32637, "{key}");
+        assert_eq!(asset["proj:shape"], serde_json::json!([101, 101]));
+        assert_eq!(
+            numbers(&asset["proj:transform"]),
+            vec![gt[1], gt[2], gt[0], gt[4], gt[5], gt[3]]
+        );
+    }
+    let extensions = item["stac_extensions"].as_array().expect("extensions");
+    assert!(extensions
+        .iter()
+        .any(|e| e == "https://stac-extensions.github.io/projection/v1.1.0/schema.json"));
+}

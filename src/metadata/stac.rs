@@ -13,6 +13,7 @@ use super::{LEGEND_KEY, POLYGONS_KEY, STATS_CSV_KEY, STATS_JSON_KEY, TILEJSON_KE
 pub const STAC_ITEM_KEY: &str = "item.json";
 const CLASSIFICATION: &str = "https://stac-extensions.github.io/classification/v2.0.0/schema.json";
 const PROCESSING: &str = "https://stac-extensions.github.io/processing/v1.2.0/schema.json";
+const PROJECTION: &str = "https://stac-extensions.github.io/projection/v1.1.0/schema.json";
 
 pub fn stac_item(prepared: &Prepared, summary: &Summary, store: &OutputStore, now: &str) -> Value {
     let plan = &prepared.plan;
@@ -140,6 +141,26 @@ pub fn stac_item(prepared: &Prepared, summary: &Summary, store: &OutputStore, no
             }),
         );
         extensions.push(CLASSIFICATION);
+    }
+    // Projection extension on the rasters: their grid is the first scene's.
+    if let Some(grid) = prepared.inputs.first().map(|i| &i.grid) {
+        let g = grid.geo_transform;
+        let projection = json!({
+            "proj:epsg": grid.epsg,
+            "proj:shape": [grid.height, grid.width],
+            // STAC/rasterio order of GDAL's geotransform
+            "proj:transform": [g[1], g[2], g[0], g[4], g[5], g[3]],
+        });
+        for key in ["index", "classes"] {
+            if let Some(Value::Object(asset)) = assets.get_mut(key) {
+                if let Value::Object(p) = &projection {
+                    asset.extend(p.clone());
+                }
+            }
+        }
+        if assets.contains_key("index") {
+            extensions.push(PROJECTION);
+        }
     }
     json!({
         "type": "Feature",

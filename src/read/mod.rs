@@ -42,6 +42,8 @@ pub struct BandSource {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Grid {
     pub wkt: String,
+    /// EPSG code of the CRS, when it has one.
+    pub epsg: Option<u32>,
     pub geo_transform: [f64; 6],
     pub width: usize,
     pub height: usize,
@@ -102,8 +104,14 @@ pub fn open_scene(name: &str, bands: &[(&str, &BandSource)]) -> Result<SceneInpu
             let fp = Footprint::of(&dataset, &source.location)?;
             if grid.is_none() {
                 let (width, height) = dataset.raster_size();
+                let epsg = dataset
+                    .spatial_ref()
+                    .ok()
+                    .and_then(|srs| srs.auth_code().ok())
+                    .and_then(|code| u32::try_from(code).ok());
                 grid = Some(Grid {
                     wkt: dataset.projection(),
+                    epsg,
                     geo_transform: dataset.geo_transform().map_err(|_| {
                         ReadError::NoGeoTransform {
                             location: source.location.clone(),
