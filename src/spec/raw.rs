@@ -24,6 +24,8 @@ pub struct PipelineSpec {
 pub struct SceneSpec {
     /// A multi-band raster that band numbers refer to.
     pub file: Option<String>,
+    /// A Landsat Level-1 `_MTL.txt`: band files by name and TOA reflectance scale/offset.
+    pub mtl: Option<String>,
     pub datetime: Option<String>,
     /// Applied to every band unless the band says otherwise: value = DN · scale + offset.
     pub scale: Option<f64>,

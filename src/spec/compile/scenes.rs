@@ -1,9 +1,11 @@
 //! `[scenes.*]`: where each band's pixels are.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use super::Compiler;
 use crate::plan::Scene;
+use crate::read::landsat_mtl::landsat_bands;
 use crate::read::BandSource;
 use crate::spec::raw::{BandSpec, SceneSpec};
 
@@ -18,13 +20,24 @@ impl Compiler<'_> {
         let mut scenes = BTreeMap::new();
         for (name, spec) in specs {
             let key = format!("scenes.{name}");
-            if spec.bands.is_empty() {
+            if spec.bands.is_empty() && spec.mtl.is_none() {
                 self.problem(
                     &format!("{key}.bands"),
                     "no bands; map band names to band numbers or files, e.g. `nir = 4`",
                 );
             }
             let mut bands = BTreeMap::new();
+            if let Some(mtl) = &spec.mtl {
+                match landsat_bands(Path::new(&self.location(mtl))) {
+                    Ok(found) => {
+                        for (name, mut source) in found {
+                            source.nodata = spec.nodata;
+                            bands.insert(name, source);
+                        }
+                    }
+                    Err(message) => self.problem(&format!("{key}.mtl"), message),
+                }
+            }
             for (band_name, band) in &spec.bands {
                 if let Some(source) = self.band(&format!("{key}.bands.{band_name}"), spec, band) {
                     bands.insert(band_name.clone(), source);
