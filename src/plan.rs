@@ -25,6 +25,13 @@ pub struct Plan {
     pub output: Output,
 }
 
+impl Plan {
+    /// The name shown to people (TileJSON, legend, STAC): `title`, else `name`.
+    pub fn display_title(&self) -> &str {
+        self.title.as_deref().unwrap_or(&self.name)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scene {
     pub name: String,

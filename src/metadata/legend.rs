@@ -74,7 +74,8 @@ fn ramp_stops(style: &Style) -> Vec<(f32, String)> {
         .collect()
 }
 
-fn finite(v: f32) -> Value {
+/// A class bound as JSON: the number, or null for an open end (±∞).
+pub(super) fn finite(v: f32) -> Value {
     if v.is_finite() {
         json!(v)
     } else {

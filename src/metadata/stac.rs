@@ -40,10 +40,7 @@ pub fn stac_item(prepared: &Prepared, summary: &Summary, store: &OutputStore, no
             properties.insert("end_datetime".into(), json!(last));
         }
     }
-    properties.insert(
-        "title".into(),
-        json!(plan.title.clone().unwrap_or_else(|| plan.name.clone())),
-    );
+    properties.insert("title".into(), json!(plan.display_title()));
     properties.insert("created".into(), json!(now));
     properties.insert(
         "processing:software".into(),

@@ -3,6 +3,7 @@
 
 use serde_json::{json, Value};
 
+use super::legend::finite;
 use crate::compute::area_stats::AreaStats;
 use crate::render::Style;
 
@@ -26,13 +27,9 @@ pub fn stats_json(stats: &AreaStats, style: &Style, product: &str) -> Value {
                     let mut v = area(*pixels, *m2);
                     v["value"] = json!(i + 1);
                     v["name"] = json!(c.name);
-                    v["min"] = json!(c.min.is_finite().then_some(c.min));
-                    v["max"] = json!(c.max.is_finite().then_some(c.max));
-                    v["percent_of_valid"] = json!(if valid_m2 > 0.0 {
-                        100.0 * m2 / valid_m2
-                    } else {
-                        0.0
-                    });
+                    v["min"] = finite(c.min);
+                    v["max"] = finite(c.max);
+                    v["percent_of_valid"] = json!(percent_of(*m2, valid_m2));
                     v
                 })
                 .collect()
@@ -53,17 +50,20 @@ pub fn stats_json(stats: &AreaStats, style: &Style, product: &str) -> Value {
     doc
 }
 
+/// `part` as a percentage of `whole`, 0 when there is no whole.
+fn percent_of(part: f64, whole: f64) -> f64 {
+    if whole > 0.0 {
+        100.0 * part / whole
+    } else {
+        0.0
+    }
+}
+
 /// One row per class, then `valid`, `nodata` (and `unclassified` for class tables).
 pub fn stats_csv(stats: &AreaStats, style: &Style) -> String {
     let mut out = String::from("value,name,min,max,pixels,hectares,km2,percent_of_valid\n");
     let valid_m2 = stats.valid.1;
-    let pct = |m2: f64| {
-        if valid_m2 > 0.0 {
-            100.0 * m2 / valid_m2
-        } else {
-            0.0
-        }
-    };
+    let pct = |m2: f64| percent_of(m2, valid_m2);
     let bound = |v: f32| {
         if v.is_finite() {
             v.to_string()

@@ -16,7 +16,7 @@ pub fn tilejson(prepared: &Prepared, store: &OutputStore) -> Value {
     let [w, s, e, n] = lon_lat_bounds(prepared.footprint.bounds);
     let mut doc = json!({
         "tilejson": "3.0.0",
-        "name": plan.title.clone().unwrap_or_else(|| plan.name.clone()),
+        "name": plan.display_title(),
         "version": "1.0.0",
         "scheme": "xyz",
         "tiles": [tile_url_template(&base, "png")],
@@ -28,8 +28,7 @@ pub fn tilejson(prepared: &Prepared, store: &OutputStore) -> Value {
     if let Some(d) = &plan.description {
         doc["description"] = json!(d);
     }
-    let title = plan.title.clone().unwrap_or_else(|| plan.name.clone());
-    doc["legend"] = json!(super::legend_html(&plan.style, &title));
+    doc["legend"] = json!(super::legend_html(&plan.style, plan.display_title()));
     if let Some(a) = &plan.attribution {
         doc["attribution"] = json!(a);
     }

@@ -18,7 +18,6 @@ use std::time::{Instant, SystemTime};
 use crate::error::Error;
 use crate::metadata;
 use crate::plan::Plan;
-use crate::read;
 use crate::store::OutputStore;
 
 /// Knobs of one run that are not part of the pipeline.
@@ -39,7 +38,6 @@ pub const UPLOADS_IN_FLIGHT: usize = 32;
 /// a bad input leaves nothing behind.
 pub fn run(plan: &Plan, options: &RunOptions) -> Result<Summary, Error> {
     let started = SystemTime::now();
-    read::set_cache_limit(GDAL_CACHE_MB);
     let prepared = prepare(plan)?;
     let store = OutputStore::open(&plan.output.url)?;
     run_prepared(&prepared, &store, options, started)
@@ -72,7 +70,6 @@ fn run_prepared(
             message: e.to_string(),
         })?;
     runtime.block_on(store.check_writable())?;
-    read::set_cache_limit(GDAL_CACHE_MB);
     let prepare_seconds = clock.elapsed().as_secs_f64();
     tracing::info!(
         pipeline = %plan.pipeline.display(),
@@ -115,53 +112,39 @@ fn run_prepared(
             summary.product_errors.push(e.to_string());
         }
     }
-    let title = plan.title.clone().unwrap_or_else(|| plan.name.clone());
-    let legend = metadata::legend_json(&plan.style, &title);
-    runtime.block_on(
-        store.put(
-            metadata::LEGEND_KEY,
-            serde_json::to_vec_pretty(&legend)
-                .unwrap_or_default()
-                .into(),
-            "application/json",
-        ),
-    )?;
+    let legend = metadata::legend_json(&plan.style, plan.display_title());
+    put_json(&runtime, store, metadata::LEGEND_KEY, &legend, JSON)?;
     let tilejson = metadata::tilejson(prepared, store);
-    runtime.block_on(
-        store.put(
-            metadata::TILEJSON_KEY,
-            serde_json::to_vec_pretty(&tilejson)
-                .unwrap_or_default()
-                .into(),
-            "application/json",
-        ),
-    )?;
+    put_json(&runtime, store, metadata::TILEJSON_KEY, &tilejson, JSON)?;
     summary.seconds = clock.elapsed().as_secs_f64();
     if summary.product_errors.is_empty() {
         let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
         let item = metadata::stac_item(prepared, &summary, store, &now);
-        runtime.block_on(store.put(
-            metadata::STAC_ITEM_KEY,
-            serde_json::to_vec_pretty(&item).unwrap_or_default().into(),
-            "application/geo+json",
-        ))?;
+        put_json(&runtime, store, metadata::STAC_ITEM_KEY, &item, GEOJSON)?;
         summary.products.push(metadata::STAC_ITEM_KEY.to_string());
     }
     if summary.failures.is_empty() && summary.product_errors.is_empty() {
         // Written last: its presence means the run completed.
         let record =
             metadata::run_record(prepared, &summary, started, prepare_seconds, tiles_seconds);
-        runtime.block_on(
-            store.put(
-                metadata::RUN_RECORD_KEY,
-                serde_json::to_vec_pretty(&record)
-                    .unwrap_or_default()
-                    .into(),
-                "application/json",
-            ),
-        )?;
+        put_json(&runtime, store, metadata::RUN_RECORD_KEY, &record, JSON)?;
         summary.completed = true;
     }
     summary.seconds = clock.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+const JSON: &str = "application/json";
+const GEOJSON: &str = "application/geo+json";
+
+/// Uploads a JSON document (pretty-printed: these are read by people too).
+fn put_json(
+    runtime: &tokio::runtime::Runtime,
+    store: &OutputStore,
+    key: &str,
+    doc: &serde_json::Value,
+    media_type: &str,
+) -> Result<(), Error> {
+    let bytes = serde_json::to_vec_pretty(doc).unwrap_or_default();
+    Ok(runtime.block_on(store.put(key, bytes.into(), media_type))?)
 }

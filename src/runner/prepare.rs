@@ -42,28 +42,21 @@ impl Prepared {
 }
 
 pub fn prepare(plan: &Plan) -> Result<Prepared, Error> {
+    // Before any dataset is opened, so every block read is under the budget.
+    read::set_cache_limit(super::GDAL_CACHE_MB);
     // Scenes in the order the product first reads them, each with its bands in read order.
-    let mut wanted: Vec<(&str, Vec<&str>)> = Vec::new();
+    let mut scene_names: Vec<&str> = Vec::new();
+    let mut band_names: Vec<Vec<&str>> = Vec::new();
     let mut read_slots = Vec::new();
     for (scene, band) in &plan.product.reads {
-        let i = match wanted.iter().position(|(s, _)| s == scene) {
-            Some(i) => i,
-            None => {
-                wanted.push((scene, Vec::new()));
-                wanted.len() - 1
-            }
-        };
-        let slot = match wanted[i].1.iter().position(|b| b == band) {
-            Some(slot) => slot,
-            None => {
-                wanted[i].1.push(band);
-                wanted[i].1.len() - 1
-            }
-        };
-        read_slots.push((i, slot));
+        let i = position_or_push(&mut scene_names, scene.as_str());
+        if i == band_names.len() {
+            band_names.push(Vec::new());
+        }
+        read_slots.push((i, position_or_push(&mut band_names[i], band.as_str())));
     }
     let mut inputs = Vec::new();
-    for (scene_name, band_names) in &wanted {
+    for (scene_name, band_names) in scene_names.iter().zip(&band_names) {
         let Some(scene) = plan.scenes.get(*scene_name) else {
             continue; // compile guarantees the scene exists
         };
@@ -102,6 +95,14 @@ pub fn prepare(plan: &Plan) -> Result<Prepared, Error> {
         footprint,
         zooms,
         pyramid,
+    })
+}
+
+/// Where `item` is in `list`, appending it first if it is not there.
+fn position_or_push<'a>(list: &mut Vec<&'a str>, item: &'a str) -> usize {
+    list.iter().position(|x| *x == item).unwrap_or_else(|| {
+        list.push(item);
+        list.len() - 1
     })
 }
 

@@ -91,11 +91,7 @@ pub(super) fn write_products(
     let style = &prepared.plan.style;
     let json = metadata::stats_json(&stats, style, prepared.plan.product.name());
     let csv = metadata::stats_csv(&stats, style);
-    runtime.block_on(store.put(
-        metadata::STATS_JSON_KEY,
-        serde_json::to_vec_pretty(&json).unwrap_or_default().into(),
-        "application/json",
-    ))?;
+    super::put_json(runtime, store, metadata::STATS_JSON_KEY, &json, super::JSON)?;
     runtime.block_on(store.put(metadata::STATS_CSV_KEY, csv.into_bytes().into(), "text/csv"))?;
     written.extend([
         metadata::STATS_JSON_KEY.to_string(),

@@ -24,8 +24,8 @@ fn tile_string<S: serde::Serializer>(tile: &TileId, s: S) -> Result<S::Ok, S::Er
 #[derive(Debug, Clone)]
 pub struct Summary {
     pub output: String,
-    pub tilejson_url: String,
-    pub run_record_url: String,
+    /// The base URL of the output as clients on this machine reach it; keys append to it.
+    pub public_base: String,
     pub zooms: ZoomRange,
     /// WGS 84 `[west, south, east, north]` of the tiled area.
     pub bounds: [f64; 4],
@@ -53,8 +53,7 @@ impl Summary {
         failures.extend(written.failures);
         Summary {
             output: store.url().to_string(),
-            tilejson_url: store.public_url(metadata::TILEJSON_KEY),
-            run_record_url: store.public_url(metadata::RUN_RECORD_KEY),
+            public_base: store.public_url(""),
             zooms: prepared.zooms,
             bounds: lon_lat_bounds(prepared.footprint.bounds),
             per_zoom: written.per_zoom,
@@ -68,11 +67,9 @@ impl Summary {
         }
     }
 
-    fn output_url(&self, key: &str) -> String {
-        match self.tilejson_url.strip_suffix(metadata::TILEJSON_KEY) {
-            Some(base) => format!("{base}{key}"),
-            None => key.to_string(),
-        }
+    /// Where a client reads `key` of the output.
+    pub fn url_of(&self, key: &str) -> String {
+        format!("{}{key}", self.public_base)
     }
 
     pub fn tiles_written(&self) -> u64 {
@@ -104,12 +101,12 @@ impl std::fmt::Display for Summary {
         }
         writeln!(f, "bounds:   {w:.5}, {s:.5}, {e:.5}, {n:.5} (lon/lat)")?;
         writeln!(f, "output:   {}", self.output)?;
-        writeln!(f, "tilejson: {}", self.tilejson_url)?;
+        writeln!(f, "tilejson: {}", self.url_of(metadata::TILEJSON_KEY))?;
         for key in &self.products {
-            writeln!(f, "product:  {}", self.output_url(key))?;
+            writeln!(f, "product:  {}", self.url_of(key))?;
         }
         if self.completed {
-            writeln!(f, "summary:  {}", self.run_record_url)?;
+            writeln!(f, "summary:  {}", self.url_of(metadata::RUN_RECORD_KEY))?;
         } else {
             for e in &self.product_errors {
                 writeln!(f, "FAILED:   product rasters: {e}")?;

@@ -104,23 +104,18 @@ fn node(n: &Node, bands: &[&[f32]], len: usize) -> Value {
                         v.log10()
                     }
                 }),
-                Function::Min => {
+                Function::Min | Function::Max => {
+                    let pick = if *f == Function::Min {
+                        f32::min
+                    } else {
+                        f32::max
+                    };
                     let (a, b) = (values.remove(0), values.remove(0));
                     map2(a, b, |a, b| {
                         if a.is_nan() || b.is_nan() {
                             f32::NAN
                         } else {
-                            a.min(b)
-                        }
-                    })
-                }
-                Function::Max => {
-                    let (a, b) = (values.remove(0), values.remove(0));
-                    map2(a, b, |a, b| {
-                        if a.is_nan() || b.is_nan() {
-                            f32::NAN
-                        } else {
-                            a.max(b)
+                            pick(a, b)
                         }
                     })
                 }

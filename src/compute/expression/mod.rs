@@ -75,6 +75,13 @@ impl Expression {
         &self.references
     }
 
+    /// The references as `(scene, band)` pairs, in the same order.
+    pub fn band_pairs(&self) -> impl Iterator<Item = (String, String)> + '_ {
+        self.references
+            .iter()
+            .map(|r| (r.scene.clone(), r.band.clone()))
+    }
+
     /// Where each reference first appears (1-based column), parallel to `references`.
     pub fn reference_columns(&self) -> &[usize] {
         &self.columns

@@ -27,11 +27,7 @@ impl Compiler<'_> {
             _ => return None,
         };
         if let Some(mask) = mask {
-            product.reads.extend(
-                mask.references()
-                    .iter()
-                    .map(|r| (r.scene.clone(), r.band.clone())),
-            );
+            product.reads.extend(mask.band_pairs());
             product.mask = Some(mask);
         }
         Some(product)
@@ -171,11 +167,7 @@ impl Compiler<'_> {
 
     fn expression(&mut self, text: &str, scenes: &BTreeMap<String, Scene>) -> Option<Product> {
         let expression = self.checked_expression("product.expression", text, scenes)?;
-        let reads = expression
-            .references()
-            .iter()
-            .map(|r| (r.scene.clone(), r.band.clone()))
-            .collect();
+        let reads = expression.band_pairs().collect();
         Some(Product {
             formula: Formula::Expression(expression),
             roles: Vec::new(),
