@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::compute::expression::Expression;
+use crate::compute::mask::MaskRule;
+use crate::compute::water_change;
 use crate::compute::{Epoch, Index};
 use crate::read::{BandSource, Resampling};
 use crate::render::Style;
@@ -39,6 +41,15 @@ pub struct Scene {
     pub datetime: Option<String>,
     /// Band name (`red`, `nir`, …) → where its pixels are.
     pub bands: BTreeMap<String, BandSource>,
+    /// Pixels this quality rule flags are nodata in every product reading the scene.
+    pub mask: Option<SceneMask>,
+}
+
+/// A quality rule over one band of a scene (`scl`, `qa_pixel`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SceneMask {
+    pub band: String,
+    pub rule: MaskRule,
 }
 
 /// What is computed per pixel.
@@ -48,6 +59,9 @@ pub enum Formula {
     Index(Index),
     /// A band-maths expression over `scene.band` references.
     Expression(Expression),
+    /// Water change codes (see [`crate::compute::water_change`]) from a water index
+    /// (MNDWI or NDWI) above `threshold` in the pre and the post scene.
+    WaterChange { water_index: Index, threshold: f32 },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -61,6 +75,9 @@ pub struct Product {
     pub reads: Vec<(String, String)>,
     /// Pixels where the mask is non-zero or nodata are nodata in the product.
     pub mask: Option<Expression>,
+    /// The quality rules of the scenes read (a pixel masked in either scene is masked), one
+    /// read each, after the mask expression's reads.
+    pub quality: Vec<MaskRule>,
 }
 
 impl Product {
@@ -69,6 +86,7 @@ impl Product {
         match &self.formula {
             Formula::Index(i) => i.name(),
             Formula::Expression(_) => "expression",
+            Formula::WaterChange { .. } => "water_change",
         }
     }
 
@@ -78,11 +96,16 @@ impl Product {
 
     /// Evaluates over one tile; `bands[i]` holds the pixels of `reads[i]`.
     pub fn compute(&self, bands: &[&[f32]]) -> Vec<f32> {
+        let (rest, quality_bands) = bands.split_at(bands.len() - self.quality.len());
         let mask_reads = self.mask.as_ref().map_or(0, |m| m.references().len());
-        let (formula_bands, mask_bands) = bands.split_at(bands.len() - mask_reads);
+        let (formula_bands, mask_bands) = rest.split_at(rest.len() - mask_reads);
         let mut values = match &self.formula {
             Formula::Index(i) => i.compute(formula_bands),
             Formula::Expression(e) => e.evaluate(formula_bands),
+            Formula::WaterChange {
+                water_index,
+                threshold,
+            } => water_change::compute(*water_index, *threshold, formula_bands),
         };
         if let Some(mask) = &self.mask {
             let masked = mask.evaluate(mask_bands);
@@ -91,6 +114,9 @@ impl Product {
                     *v = f32::NAN; // NaN != 0 too: a mask without data masks
                 }
             }
+        }
+        for (rule, quality) in self.quality.iter().zip(quality_bands) {
+            rule.apply(quality, &mut values);
         }
         values
     }

@@ -7,6 +7,8 @@ pub mod area_stats;
 mod dnbr;
 mod dndvi;
 pub mod expression;
+mod log_ratio;
+pub mod mask;
 mod mndwi;
 mod nbr;
 mod ndvi;
@@ -15,6 +17,7 @@ mod normalized_difference;
 pub mod overview;
 mod rbr;
 mod rdnbr;
+pub mod water_change;
 
 pub use normalized_difference::normalized_difference;
 
@@ -49,10 +52,13 @@ pub enum Index {
     Rdnbr,
     Rbr,
     Dndvi,
+    /// SAR log-ratio (`log_ratio`).
+    #[serde(rename = "log_ratio")]
+    LogRatio,
 }
 
 impl Index {
-    pub const ALL: [Index; 8] = [
+    pub const ALL: [Index; 9] = [
         Index::Ndvi,
         Index::Nbr,
         Index::Ndwi,
@@ -61,6 +67,7 @@ impl Index {
         Index::Rdnbr,
         Index::Rbr,
         Index::Dndvi,
+        Index::LogRatio,
     ];
 
     pub fn name(self) -> &'static str {
@@ -73,6 +80,7 @@ impl Index {
             Index::Rdnbr => "rdnbr",
             Index::Rbr => "rbr",
             Index::Dndvi => "dndvi",
+            Index::LogRatio => "log_ratio",
         }
     }
 
@@ -82,7 +90,10 @@ impl Index {
 
     /// A change index compares a `pre` and a `post` scene; the others read one scene.
     pub fn is_change(self) -> bool {
-        matches!(self, Index::Dnbr | Index::Rdnbr | Index::Rbr | Index::Dndvi)
+        matches!(
+            self,
+            Index::Dnbr | Index::Rdnbr | Index::Rbr | Index::Dndvi | Index::LogRatio
+        )
     }
 
     /// The bands the index reads, in the order `compute` expects them.
@@ -96,6 +107,7 @@ impl Index {
             Index::Rdnbr => rdnbr::BANDS,
             Index::Rbr => rbr::BANDS,
             Index::Dndvi => dndvi::BANDS,
+            Index::LogRatio => log_ratio::BANDS,
         }
     }
 
@@ -112,6 +124,7 @@ impl Index {
             Index::Rdnbr => rdnbr::compute(bands),
             Index::Rbr => rbr::compute(bands),
             Index::Dndvi => dndvi::compute(bands),
+            Index::LogRatio => log_ratio::compute(bands),
         }
     }
 }

@@ -83,3 +83,36 @@ fn rdnbr_and_rbr_relativise_dnbr() {
     let guarded = Index::Rdnbr.compute(&[&[0.2], &[0.2], &[0.1], &[0.3]])[0];
     assert!((guarded - 0.5 / 0.001f32.sqrt()).abs() < 1e-3, "{guarded}");
 }
+
+#[test]
+fn log_ratio_is_ten_log10_of_post_over_pre() {
+    // σ⁰ 0.1 → 0.01 (water after flooding): −10 dB; doubling: +3.0103 dB.
+    let out = Index::LogRatio.compute(&[&[0.1, 0.05, 0.0, 0.2], &[0.01, 0.1, 0.1, f32::NAN]]);
+    assert!((out[0] + 10.0).abs() < 1e-5, "{}", out[0]);
+    assert!((out[1] - 10.0 * 2f32.log10()).abs() < 1e-5, "{}", out[1]);
+    assert!(out[2].is_nan(), "zero backscatter has no log");
+    assert!(out[3].is_nan());
+}
+
+#[test]
+fn water_change_codes_the_pair_of_states() {
+    // MNDWI = (green − swir1)/(green + swir1): 0.3/0.1 → 0.5 (water), 0.1/0.3 → −0.5 (land).
+    let (w, l) = ((0.3f32, 0.1f32), (0.1f32, 0.3f32));
+    let pre = [l, w, l, w, l];
+    let post = [l, w, w, l, (f32::NAN, 0.1)];
+    let column = |v: &[(f32, f32)], second: bool| -> Vec<f32> {
+        v.iter().map(|p| if second { p.1 } else { p.0 }).collect()
+    };
+    let (a, b, c, d) = (
+        column(&pre, false),
+        column(&pre, true),
+        column(&post, false),
+        column(&post, true),
+    );
+    let out = water_change::compute(Index::Mndwi, 0.0, &[&a, &b, &c, &d]);
+    assert_eq!(&out[..4], &[0.0, 1.0, 2.0, 3.0]);
+    assert!(out[4].is_nan());
+    // A threshold above both values: nothing is water.
+    let none = water_change::compute(Index::Mndwi, 0.6, &[&a, &b, &c, &d]);
+    assert_eq!(&none[..4], &[0.0, 0.0, 0.0, 0.0]);
+}

@@ -44,6 +44,9 @@ pub fn run_record(
         "product": match &plan.product.formula {
             Formula::Index(index) => json!({ "index": index }),
             Formula::Expression(e) => json!({ "expression": e.text }),
+            Formula::WaterChange { water_index, threshold } => json!({
+                "index": "water_change", "water_index": water_index, "threshold": threshold
+            }),
         },
         "inputs": inputs,
         "tiling": {

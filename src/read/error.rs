@@ -13,6 +13,14 @@ pub enum ReadError {
         band: usize,
         count: usize,
     },
+    #[error("{location} has {count} band(s), but sensor `{sensor}` on a stacked file expects {expected} ({order}); map the bands by hand under [scenes.NAME.bands] or use `dir` with the per-band files")]
+    StackCount {
+        location: String,
+        sensor: &'static str,
+        expected: usize,
+        order: String,
+        count: usize,
+    },
     #[error("{location} has no coordinate reference system; assign one (e.g. `gdal_edit.py -a_srs EPSG:32637`)")]
     NoCrs { location: String },
     #[error("{location} has no geotransform (it is not georeferenced); georeference it first")]

@@ -145,16 +145,10 @@ pub fn landsat_bands(mtl: &Path) -> Result<Vec<(String, BandSource)>, String> {
             _ => return Err(format!("{} lacks REFLECTANCE_MULT_BAND_{n}", mtl.display())),
         };
         let location = find(dir, file).to_string_lossy().into_owned();
-        bands.push((
-            name.to_string(),
-            BandSource {
-                location,
-                band: 1,
-                scale,
-                offset,
-                nodata: None,
-            },
-        ));
+        let mut source = BandSource::new(location, 1);
+        source.scale = scale;
+        source.offset = offset;
+        bands.push((name.to_string(), source));
     }
     Ok(bands)
 }

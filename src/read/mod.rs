@@ -9,6 +9,7 @@ mod footprint;
 pub mod landsat_mtl;
 pub mod polygons;
 mod resampling;
+pub mod sensor;
 mod warp;
 
 pub use area::PixelAreas;
@@ -25,8 +26,9 @@ use warp::Warper;
 
 use crate::tiling::{tile_geo_transform, TileId};
 
-/// Where one named band's pixels are. Values read are `DN · scale + offset`; `nodata` is the
-/// raw DN marking missing pixels (`None`: the file's own nodata value, if any).
+/// Where one named band's pixels are. Values read are `DN · scale + offset` (then converted
+/// from decibels when [`Encoding::Decibels`]); `nodata` is the raw DN marking missing pixels
+/// (`None`: the file's own nodata value, if any).
 #[derive(Debug, Clone, PartialEq)]
 pub struct BandSource {
     /// A path or GDAL virtual path (`/vsicurl/…`, `/vsis3/…`).
@@ -36,6 +38,47 @@ pub struct BandSource {
     pub scale: f64,
     pub offset: f64,
     pub nodata: Option<f64>,
+    pub encoding: Encoding,
+    /// Set by a sensor preset applied to a band stack: the file must have exactly this many
+    /// bands, or the preset's band numbers mean something else.
+    pub stack: Option<StackLayout>,
+}
+
+impl BandSource {
+    /// Band `band` of `location`, values as stored.
+    pub fn new(location: impl Into<String>, band: usize) -> Self {
+        BandSource {
+            location: location.into(),
+            band,
+            scale: 1.0,
+            offset: 0.0,
+            nodata: None,
+            encoding: Encoding::Linear,
+            stack: None,
+        }
+    }
+}
+
+/// What a band's values are, which decides how they are resampled and converted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// A physical quantity (reflectance, linear backscatter): resampled as the pipeline says.
+    Linear,
+    /// Backscatter in dB: resampled as stored, then turned into linear power 10^(v/10), so
+    /// every formula sees linear values.
+    Decibels,
+    /// Codes or bit fields (Sentinel-2 SCL, Landsat QA_PIXEL): always nearest neighbour,
+    /// never scaled.
+    Categorical,
+}
+
+/// The band count a sensor preset expects of a stacked file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StackLayout {
+    pub sensor: &'static str,
+    pub count: usize,
+    /// The band order, for the error message (`blue, green, …`).
+    pub order: String,
 }
 
 /// A raster grid: CRS, geotransform and size. The product rasters (COGs) are written on the
@@ -68,8 +111,20 @@ pub struct SceneInput {
 struct WarpGroup {
     location: String,
     nodata: Option<f64>,
-    /// (source band number, output slot, scale, offset)
-    bands: Vec<(usize, usize, f64, f64)>,
+    /// Codes or bit fields: warped with nearest neighbour whatever the pipeline's resampling.
+    categorical: bool,
+    bands: Vec<GroupBand>,
+}
+
+#[derive(Debug, Clone)]
+struct GroupBand {
+    /// 1-based band number in the file.
+    source: usize,
+    /// Position in the scene's output.
+    slot: usize,
+    scale: f32,
+    offset: f32,
+    decibels: bool,
 }
 
 /// Opens and checks the bands `names` of a scene (in that order), and computes its footprint.
@@ -85,6 +140,17 @@ pub fn open_scene(name: &str, bands: &[(&str, &BandSource)]) -> Result<SceneInpu
             return Err(ReadError::NotRaster {
                 location: source.location.clone(),
             });
+        }
+        if let Some(stack) = &source.stack {
+            if count != stack.count {
+                return Err(ReadError::StackCount {
+                    location: source.location.clone(),
+                    sensor: stack.sensor,
+                    expected: stack.count,
+                    order: stack.order.clone(),
+                    count,
+                });
+            }
         }
         if source.band > count {
             return Err(ReadError::MissingBand {
@@ -133,16 +199,23 @@ pub fn open_scene(name: &str, bands: &[(&str, &BandSource)]) -> Result<SceneInpu
             });
             files.push(source.location.clone());
         }
-        let entry = (source.band, slot, source.scale, source.offset);
+        let entry = GroupBand {
+            source: source.band,
+            slot,
+            scale: source.scale as f32,
+            offset: source.offset as f32,
+            decibels: source.encoding == Encoding::Decibels,
+        };
+        let categorical = source.encoding == Encoding::Categorical;
         let same_nodata = |g: &WarpGroup| g.nodata.map(f64::to_bits) == nodata.map(f64::to_bits);
-        match groups
-            .iter_mut()
-            .find(|g| g.location == source.location && same_nodata(g))
-        {
+        match groups.iter_mut().find(|g| {
+            g.location == source.location && same_nodata(g) && g.categorical == categorical
+        }) {
             Some(g) => g.bands.push(entry),
             None => groups.push(WarpGroup {
                 location: source.location.clone(),
                 nodata,
+                categorical,
                 bands: vec![entry],
             }),
         }
@@ -283,16 +356,24 @@ impl ReaderPool {
             let Some(warper) = warpers.get(&group.location) else {
                 continue;
             };
-            let src_bands: Vec<usize> = group.bands.iter().map(|b| b.0).collect();
+            let src_bands: Vec<usize> = group.bands.iter().map(|b| b.source).collect();
+            let resampling = if group.categorical {
+                Resampling::Nearest
+            } else {
+                resampling
+            };
             let warped = warper
                 .warp(&src_bands, group.nodata, gt, size, resampling)
                 .map_err(warp_error)?;
-            for ((_, slot, scale, offset), mut values) in group.bands.iter().zip(warped) {
-                if *scale != 1.0 || *offset != 0.0 {
-                    let (s, o) = (*scale as f32, *offset as f32);
+            for (band, mut values) in group.bands.iter().zip(warped) {
+                if band.scale != 1.0 || band.offset != 0.0 {
+                    let (s, o) = (band.scale, band.offset);
                     values.iter_mut().for_each(|v| *v = *v * s + o);
                 }
-                out[*slot] = values;
+                if band.decibels {
+                    values.iter_mut().for_each(|v| *v = 10f32.powf(*v / 10.0));
+                }
+                out[band.slot] = values;
             }
         }
         Ok(out)

@@ -5,11 +5,13 @@ mod classes;
 mod color;
 mod png;
 mod ramp;
+mod shipped;
 
 pub use self::png::{encode_indexed_png, encode_png, RenderError};
 pub use classes::{Class, ClassTable};
 pub use color::{Rgba, RgbaParseError};
 pub use ramp::{ColorRamp, RAMP_NAMES};
+pub use shipped::{shipped_table, SHIPPED_TABLES};
 
 /// How index values become colours.
 #[derive(Debug, Clone, PartialEq)]

@@ -26,6 +26,17 @@ pub struct SceneSpec {
     pub file: Option<String>,
     /// A Landsat Level-1 `_MTL.txt`: band files by name and TOA reflectance scale/offset.
     pub mtl: Option<String>,
+    /// A sensor preset (`sentinel-2-l2a`, `landsat-8-9-c2-l2`, …): band names, nodata and
+    /// scale/offset of that product, for `file` (a stack in the preset's band order) or `dir`.
+    pub sensor: Option<String>,
+    /// A product folder (`.SAFE`, Landsat product, per-band COGs) the preset finds bands in.
+    pub dir: Option<String>,
+    /// Sentinel-2 processing baseline (`"05.09"`) when the folder has no MTD XML.
+    pub processing_baseline: Option<String>,
+    /// Sentinel-1 σ⁰ units: `"db"` or `"linear"`.
+    pub backscatter: Option<String>,
+    /// Quality mask: `"scl"`, `"qa_pixel"` (default rules) or a table.
+    pub mask: Option<MaskSpec>,
     pub datetime: Option<String>,
     /// Applied to every band unless the band says otherwise: value = DN · scale + offset.
     pub scale: Option<f64>,
@@ -34,6 +45,25 @@ pub struct SceneSpec {
     pub nodata: Option<f64>,
     #[serde(default)]
     pub bands: BTreeMap<String, BandSpec>,
+}
+
+/// `mask = "scl"`, `mask = { scl = [3, 8, 9] }`, `mask = { qa_pixel = ["cloud"] }`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum MaskSpec {
+    Default(String),
+    Table(MaskTable),
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaskTable {
+    /// Sentinel-2 SCL classes to mask.
+    pub scl: Option<Vec<i64>>,
+    /// Landsat QA_PIXEL bits to mask, by name.
+    pub qa_pixel: Option<Vec<String>>,
+    /// The band holding the quality codes (default `scl` or `qa_pixel`).
+    pub band: Option<String>,
 }
 
 /// `nir = 4` (band of the scene's file), `nir = "B4.TIF"` (band 1 of that file), or a table.
@@ -67,13 +97,25 @@ pub struct ProductSpec {
     /// The scenes of a change index (default: `pre` and `post`).
     pub pre: Option<String>,
     pub post: Option<String>,
+    /// `water_change`: the water index, `mndwi` (default) or `ndwi`.
+    pub water_index: Option<String>,
+    /// `water_change`: a pixel is water where the water index exceeds this (default 0).
+    pub threshold: Option<f64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 pub struct RenderSpec {
     pub ramp: Option<String>,
     pub range: Option<Vec<f64>>,
-    pub classes: Option<Vec<ClassSpec>>,
+    pub classes: Option<ClassesSpec>,
+}
+
+/// A shipped table by name (`"dnbr-usgs"`) or `[[render.classes]]` entries.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum ClassesSpec {
+    Shipped(String),
+    Table(Vec<ClassSpec>),
 }
 
 #[derive(Debug, Default, Deserialize)]

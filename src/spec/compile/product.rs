@@ -4,8 +4,11 @@ use std::collections::BTreeMap;
 
 use super::Compiler;
 use crate::compute::expression::Expression;
-use crate::compute::{Epoch, Index};
-use crate::plan::{Formula, Product, Scene};
+use crate::compute::{BandNeed, Epoch, Index};
+
+/// The water-change product (not a plain index: it takes `water_index` and `threshold`).
+const WATER_CHANGE: &str = "water_change";
+use crate::plan::{Formula, Product, Scene, SceneMask};
 use crate::spec::raw::PipelineSpec;
 
 impl Compiler<'_> {
@@ -29,6 +32,22 @@ impl Compiler<'_> {
         if let Some(mask) = mask {
             product.reads.extend(mask.band_pairs());
             product.mask = Some(mask);
+        }
+        // Every scene the product reads brings its quality rule.
+        let mut read_scenes: Vec<&str> = Vec::new();
+        for (scene, _) in &product.reads {
+            if !read_scenes.contains(&scene.as_str()) {
+                read_scenes.push(scene);
+            }
+        }
+        let quality: Vec<(String, SceneMask)> = read_scenes
+            .iter()
+            .filter_map(|s| scenes.get(*s))
+            .filter_map(|s| s.mask.clone().map(|m| (s.name.clone(), m)))
+            .collect();
+        for (scene, mask) in quality {
+            product.reads.push((scene, mask.band));
+            product.quality.push(mask.rule);
         }
         Some(product)
     }
@@ -61,10 +80,11 @@ impl Compiler<'_> {
             Index::ALL
                 .iter()
                 .map(|i| i.name())
+                .chain([WATER_CHANGE])
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        let index = match p.index.as_deref() {
+        let name = match p.index.as_deref() {
             None => {
                 self.problem(
                     "product.index",
@@ -72,8 +92,42 @@ impl Compiler<'_> {
                 );
                 return None;
             }
-            Some(name) => match Index::from_name(&name.to_ascii_lowercase()) {
-                Some(i) => i,
+            Some(name) => name.to_ascii_lowercase(),
+        };
+        let water = name == WATER_CHANGE;
+        if !water && (p.water_index.is_some() || p.threshold.is_some()) {
+            self.problem(
+                "product.threshold",
+                format!("`water_index` and `threshold` belong to `{WATER_CHANGE}`, not `{name}`"),
+            );
+        }
+        let (formula, index) = if water {
+            let water_index = match p.water_index.as_deref().unwrap_or("mndwi") {
+                "mndwi" => Index::Mndwi,
+                "ndwi" => Index::Ndwi,
+                other => {
+                    self.problem(
+                        "product.water_index",
+                        format!("unknown water index `{other}`; `mndwi` or `ndwi`"),
+                    );
+                    return None;
+                }
+            };
+            let threshold = p.threshold.unwrap_or(0.0);
+            if !(-1.0..=1.0).contains(&threshold) {
+                self.problem(
+                    "product.threshold",
+                    format!("{threshold} is outside −1…1, the range of a normalized difference"),
+                );
+            }
+            let formula = Formula::WaterChange {
+                water_index,
+                threshold: threshold as f32,
+            };
+            (formula, water_index)
+        } else {
+            match Index::from_name(&name) {
+                Some(i) => (Formula::Index(i), i),
                 None => {
                     self.problem(
                         "product.index",
@@ -81,19 +135,32 @@ impl Compiler<'_> {
                     );
                     return None;
                 }
-            },
+            }
         };
+        let is_change = water || index.is_change();
+        // The bands read, per role: a water change reads its water index's bands in both scenes.
+        let needs: Vec<BandNeed> = if water {
+            [Epoch::Pre, Epoch::Post]
+                .into_iter()
+                .flat_map(|epoch| {
+                    index.bands().iter().map(move |n| BandNeed {
+                        epoch,
+                        band: n.band,
+                    })
+                })
+                .collect()
+        } else {
+            index.bands().to_vec()
+        };
+        let label = if water { WATER_CHANGE } else { index.name() };
         let only = (scenes.len() == 1)
             .then(|| scenes.keys().next().cloned())
             .flatten();
-        let roles: Vec<(Epoch, &str, Option<String>)> = if index.is_change() {
+        let roles: Vec<(Epoch, &str, Option<String>)> = if is_change {
             if p.scene.is_some() {
                 self.problem(
                     "product.scene",
-                    format!(
-                        "`{}` compares two scenes; use `pre` and `post`",
-                        index.name()
-                    ),
+                    format!("`{label}` compares two scenes; use `pre` and `post`"),
                 );
             }
             vec![
@@ -112,7 +179,7 @@ impl Compiler<'_> {
             if p.pre.is_some() || p.post.is_some() {
                 self.problem(
                     "product.pre",
-                    format!("`{}` reads one scene; use `scene`", index.name()),
+                    format!("`{label}` reads one scene; use `scene`"),
                 );
             }
             vec![(
@@ -132,23 +199,20 @@ impl Compiler<'_> {
                 );
                 continue;
             };
-            for need in index.bands().iter().filter(|n| n.epoch == epoch) {
+            for need in needs.iter().filter(|n| n.epoch == epoch) {
                 if !found.bands.contains_key(need.band) {
                     self.problem(
                         &format!("scenes.{scene}.bands"),
                         format!(
-                            "no band `{}`, which `{}` needs; add `{} = <band number or file>`",
-                            need.band,
-                            index.name(),
-                            need.band
+                            "no band `{}`, which `{label}` needs; add `{} = <band number or file>`",
+                            need.band, need.band
                         ),
                     );
                 }
             }
             chosen.push((epoch, scene));
         }
-        let reads = index
-            .bands()
+        let reads = needs
             .iter()
             .filter_map(|need| {
                 chosen
@@ -158,10 +222,11 @@ impl Compiler<'_> {
             })
             .collect();
         Some(Product {
-            formula: Formula::Index(index),
+            formula,
             roles: chosen,
             reads,
             mask: None,
+            quality: Vec::new(),
         })
     }
 
@@ -173,6 +238,7 @@ impl Compiler<'_> {
             roles: Vec::new(),
             reads,
             mask: None,
+            quality: Vec::new(),
         })
     }
 

@@ -1,8 +1,10 @@
 //! `[render]`: a colour ramp over a range, or a class table.
 
 use super::Compiler;
-use crate::render::{Class, ClassTable, ColorRamp, Rgba, Style, RAMP_NAMES};
-use crate::spec::raw::{ClassSpec, RenderSpec};
+use crate::render::{
+    shipped_table, Class, ClassTable, ColorRamp, Rgba, Style, RAMP_NAMES, SHIPPED_TABLES,
+};
+use crate::spec::raw::{ClassSpec, ClassesSpec, RenderSpec};
 
 impl Compiler<'_> {
     pub(super) fn style(&mut self, spec: Option<&RenderSpec>) -> Option<Style> {
@@ -58,7 +60,22 @@ impl Compiler<'_> {
                         "only used with `ramp`; class bounds go in each class",
                     );
                 }
-                self.classes(classes).map(Style::Classes)
+                match classes {
+                    ClassesSpec::Table(specs) => self.classes(specs).map(Style::Classes),
+                    ClassesSpec::Shipped(name) => match shipped_table(name) {
+                        Some(table) => Some(Style::Classes(table)),
+                        None => {
+                            self.problem(
+                                "render.classes",
+                                format!(
+                                    "no shipped table `{name}`; one of: {}, or [[render.classes]] entries",
+                                    SHIPPED_TABLES.join(", ")
+                                ),
+                            );
+                            None
+                        }
+                    },
+                }
             }
         }
     }

@@ -4,10 +4,15 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::Compiler;
-use crate::plan::Scene;
+use crate::compute::mask::{MaskRule, QA_PIXEL_DEFAULT, SCL_DEFAULT};
+use crate::plan::{Scene, SceneMask};
 use crate::read::landsat_mtl::landsat_bands;
-use crate::read::BandSource;
-use crate::spec::raw::{BandSpec, SceneSpec};
+use crate::read::sensor::{PresetOptions, Sensor};
+use crate::read::{BandSource, Encoding};
+use crate::spec::raw::{BandSpec, MaskSpec, SceneSpec};
+
+/// Band names that hold quality codes: read with nearest neighbour, never interpolated.
+const QUALITY_BANDS: [&str; 2] = ["scl", "qa_pixel"];
 
 impl Compiler<'_> {
     pub(super) fn scenes(
@@ -20,13 +25,16 @@ impl Compiler<'_> {
         let mut scenes = BTreeMap::new();
         for (name, spec) in specs {
             let key = format!("scenes.{name}");
-            if spec.bands.is_empty() && spec.mtl.is_none() {
+            if spec.bands.is_empty() && spec.mtl.is_none() && spec.sensor.is_none() {
                 self.problem(
                     &format!("{key}.bands"),
-                    "no bands; map band names to band numbers or files, e.g. `nir = 4`",
+                    "no bands; name a `sensor` preset, or map band names to band numbers or files, e.g. `nir = 4`",
                 );
             }
             let mut bands = BTreeMap::new();
+            for (band_name, source) in self.preset(&key, spec) {
+                bands.insert(band_name, source);
+            }
             if let Some(mtl) = &spec.mtl {
                 match landsat_bands(Path::new(&self.location(mtl))) {
                     Ok(found) => {
@@ -43,16 +51,161 @@ impl Compiler<'_> {
                     bands.insert(band_name.clone(), source);
                 }
             }
+            let mask = spec
+                .mask
+                .as_ref()
+                .and_then(|m| self.mask(&format!("{key}.mask"), m, &bands));
             scenes.insert(
                 name.clone(),
                 Scene {
                     name: name.clone(),
                     datetime: spec.datetime.clone(),
                     bands,
+                    mask,
                 },
             );
         }
         scenes
+    }
+
+    /// The bands a `sensor` preset finds in `dir` or assigns to the bands of `file`.
+    fn preset(&mut self, key: &str, spec: &SceneSpec) -> Vec<(String, BandSource)> {
+        let sensor_key = format!("{key}.sensor");
+        for (given, what) in [
+            (&spec.dir, "dir"),
+            (&spec.processing_baseline, "processing_baseline"),
+            (&spec.backscatter, "backscatter"),
+        ] {
+            if given.is_some() && spec.sensor.is_none() {
+                self.problem(
+                    &format!("{key}.{what}"),
+                    "only means something with a `sensor` preset; add `sensor = \"…\"`",
+                );
+            }
+        }
+        let Some(name) = &spec.sensor else {
+            return Vec::new();
+        };
+        let Some(sensor) = Sensor::from_name(name) else {
+            let known: Vec<&str> = Sensor::ALL.iter().map(|s| s.name()).collect();
+            self.problem(
+                &sensor_key,
+                format!("unknown sensor `{name}`; one of: {}", known.join(", ")),
+            );
+            return Vec::new();
+        };
+        if spec.mtl.is_some() {
+            self.problem(
+                &sensor_key,
+                "give either `mtl` (Landsat Level-1 TOA reflectance) or `sensor`, not both",
+            );
+            return Vec::new();
+        }
+        let options = PresetOptions {
+            processing_baseline: spec.processing_baseline.clone(),
+            backscatter: spec.backscatter.clone(),
+        };
+        let found = match (&spec.dir, &spec.file) {
+            (Some(dir), None) => sensor.in_folder(Path::new(&self.location(dir)), &options),
+            (None, Some(file)) => sensor.stacked(&self.location(file), &options),
+            (Some(_), Some(_)) => Err("give `dir` (per-band files) or `file` (a band stack in the preset's order), not both".into()),
+            (None, None) => Err("needs `dir` (a product folder with per-band files) or `file` (a band stack in the preset's order)".into()),
+        };
+        let mut bands = match found {
+            Ok(b) => b,
+            Err(message) => {
+                self.problem(&sensor_key, message);
+                return Vec::new();
+            }
+        };
+        for (_, source) in &mut bands {
+            if let Some(nodata) = spec.nodata {
+                source.nodata = Some(nodata);
+            }
+        }
+        bands
+    }
+
+    /// `mask = "scl"` / `"qa_pixel"` / a table: the rule and the band it reads, which the
+    /// scene must have.
+    fn mask(
+        &mut self,
+        key: &str,
+        spec: &MaskSpec,
+        bands: &BTreeMap<String, BandSource>,
+    ) -> Option<SceneMask> {
+        let (band, rule) = match spec {
+            MaskSpec::Default(kind) => match kind.to_ascii_lowercase().as_str() {
+                "scl" => ("scl".to_string(), MaskRule::Classes(SCL_DEFAULT.to_vec())),
+                "qa_pixel" => (
+                    "qa_pixel".to_string(),
+                    MaskRule::qa_pixel(&QA_PIXEL_DEFAULT).ok()?,
+                ),
+                other => {
+                    self.problem(
+                        key,
+                        format!("unknown mask `{other}`; `scl`, `qa_pixel`, or a table like {{ scl = [3, 8, 9] }}"),
+                    );
+                    return None;
+                }
+            },
+            MaskSpec::Table(t) => match (&t.scl, &t.qa_pixel) {
+                (Some(classes), None) => {
+                    let mut codes = Vec::new();
+                    for c in classes {
+                        match u8::try_from(*c) {
+                            Ok(code) if code <= 11 => codes.push(code),
+                            _ => {
+                                self.problem(
+                                    key,
+                                    format!("SCL class {c} does not exist; classes are 0 to 11"),
+                                );
+                                return None;
+                            }
+                        }
+                    }
+                    (
+                        t.band.clone().unwrap_or("scl".into()),
+                        MaskRule::Classes(codes),
+                    )
+                }
+                (None, Some(names)) => match MaskRule::qa_pixel(names) {
+                    Ok(rule) => (t.band.clone().unwrap_or("qa_pixel".into()), rule),
+                    Err(message) => {
+                        self.problem(key, message);
+                        return None;
+                    }
+                },
+                _ => {
+                    self.problem(
+                        key,
+                        "give exactly one of `scl = [classes]` or `qa_pixel = [bit names]`",
+                    );
+                    return None;
+                }
+            },
+        };
+        match bands.get(&band) {
+            None => {
+                self.problem(
+                    key,
+                    format!("the scene has no band `{band}` to mask with; add its file (e.g. `{band} = \"…_{}.TIF\"`) or drop the mask", band.to_ascii_uppercase()),
+                );
+                None
+            }
+            Some(source) if source.encoding != Encoding::Categorical => {
+                // A band mapped by hand: its codes must not be rescaled or interpolated.
+                if source.scale != 1.0 || source.offset != 0.0 {
+                    self.problem(
+                        key,
+                        format!("band `{band}` holds quality codes; drop its scale/offset"),
+                    );
+                    return None;
+                }
+                Some(SceneMask { band, rule })
+            }
+            Some(_) => Some(SceneMask { band, rule }),
+        }
     }
 
     fn band(&mut self, key: &str, scene: &SceneSpec, band: &BandSpec) -> Option<BandSource> {
@@ -84,12 +237,13 @@ impl Compiler<'_> {
         if !scale.is_finite() || scale == 0.0 || !offset.is_finite() {
             self.problem(key, "scale must be finite and non-zero, offset finite");
         }
-        Some(BandSource {
-            location: self.location(&file),
-            band: band as usize,
-            scale,
-            offset,
-            nodata: nodata.or(scene.nodata),
-        })
+        let mut source = BandSource::new(self.location(&file), band as usize);
+        source.scale = scale;
+        source.offset = offset;
+        source.nodata = nodata.or(scene.nodata);
+        if QUALITY_BANDS.contains(&key.rsplit('.').next().unwrap_or_default()) {
+            source.encoding = Encoding::Categorical;
+        }
+        Some(source)
     }
 }

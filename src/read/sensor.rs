@@ -1,0 +1,597 @@
+//! Sensor presets: the band names, files, nodata and scale/offset of the products analysts
+//! download, so a pipeline names bands (`red`, `B04`, `vv`) instead of numbers.
+//!
+//! Sources of the constants:
+//! - Sentinel-2 L1C/L2A: ESA, "Sentinel-2 Products Specification Document" (S2-PDGS-TAS-DI-PSD)
+//!   and the processing-baseline 04.00 note: reflectance = (DN + ADD_OFFSET) / QUANTIFICATION
+//!   with QUANTIFICATION = 10000 and ADD_OFFSET = −1000 from baseline 04.00 (25 January 2022)
+//!   on, 0 before; DN 0 is no data. The offset is read from the product's `MTD_MSIL1C.xml` /
+//!   `MTD_MSIL2A.xml` (`RADIO_ADD_OFFSET` / `BOA_ADD_OFFSET`) when the folder holds it, else
+//!   from the pipeline's `processing_baseline`.
+//! - Landsat Collection 2 Level-2: USGS, "Landsat 8-9 Collection 2 Level 2 Science Product
+//!   Guide" (LSDS-1619) and the Landsat 4-7 guide (LSDS-1618): surface reflectance =
+//!   DN · 0.0000275 − 0.2, DN 0 is fill.
+//! - Landsat Level-1 without MTL: digital numbers as stored (with `mtl` the scene gets TOA
+//!   reflectance instead, see [`super::landsat_mtl`]).
+//! - Sentinel-1 GRD: calibrated σ⁰ backscatter (from SNAP, ASF, Sentinel Hub, …), declared as
+//!   linear power or dB; raw GRD digital numbers are amplitudes and need calibration first.
+
+use std::path::{Path, PathBuf};
+
+use super::{BandSource, Encoding, StackLayout};
+
+/// A preset by its pipeline name (`sensor = "sentinel-2-l2a"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sensor {
+    Sentinel2L2a,
+    Sentinel2L1c,
+    Landsat89C2L2,
+    Landsat7C2L2,
+    Landsat45C2L2,
+    Landsat89L1,
+    Landsat7L1,
+    Landsat45L1,
+    Sentinel1Grd,
+}
+
+/// One band of a preset: the common name, the sensor's own name (also accepted in pipelines),
+/// and the name parts its file ends with.
+struct BandDef {
+    common: &'static str,
+    id: &'static str,
+    file_token: &'static str,
+    kind: Kind,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Part of the stacked-file layout, scaled to physical units.
+    Measure,
+    /// A quality band (SCL, QA_PIXEL): codes, only ever in its own file.
+    Quality,
+}
+
+const fn band(common: &'static str, id: &'static str, file_token: &'static str) -> BandDef {
+    BandDef {
+        common,
+        id,
+        file_token,
+        kind: Kind::Measure,
+    }
+}
+
+const fn quality(common: &'static str, file_token: &'static str) -> BandDef {
+    BandDef {
+        common,
+        id: common,
+        file_token,
+        kind: Kind::Quality,
+    }
+}
+
+const S2_L2A: &[BandDef] = &[
+    band("coastal", "B01", "B01"),
+    band("blue", "B02", "B02"),
+    band("green", "B03", "B03"),
+    band("red", "B04", "B04"),
+    band("rededge1", "B05", "B05"),
+    band("rededge2", "B06", "B06"),
+    band("rededge3", "B07", "B07"),
+    band("nir", "B08", "B08"),
+    band("nir08", "B8A", "B8A"),
+    band("nir09", "B09", "B09"),
+    band("swir1", "B11", "B11"),
+    band("swir2", "B12", "B12"),
+    quality("scl", "SCL"),
+];
+const S2_L1C: &[BandDef] = &[
+    band("coastal", "B01", "B01"),
+    band("blue", "B02", "B02"),
+    band("green", "B03", "B03"),
+    band("red", "B04", "B04"),
+    band("rededge1", "B05", "B05"),
+    band("rededge2", "B06", "B06"),
+    band("rededge3", "B07", "B07"),
+    band("nir", "B08", "B08"),
+    band("nir08", "B8A", "B8A"),
+    band("nir09", "B09", "B09"),
+    band("cirrus", "B10", "B10"),
+    band("swir1", "B11", "B11"),
+    band("swir2", "B12", "B12"),
+];
+/// The `band_id` of each Sentinel-2 band in the MTD XML's offset lists.
+const S2_BAND_IDS: &[&str] = &[
+    "B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B10", "B11", "B12",
+];
+const OLI_C2L2: &[BandDef] = &[
+    band("coastal", "SR_B1", "SR_B1"),
+    band("blue", "SR_B2", "SR_B2"),
+    band("green", "SR_B3", "SR_B3"),
+    band("red", "SR_B4", "SR_B4"),
+    band("nir", "SR_B5", "SR_B5"),
+    band("swir1", "SR_B6", "SR_B6"),
+    band("swir2", "SR_B7", "SR_B7"),
+    quality("qa_pixel", "QA_PIXEL"),
+];
+const TM_ETM_C2L2: &[BandDef] = &[
+    band("blue", "SR_B1", "SR_B1"),
+    band("green", "SR_B2", "SR_B2"),
+    band("red", "SR_B3", "SR_B3"),
+    band("nir", "SR_B4", "SR_B4"),
+    band("swir1", "SR_B5", "SR_B5"),
+    band("swir2", "SR_B7", "SR_B7"),
+    quality("qa_pixel", "QA_PIXEL"),
+];
+const OLI_L1: &[BandDef] = &[
+    band("coastal", "B1", "B1"),
+    band("blue", "B2", "B2"),
+    band("green", "B3", "B3"),
+    band("red", "B4", "B4"),
+    band("nir", "B5", "B5"),
+    band("swir1", "B6", "B6"),
+    band("swir2", "B7", "B7"),
+];
+const TM_ETM_L1: &[BandDef] = &[
+    band("blue", "B1", "B1"),
+    band("green", "B2", "B2"),
+    band("red", "B3", "B3"),
+    band("nir", "B4", "B4"),
+    band("swir1", "B5", "B5"),
+    band("swir2", "B7", "B7"),
+];
+const S1_GRD: &[BandDef] = &[band("vv", "VV", "VV"), band("vh", "VH", "VH")];
+
+/// Folders of a product that hold no band files but files whose names end like one
+/// (`QI_DATA/MSK_DETFOO_B02.jp2`).
+const SKIPPED_DIRS: &[&str] = &["QI_DATA", "AUX_DATA", "preview", "support", "annotation"];
+
+/// What a preset needs beyond its name.
+#[derive(Debug, Clone, Default)]
+pub struct PresetOptions {
+    /// Sentinel-2 processing baseline (`"05.09"`), used when no MTD XML is found.
+    pub processing_baseline: Option<String>,
+    /// Sentinel-1: `"db"` or `"linear"`.
+    pub backscatter: Option<String>,
+}
+
+impl Sensor {
+    pub const ALL: [Sensor; 9] = [
+        Sensor::Sentinel2L2a,
+        Sensor::Sentinel2L1c,
+        Sensor::Landsat89C2L2,
+        Sensor::Landsat7C2L2,
+        Sensor::Landsat45C2L2,
+        Sensor::Landsat89L1,
+        Sensor::Landsat7L1,
+        Sensor::Landsat45L1,
+        Sensor::Sentinel1Grd,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Sensor::Sentinel2L2a => "sentinel-2-l2a",
+            Sensor::Sentinel2L1c => "sentinel-2-l1c",
+            Sensor::Landsat89C2L2 => "landsat-8-9-c2-l2",
+            Sensor::Landsat7C2L2 => "landsat-7-c2-l2",
+            Sensor::Landsat45C2L2 => "landsat-4-5-c2-l2",
+            Sensor::Landsat89L1 => "landsat-8-9-l1",
+            Sensor::Landsat7L1 => "landsat-7-l1",
+            Sensor::Landsat45L1 => "landsat-4-5-l1",
+            Sensor::Sentinel1Grd => "sentinel-1-grd",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Sensor> {
+        Sensor::ALL
+            .into_iter()
+            .find(|s| s.name().eq_ignore_ascii_case(name))
+    }
+
+    fn bands(self) -> &'static [BandDef] {
+        match self {
+            Sensor::Sentinel2L2a => S2_L2A,
+            Sensor::Sentinel2L1c => S2_L1C,
+            Sensor::Landsat89C2L2 => OLI_C2L2,
+            Sensor::Landsat7C2L2 | Sensor::Landsat45C2L2 => TM_ETM_C2L2,
+            Sensor::Landsat89L1 => OLI_L1,
+            Sensor::Landsat7L1 | Sensor::Landsat45L1 => TM_ETM_L1,
+            Sensor::Sentinel1Grd => S1_GRD,
+        }
+    }
+
+    /// The quality band the preset's mask rules read (`scl`, `qa_pixel`), if it has one.
+    pub fn quality_band(self) -> Option<&'static str> {
+        self.bands()
+            .iter()
+            .find(|b| b.kind == Kind::Quality)
+            .map(|b| b.common)
+    }
+
+    fn is_sentinel2(self) -> bool {
+        matches!(self, Sensor::Sentinel2L2a | Sensor::Sentinel2L1c)
+    }
+
+    /// Raw value of missing pixels.
+    fn nodata(self, def: &BandDef) -> Option<f64> {
+        match (self, def.kind) {
+            (Sensor::Sentinel1Grd, _) => Some(0.0),
+            // QA_PIXEL fill is bit 0 (value 1); SCL 0 is "no data" — both left to the mask rules.
+            (_, Kind::Quality) => None,
+            _ => Some(0.0),
+        }
+    }
+
+    /// The stacked-file layout: the measurement bands in the preset's order.
+    fn stack(self) -> StackLayout {
+        let measures: Vec<&BandDef> = self
+            .bands()
+            .iter()
+            .filter(|b| b.kind == Kind::Measure)
+            .collect();
+        StackLayout {
+            sensor: self.name(),
+            count: measures.len(),
+            order: measures
+                .iter()
+                .map(|b| b.common)
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+
+    /// Bands of a stacked file (`file = …` with `sensor = …`): band n is the preset's n-th
+    /// measurement band. Quality bands are never stacked.
+    pub fn stacked(
+        self,
+        file: &str,
+        options: &PresetOptions,
+    ) -> Result<Vec<(String, BandSource)>, String> {
+        let stack = self.stack();
+        let mut out = Vec::new();
+        let measures = self.bands().iter().filter(|b| b.kind == Kind::Measure);
+        for (i, def) in measures.enumerate() {
+            let mut source = self.source(def, file, i + 1, options, None)?;
+            source.stack = Some(stack.clone());
+            push_named(&mut out, def, source);
+        }
+        Ok(out)
+    }
+
+    /// Bands found as files under `dir` (a `.SAFE` folder, a Landsat product folder, a folder
+    /// of per-band COGs). Bands without a file are left out; two candidates for one band at
+    /// the same resolution are an error.
+    pub fn in_folder(
+        self,
+        dir: &Path,
+        options: &PresetOptions,
+    ) -> Result<Vec<(String, BandSource)>, String> {
+        if !dir.is_dir() {
+            return Err(format!("{} is not a folder", dir.display()));
+        }
+        let mut files = Vec::new();
+        collect_rasters(dir, 0, &mut files);
+        let metadata = if self.is_sentinel2() {
+            Sentinel2Metadata::find(dir)?
+        } else {
+            None
+        };
+        let mut out = Vec::new();
+        for def in self.bands() {
+            let Some(file) = pick(def, &files, dir)? else {
+                continue;
+            };
+            let location = file.to_string_lossy().into_owned();
+            let source = self.source(def, &location, 1, options, metadata.as_ref())?;
+            push_named(&mut out, def, source);
+        }
+        if out.is_empty() {
+            return Err(format!(
+                "no band files of a {} product under {}; expected names ending in {}",
+                self.name(),
+                dir.display(),
+                self.bands()
+                    .iter()
+                    .map(|b| b.file_token)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        Ok(out)
+    }
+
+    fn source(
+        self,
+        def: &BandDef,
+        location: &str,
+        band: usize,
+        options: &PresetOptions,
+        metadata: Option<&Sentinel2Metadata>,
+    ) -> Result<BandSource, String> {
+        let mut source = BandSource::new(location, band);
+        source.nodata = self.nodata(def);
+        if def.kind == Kind::Quality {
+            source.encoding = Encoding::Categorical;
+            return Ok(source);
+        }
+        match self {
+            Sensor::Sentinel2L2a | Sensor::Sentinel2L1c => {
+                let (quantification, offset) = match metadata {
+                    Some(m) => (m.quantification, m.offset_of(def.id)),
+                    None => (10000.0, sentinel2_offset(options)?),
+                };
+                source.scale = 1.0 / quantification;
+                source.offset = offset / quantification;
+            }
+            Sensor::Landsat89C2L2 | Sensor::Landsat7C2L2 | Sensor::Landsat45C2L2 => {
+                source.scale = 0.0000275;
+                source.offset = -0.2;
+            }
+            Sensor::Landsat89L1 | Sensor::Landsat7L1 | Sensor::Landsat45L1 => {}
+            Sensor::Sentinel1Grd => {
+                source.encoding = match options.backscatter.as_deref() {
+                    Some("db" | "dB" | "DB") => Encoding::Decibels,
+                    Some("linear") => Encoding::Linear,
+                    other => {
+                        return Err(format!(
+                            "sentinel-1-grd needs `backscatter = \"db\"` or `\"linear\"` (the σ⁰ units of the files){}",
+                            other.map(|o| format!(", not `{o}`")).unwrap_or_default()
+                        ))
+                    }
+                };
+            }
+        }
+        Ok(source)
+    }
+}
+
+/// Registers a band under its common name and, when different, the sensor's own name.
+fn push_named(out: &mut Vec<(String, BandSource)>, def: &BandDef, source: BandSource) {
+    if def.id != def.common {
+        out.push((def.id.to_string(), source.clone()));
+    }
+    out.push((def.common.to_string(), source));
+}
+
+/// The −1000 offset of processing baseline ≥ 04.00, from the declared baseline.
+fn sentinel2_offset(options: &PresetOptions) -> Result<f64, String> {
+    let Some(baseline) = &options.processing_baseline else {
+        return Err("no MTD_MSIL2A.xml / MTD_MSIL1C.xml found to read the reflectance offset from; declare `processing_baseline = \"NN.NN\"` (in the product name after `_N`, e.g. N0509 → \"05.09\")".into());
+    };
+    let number: f64 = baseline
+        .trim_start_matches('N')
+        .parse()
+        .map_err(|_| format!("processing_baseline `{baseline}` is not a number like \"05.09\""))?;
+    // "0509" (as in product names) means 05.09.
+    let number = if number >= 100.0 {
+        number / 100.0
+    } else {
+        number
+    };
+    Ok(if number >= 4.0 { -1000.0 } else { 0.0 })
+}
+
+/// Offsets and quantification from a Sentinel-2 product's MTD XML.
+#[derive(Debug, Clone)]
+struct Sentinel2Metadata {
+    quantification: f64,
+    /// Offset per `band_id` (index into [`S2_BAND_IDS`]).
+    offsets: Vec<(usize, f64)>,
+}
+
+impl Sentinel2Metadata {
+    fn find(dir: &Path) -> Result<Option<Sentinel2Metadata>, String> {
+        for name in ["MTD_MSIL2A.xml", "MTD_MSIL1C.xml"] {
+            let path = dir.join(name);
+            if let Ok(text) = std::fs::read_to_string(&path) {
+                return Sentinel2Metadata::parse(&text)
+                    .map(Some)
+                    .map_err(|e| format!("{}: {e}", path.display()));
+            }
+        }
+        Ok(None)
+    }
+
+    fn parse(text: &str) -> Result<Sentinel2Metadata, String> {
+        let quantification = ["BOA_QUANTIFICATION_VALUE", "QUANTIFICATION_VALUE"]
+            .iter()
+            .find_map(|tag| element_text(text, tag).into_iter().next())
+            .ok_or("no QUANTIFICATION_VALUE")?
+            .1
+            .parse::<f64>()
+            .map_err(|_| "QUANTIFICATION_VALUE is not a number")?;
+        let mut offsets = Vec::new();
+        for tag in ["BOA_ADD_OFFSET", "RADIO_ADD_OFFSET"] {
+            for (attributes, value) in element_text(text, tag) {
+                let id = attribute(attributes, "band_id").and_then(|v| v.parse::<usize>().ok());
+                let value = value.parse::<f64>().ok();
+                if let (Some(id), Some(value)) = (id, value) {
+                    offsets.push((id, value));
+                }
+            }
+        }
+        Ok(Sentinel2Metadata {
+            quantification,
+            offsets,
+        })
+    }
+
+    fn offset_of(&self, id: &str) -> f64 {
+        S2_BAND_IDS
+            .iter()
+            .position(|b| *b == id)
+            .and_then(|i| self.offsets.iter().find(|(b, _)| *b == i))
+            .map_or(0.0, |(_, v)| *v)
+    }
+}
+
+/// `(attributes, text)` of each `<tag …>text</tag>` in `xml` (flat elements only).
+fn element_text<'a>(xml: &'a str, tag: &str) -> Vec<(&'a str, &'a str)> {
+    let open = format!("<{tag}");
+    xml.match_indices(open.as_str())
+        .filter_map(|(at, _)| {
+            let rest = &xml[at + open.len()..];
+            // `<TAG>` or `<TAG attr…>`, not `<TAG_LONGER…>`
+            if !rest.starts_with(['>', ' ']) {
+                return None;
+            }
+            let end = rest.find('>')?;
+            let body = &rest[end + 1..];
+            let close = body.find('<')?;
+            Some((&rest[..end], body[..close].trim()))
+        })
+        .collect()
+}
+
+fn attribute<'a>(attributes: &'a str, name: &str) -> Option<&'a str> {
+    let at = attributes.find(&format!("{name}=\""))? + name.len() + 2;
+    let rest = &attributes[at..];
+    Some(&rest[..rest.find('"')?])
+}
+
+fn collect_rasters(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    paths.sort();
+    for path in paths {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if path.is_dir() {
+            if depth < 6 && !SKIPPED_DIRS.iter().any(|s| s.eq_ignore_ascii_case(&name)) {
+                collect_rasters(&path, depth + 1, out);
+            }
+        } else if let Some((_, ext)) = name.rsplit_once('.') {
+            if ["tif", "tiff", "jp2"]
+                .iter()
+                .any(|e| e.eq_ignore_ascii_case(ext))
+            {
+                out.push(path);
+            }
+        }
+    }
+}
+
+/// How well `file` matches `def`: `Some(resolution in m)` (0 when the name has none) if its
+/// name ends with the band's token (optionally followed by a resolution like `_10m`), or — for
+/// Sentinel-1 names such as `s1a-iw-grd-vv-…-001.tiff` — contains it as a whole part.
+fn match_resolution(def: &BandDef, file: &Path) -> Option<u32> {
+    let stem = file.file_stem()?.to_string_lossy().to_ascii_uppercase();
+    let mut parts: Vec<&str> = stem.split(['_', '-', '.']).collect();
+    let resolution = parts
+        .last()
+        .and_then(|p| p.strip_suffix('M'))
+        .and_then(|n| n.parse::<u32>().ok());
+    if resolution.is_some() {
+        parts.pop();
+    }
+    let token: Vec<&str> = def.file_token.split('_').collect();
+    if parts.ends_with(&token) {
+        return Some(resolution.unwrap_or(0));
+    }
+    let sentinel1 = stem.starts_with("S1");
+    (sentinel1 && token.len() == 1 && parts.contains(&token[0])).then_some(0)
+}
+
+fn pick(def: &BandDef, files: &[PathBuf], dir: &Path) -> Result<Option<PathBuf>, String> {
+    let mut candidates: Vec<(u32, &PathBuf)> = files
+        .iter()
+        .filter_map(|f| match_resolution(def, f).map(|r| (r, f)))
+        .collect();
+    candidates.sort();
+    match candidates.as_slice() {
+        [] => Ok(None),
+        [(_, only)] => Ok(Some((*only).clone())),
+        [(a, first), (b, second), ..] if a == b => Err(format!(
+            "two files for band `{}` under {}: {} and {}; keep one or map the band by hand",
+            def.id,
+            dir.display(),
+            first.display(),
+            second.display()
+        )),
+        [(_, best), ..] => Ok(Some((*best).clone())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn def(token: &'static str) -> BandDef {
+        band("x", token, token)
+    }
+
+    #[test]
+    fn file_names_match_their_band_only() {
+        let m = |token, name: &str| match_resolution(&def(token), Path::new(name));
+        assert_eq!(m("B04", "T30TXR_20200622T105631_B04.jp2"), Some(0));
+        assert_eq!(m("B04", "T30TXR_20200622T105631_B04_10m.jp2"), Some(10));
+        assert_eq!(m("B04", "T30TXR_20200622T105631_B04_20m.jp2"), Some(20));
+        assert_eq!(m("B04", "B04.tif"), Some(0));
+        assert_eq!(m("B04", "T30TXR_20200622T105631_B02.jp2"), None);
+        assert_eq!(
+            m("B1", "LT05_L1TP_167055_20000309_20161214_01_T1_B10.TIF"),
+            None
+        );
+        assert_eq!(
+            m(
+                "SR_B4",
+                "LC08_L2SP_224078_20200127_20200823_02_T1_SR_B4.TIF"
+            ),
+            Some(0)
+        );
+        assert_eq!(
+            m(
+                "SR_B4",
+                "LC08_L2SP_224078_20200127_20200823_02_T1_ST_B4.TIF"
+            ),
+            None
+        );
+        assert_eq!(
+            m("QA_PIXEL", "LC08_L2SP_224078_02_T1_QA_PIXEL.TIF"),
+            Some(0)
+        );
+        assert_eq!(
+            m(
+                "VV",
+                "s1a-iw-grd-vv-20200708t182643-20200708t182708-033367-03ddaa-001.tiff"
+            ),
+            Some(0)
+        );
+        assert_eq!(
+            m(
+                "VV",
+                "s1a-iw-grd-vh-20200708t182643-20200708t182708-033367-03ddaa-002.tiff"
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn baseline_decides_the_offset() {
+        let with = |b: &str| PresetOptions {
+            processing_baseline: Some(b.into()),
+            backscatter: None,
+        };
+        assert_eq!(sentinel2_offset(&with("05.09")), Ok(-1000.0));
+        assert_eq!(sentinel2_offset(&with("04.00")), Ok(-1000.0));
+        assert_eq!(sentinel2_offset(&with("N0400")), Ok(-1000.0));
+        assert_eq!(sentinel2_offset(&with("03.01")), Ok(0.0));
+        assert!(sentinel2_offset(&PresetOptions::default()).is_err());
+        assert!(sentinel2_offset(&with("new")).is_err());
+    }
+
+    #[test]
+    fn mtd_offsets_are_per_band_id() {
+        let xml = r#"<x><BOA_QUANTIFICATION_VALUE unit="none">10000</BOA_QUANTIFICATION_VALUE>
+            <BOA_ADD_OFFSET band_id="3">-1000</BOA_ADD_OFFSET>
+            <BOA_ADD_OFFSET band_id="8">-500</BOA_ADD_OFFSET></x>"#;
+        let m = Sentinel2Metadata::parse(xml).expect("parses");
+        assert_eq!(m.quantification, 10000.0);
+        assert_eq!(m.offset_of("B04"), -1000.0);
+        assert_eq!(m.offset_of("B8A"), -500.0);
+        assert_eq!(m.offset_of("B02"), 0.0);
+    }
+}
