@@ -244,3 +244,20 @@ fn a_bad_expression_is_reported_with_its_column_at_validate() {
     run_expecting(&p, 2, &["column 15: scene `post` has no band `nir`"]);
     assert!(!out.exists());
 }
+
+#[test]
+fn every_shipped_pipeline_validates() {
+    let dir = repo().join("pipelines");
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).expect("pipelines/") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            aftermath()
+                .args(["validate", path.to_str().expect("utf-8")])
+                .assert()
+                .success();
+            count += 1;
+        }
+    }
+    assert!(count >= 3, "{count} pipelines");
+}

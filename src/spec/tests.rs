@@ -298,3 +298,58 @@ fn masks_are_checked_like_expressions_and_read_after_the_formula() {
         "both reported at once"
     );
 }
+
+#[test]
+fn the_shipped_dnbr_table_is_the_one_spelled_out_in_the_ethiopia_pipeline() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/ethiopia-change.toml");
+    let text = std::fs::read_to_string(&path).expect("read");
+    let env: HashMap<String, String> = HashMap::new();
+    let plan = compile(
+        &path,
+        parse(&path, &text, &env).expect("parses"),
+        &Overrides::default(),
+    )
+    .expect("valid");
+    let Style::Classes(spelled) = plan.style else {
+        panic!("ethiopia-change classifies");
+    };
+    let shipped = crate::render::shipped_table("dnbr-usgs").expect("shipped");
+    assert_eq!(spelled, shipped);
+    // Key & Benson (2006) breaks.
+    let mins: Vec<f32> = shipped.classes.iter().map(|c| c.min).collect();
+    assert_eq!(
+        mins,
+        vec![f32::NEG_INFINITY, -0.25, -0.1, 0.1, 0.27, 0.44, 0.66]
+    );
+}
+
+#[test]
+fn shipped_tables_and_presets_compile_and_unknown_ones_are_named() {
+    let text = GOOD.replace(
+        "ramp = \"blues\"\nrange = [-1, 1]",
+        "classes = \"water-change\"",
+    );
+    assert!(matches!(
+        compile_text(&text).expect("valid").style,
+        Style::Classes(_)
+    ));
+    let text = GOOD.replace("ramp = \"blues\"\nrange = [-1, 1]", "classes = \"burn\"");
+    let found = problems(&text);
+    assert_eq!(keys(&found), vec!["render.classes"]);
+    assert!(
+        found[0].message.contains("dnbr-usgs"),
+        "{}",
+        found[0].message
+    );
+
+    let text = GOOD.replace(
+        "file = \"scene.tif\"",
+        "file = \"scene.tif\"\nsensor = \"spot-7\"",
+    );
+    let found = problems(&text);
+    assert!(keys(&found).contains(&"scenes.post.sensor"), "{found:?}");
+    assert!(found.iter().any(|p| p.message.contains("sentinel-2-l2a")));
+
+    let text = GOOD.replace("index = \"mndwi\"", "index = \"ndvi\"\nthreshold = 0.2");
+    assert!(keys(&problems(&text)).contains(&"product.threshold"));
+}
