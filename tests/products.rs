@@ -429,3 +429,39 @@ fn the_stac_rasters_carry_their_projection() {
         .iter()
         .any(|e| e == "https://stac-extensions.github.io/projection/v1.1.0/schema.json"));
 }
+
+#[test]
+fn legend_png_shows_every_class_colour_and_is_a_stac_asset() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    run_shipped("ethiopia-change.toml", &out);
+    let bytes = std::fs::read(out.join("legend.png")).expect("legend.png");
+    let (width, height, rgba) = decode_png(&bytes);
+    assert!(
+        width < 1200 && height < 400,
+        "a small image: {width}×{height}"
+    );
+    let legend: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("legend.json")).expect("legend.json"))
+            .expect("json");
+    for class in legend["classes"].as_array().expect("classes") {
+        let hex = class["color"].as_str().expect("colour");
+        let rgb: Vec<u8> = (0..3)
+            .map(|i| u8::from_str_radix(&hex[1 + 2 * i..3 + 2 * i], 16).expect("hex"))
+            .collect();
+        let pixels = rgba
+            .chunks(4)
+            .filter(|p| p[..3] == rgb[..] && p[3] == 255)
+            .count();
+        assert!(
+            pixels >= 100,
+            "class {} ({hex}): {pixels} pixels",
+            class["name"]
+        );
+    }
+    let item: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("item.json")).expect("item.json"))
+            .expect("json");
+    assert_eq!(item["assets"]["legend-image"]["href"], "./legend.png");
+    assert_eq!(item["assets"]["legend-image"]["type"], "image/png");
+}

@@ -46,7 +46,7 @@ pub fn legend_html(style: &Style, title: &str) -> String {
             .map(|c| {
                 swatch(
                     &c.color.to_hex(),
-                    &format!("{} ({})", c.name, range_label(c.min, c.max)),
+                    &format!("{} ({})", c.name, c.range_label()),
                 )
             })
             .collect(),
@@ -80,15 +80,6 @@ pub(super) fn finite(v: f32) -> Value {
         json!(v)
     } else {
         Value::Null
-    }
-}
-
-fn range_label(min: f32, max: f32) -> String {
-    match (min.is_finite(), max.is_finite()) {
-        (false, true) => format!("< {max}"),
-        (true, false) => format!("≥ {min}"),
-        (true, true) => format!("{min} – {max}"),
-        (false, false) => "all values".into(),
     }
 }
 

@@ -18,6 +18,7 @@ pub use tilejson::tilejson;
 pub const TILEJSON_KEY: &str = "tilejson.json";
 pub const RUN_RECORD_KEY: &str = "run.json";
 pub const LEGEND_KEY: &str = "legend.json";
+pub const LEGEND_PNG_KEY: &str = "legend.png";
 pub const STATS_JSON_KEY: &str = "stats.json";
 pub const STATS_CSV_KEY: &str = "stats.csv";
 pub const POLYGONS_KEY: &str = "polygons.geojson";

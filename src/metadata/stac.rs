@@ -8,7 +8,9 @@ use crate::runner::{Prepared, Summary, CLASSES_COG_KEY, INDEX_COG_KEY};
 use crate::store::OutputStore;
 use crate::tiling::lon_lat_bounds;
 
-use super::{LEGEND_KEY, POLYGONS_KEY, STATS_CSV_KEY, STATS_JSON_KEY, TILEJSON_KEY};
+use super::{
+    LEGEND_KEY, LEGEND_PNG_KEY, POLYGONS_KEY, STATS_CSV_KEY, STATS_JSON_KEY, TILEJSON_KEY,
+};
 
 pub const STAC_ITEM_KEY: &str = "item.json";
 const CLASSIFICATION: &str = "https://stac-extensions.github.io/classification/v2.0.0/schema.json";
@@ -79,6 +81,13 @@ pub fn stac_item(prepared: &Prepared, summary: &Summary, store: &OutputStore, no
         "application/json",
         "metadata",
         "Legend",
+    );
+    asset(
+        "legend-image",
+        LEGEND_PNG_KEY,
+        "image/png",
+        "overview",
+        "Legend (image)",
     );
     if written(INDEX_COG_KEY) {
         asset(

@@ -9,6 +9,19 @@ pub struct Class {
     pub color: Rgba,
 }
 
+impl Class {
+    /// The value range for people: `< -0.25`, `0.1 – 0.27`, `≥ 0.66`.
+    pub fn range_label(&self) -> String {
+        let (min, max) = (self.min, self.max);
+        match (min.is_finite(), max.is_finite()) {
+            (false, true) => format!("< {max}"),
+            (true, false) => format!("≥ {min}"),
+            (true, true) => format!("{min} – {max}"),
+            (false, false) => "all values".into(),
+        }
+    }
+}
+
 /// Classes in the order the analyst wrote them; the first class containing a value wins.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClassTable {

@@ -3,6 +3,7 @@
 
 mod classes;
 mod color;
+mod legend;
 mod png;
 mod ramp;
 mod shipped;
@@ -10,6 +11,7 @@ mod shipped;
 pub use self::png::{encode_indexed_png, encode_png, RenderError};
 pub use classes::{Class, ClassTable};
 pub use color::{Rgba, RgbaParseError};
+pub use legend::legend_png;
 pub use ramp::{ColorRamp, RAMP_NAMES};
 pub use shipped::{shipped_table, SHIPPED_TABLES};
 

@@ -10,10 +10,10 @@ pub struct RenderError(#[from] ::png::EncodingError);
 
 fn encoder<'a>(
     out: &'a mut Vec<u8>,
-    size: u32,
+    (width, height): (u32, u32),
     color: ::png::ColorType,
 ) -> ::png::Encoder<'a, &'a mut Vec<u8>> {
-    let mut encoder = ::png::Encoder::new(out, size, size);
+    let mut encoder = ::png::Encoder::new(out, width, height);
     encoder.set_color(color);
     encoder.set_depth(::png::BitDepth::Eight);
     // Fast deflate with the adaptive filter: most of a tile's cost is elsewhere this way.
@@ -25,8 +25,13 @@ fn encoder<'a>(
 
 /// Encodes `size`×`size` interleaved RGBA bytes as an 8-bit RGBA PNG.
 pub fn encode_png(rgba: &[u8], size: u32) -> Result<Vec<u8>, RenderError> {
+    encode_rgba(rgba, (size, size))
+}
+
+/// Encodes `width`×`height` interleaved RGBA bytes as an 8-bit RGBA PNG.
+pub fn encode_rgba(rgba: &[u8], dimensions: (u32, u32)) -> Result<Vec<u8>, RenderError> {
     let mut out = Vec::with_capacity(rgba.len() / 4);
-    let mut writer = encoder(&mut out, size, ::png::ColorType::Rgba).write_header()?;
+    let mut writer = encoder(&mut out, dimensions, ::png::ColorType::Rgba).write_header()?;
     writer.write_image_data(rgba)?;
     writer.finish()?;
     Ok(out)
@@ -40,7 +45,7 @@ pub fn encode_indexed_png(
     size: u32,
 ) -> Result<Vec<u8>, RenderError> {
     let mut out = Vec::with_capacity(indices.len() / 4);
-    let mut enc = encoder(&mut out, size, ::png::ColorType::Indexed);
+    let mut enc = encoder(&mut out, (size, size), ::png::ColorType::Indexed);
     let rgb: Vec<u8> = palette
         .iter()
         .flat_map(|c| [c.0[0], c.0[1], c.0[2]])

@@ -18,6 +18,7 @@ use std::time::{Instant, SystemTime};
 use crate::error::Error;
 use crate::metadata;
 use crate::plan::Plan;
+use crate::render;
 use crate::store::OutputStore;
 
 /// Knobs of one run that are not part of the pipeline.
@@ -114,6 +115,12 @@ fn run_prepared(
     }
     let legend = metadata::legend_json(&plan.style, plan.display_title());
     put_json(&runtime, store, metadata::LEGEND_KEY, &legend, JSON)?;
+    let legend_png =
+        render::legend_png(&plan.style, plan.display_title()).map_err(|e| Error::Runtime {
+            what: "the legend image",
+            message: e.to_string(),
+        })?;
+    runtime.block_on(store.put(metadata::LEGEND_PNG_KEY, legend_png.into(), "image/png"))?;
     let tilejson = metadata::tilejson(prepared, store);
     put_json(&runtime, store, metadata::TILEJSON_KEY, &tilejson, JSON)?;
     summary.seconds = clock.elapsed().as_secs_f64();
