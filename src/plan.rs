@@ -75,6 +75,8 @@ pub struct Product {
     pub reads: Vec<(String, String)>,
     /// Pixels where the mask is non-zero or nodata are nodata in the product.
     pub mask: Option<Expression>,
+    /// Where the product rasters (COGs, areas, polygons) are computed.
+    pub grid: ProductGrid,
     /// The quality rules of the scenes read (a pixel masked in either scene is masked), one
     /// read each, after the mask expression's reads.
     pub quality: Vec<MaskRule>,
@@ -120,6 +122,18 @@ impl Product {
         }
         values
     }
+}
+
+/// The grid of the product rasters.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProductGrid {
+    /// The grid of the first scene the product reads (its CRS, resolution and extent).
+    FirstScene,
+    /// The grid of this scene.
+    Scene(String),
+    /// The area all scenes cover, in `crs` (anything GDAL reads: `EPSG:3035`, WKT, PROJ) at
+    /// square `resolution` pixels in the CRS's units.
+    Custom { crs: String, resolution: f64 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

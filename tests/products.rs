@@ -465,3 +465,112 @@ fn legend_png_shows_every_class_colour_and_is_a_stac_asset() {
     assert_eq!(item["assets"]["legend-image"]["href"], "./legend.png");
     assert_eq!(item["assets"]["legend-image"]["type"], "image/png");
 }
+
+#[test]
+fn a_chosen_product_grid_matches_gdalwarp_to_that_grid() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    let text = std::fs::read_to_string(pipeline("ethiopia-change.toml"))
+        .expect("pipeline")
+        .replace("../sample-data/", &format!("{}/", sample("").display()))
+        .replace(
+            "index = \"dnbr\"",
+            "index = \"dnbr\"\ngrid = { crs = \"EPSG:32637\", resolution = 45 }",
+        )
+        .replace("resampling = \"bilinear\"", "resampling = \"nearest\"");
+    let p = write_pipeline(dir.path(), "grid.toml", &text);
+    aftermath()
+        .args([
+            "run",
+            p.to_str().expect("utf-8"),
+            "--output",
+            out.to_str().expect("utf-8"),
+        ])
+        .assert()
+        .success();
+    let index = out.join("index.tif");
+    assert_valid_cog(&index);
+    let info = gdal_info(&index);
+    let gt = numbers(&info["geoTransform"]);
+    assert_eq!((gt[1], gt[5]), (45.0, -45.0));
+    assert_eq!(gt[0] % 45.0, 0.0, "snapped to the resolution");
+    let size = numbers(&info["size"]);
+    let (w, h) = (size[0] as i64, size[1] as i64);
+    // 101 px × 30 m = 3030 m → 68 px of 45 m, plus the snapping and the Web Mercator detour.
+    assert!((68..=72).contains(&w) && (68..=72).contains(&h), "{w}×{h}");
+    let te: Vec<String> = [
+        gt[0],
+        gt[3] + h as f64 * gt[5],
+        gt[0] + w as f64 * gt[1],
+        gt[3],
+    ]
+    .iter()
+    .map(|v| v.to_string())
+    .collect();
+
+    // gdalwarp each band onto the same grid, nearest neighbour; the formula evaluated here.
+    let warp = |file: &str| -> std::path::PathBuf {
+        let dst = dir.path().join(format!("{}.tif", file.replace('/', "_")));
+        let mut args = vec![
+            "-q",
+            "-t_srs",
+            "EPSG:32637",
+            "-tr",
+            "45",
+            "45",
+            "-r",
+            "near",
+            "-te",
+        ];
+        args.extend(te.iter().map(String::as_str));
+        let src = sample(file);
+        args.extend([src.to_str().expect("utf-8"), dst.to_str().expect("utf-8")]);
+        sh("gdalwarp", &args);
+        dst
+    };
+    let pre = "ethiopia/2000-03-09/LT05_L1TP_167055_20000309_20161214_01_T1_B";
+    let post = "ethiopia/2010-12-18/LT51670552010352MLK00_B";
+    let pixels: Vec<(i64, i64)> = (0..h).flat_map(|y| (0..w).map(move |x| (x, y))).collect();
+    let band = |file: String, scale: f64, offset: f64| -> Vec<Option<f64>> {
+        dn(&warp(&file), 1, &pixels)
+            .into_iter()
+            .map(|d| d.filter(|d| *d != 255.0).map(|d| d * scale + offset))
+            .collect()
+    };
+    let nir0 = band(format!("{pre}4.TIF"), 3.283018e-3, -0.008942);
+    let sw0 = band(format!("{pre}7.TIF"), 3.085687e-3, -0.010146);
+    let nir1 = band(format!("{post}4.tif"), 3.405037e-3, -0.009275);
+    let sw1 = band(format!("{post}7.tif"), 3.222367e-3, -0.010524);
+    let ours = dn(&index, 1, &pixels);
+    let (mut valid, mut empty) = (0, 0);
+    for i in 0..pixels.len() {
+        match (nir0[i], sw0[i], nir1[i], sw1[i]) {
+            (Some(a), Some(b), Some(c), Some(d)) => {
+                let want = nd(a, b) - nd(c, d);
+                let got = ours[i].expect("value");
+                assert!(
+                    (got - want).abs() < 1e-5,
+                    "pixel {:?}: {got} vs {want}",
+                    pixels[i]
+                );
+                valid += 1;
+            }
+            _ => {
+                assert!(
+                    ours[i].is_none_or(f64::is_nan),
+                    "pixel {:?} outside",
+                    pixels[i]
+                );
+                empty += 1;
+            }
+        }
+    }
+    assert!(valid > 4000, "{valid} valid, {empty} outside");
+    // The STAC item describes this grid.
+    let item: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("item.json")).expect("item")).expect("json");
+    assert_eq!(
+        item["assets"]["index"]["proj:shape"],
+        serde_json::json!([h, w])
+    );
+}

@@ -148,8 +148,8 @@ pub fn stac_item(prepared: &Prepared, summary: &Summary, store: &OutputStore, no
         );
         extensions.push(CLASSIFICATION);
     }
-    // Projection extension on the rasters: their grid is the first scene's.
-    if let Some(grid) = prepared.inputs.first().map(|i| &i.grid) {
+    // Projection extension on the rasters.
+    if let Some(grid) = &summary.product_grid {
         let g = grid.geo_transform;
         let projection = json!({
             "proj:epsg": grid.epsg,

@@ -6,6 +6,7 @@ mod area;
 pub mod cog;
 mod error;
 mod footprint;
+pub mod grid;
 pub mod landsat_mtl;
 pub mod polygons;
 mod resampling;

@@ -106,7 +106,16 @@ fn run_prepared(
     }
     // The product rasters: a failure there is reported like a failed tile (exit 3), so the
     // tiles already written stay usable.
-    match pool.install(|| products::write_products(prepared, store, &runtime)) {
+    let written = products::product_grid(prepared).and_then(|grid| {
+        summary.product_grid = grid.clone();
+        match grid {
+            Some(grid) => {
+                pool.install(|| products::write_products(prepared, &grid, store, &runtime))
+            }
+            None => Ok(Vec::new()),
+        }
+    });
+    match written {
         Ok(keys) => summary.products = keys,
         Err(e) => {
             tracing::warn!(error = %e, "product rasters failed");

@@ -1,5 +1,5 @@
 //! The analyst's rasters next to the tiles, on the grid of the product's first scene (its CRS
-//! and resolution, no Web Mercator resampling): the product as a Float32 COG with NaN nodata
+//! and resolution, no Web Mercator resampling) or the grid the pipeline chooses: the product as a Float32 COG with NaN nodata
 //! (`index.tif`) and, for class tables, the classified COG (`classes.tif`, Byte, 0 = nodata,
 //! class `i` stored as `i + 1`, colour table and class names in its metadata).
 //!
@@ -14,6 +14,7 @@ use super::Prepared;
 use crate::compute::area_stats::AreaStats;
 use crate::error::Error;
 use crate::metadata;
+use crate::plan::ProductGrid;
 use crate::read::cog::{ClassInfo, GridWriter};
 use crate::read::polygons::class_polygons;
 use crate::read::{Grid, PixelAreas, ReadError, ReaderPool};
@@ -25,16 +26,30 @@ const COG_MEDIA_TYPE: &str = "image/tiff; application=geotiff; profile=cloud-opt
 /// Rows per window: 256 rows of a 10980-px Sentinel-2 tile are 11 MB of f32 per band.
 const ROWS_PER_WINDOW: usize = 256;
 
-/// Computes and uploads the product COGs; returns the keys written.
+/// The grid the product rasters are computed on; `None` when the product reads no scene.
+pub(super) fn product_grid(prepared: &Prepared) -> Result<Option<Grid>, Error> {
+    Ok(match &prepared.plan.product.grid {
+        ProductGrid::FirstScene => prepared.inputs.first().map(|i| i.grid.clone()),
+        // compile checks that the product reads the scene
+        ProductGrid::Scene(name) => prepared
+            .inputs
+            .iter()
+            .find(|i| &i.name == name)
+            .map(|i| i.grid.clone()),
+        ProductGrid::Custom { crs, resolution } => {
+            Some(Grid::covering(prepared.footprint.bounds, crs, *resolution)?)
+        }
+    })
+}
+
+/// Computes and uploads the product COGs on `grid`; returns the keys written.
 pub(super) fn write_products(
     prepared: &Prepared,
+    grid: &Grid,
     store: &OutputStore,
     runtime: &tokio::runtime::Runtime,
 ) -> Result<Vec<String>, Error> {
-    let Some(first) = prepared.inputs.first() else {
-        return Ok(Vec::new());
-    };
-    let grid = first.grid.clone();
+    let grid = grid.clone();
     let scratch = tempfile::tempdir().map_err(|e| Error::Runtime {
         what: "creating a scratch directory for the product rasters",
         message: e.to_string(),

@@ -7,6 +7,7 @@ use super::writer::Written;
 use super::Prepared;
 use crate::error::exit_code;
 use crate::metadata;
+use crate::read::Grid;
 use crate::store::OutputStore;
 use crate::tiling::{lon_lat_bounds, TileId, ZoomRange};
 
@@ -35,6 +36,8 @@ pub struct Summary {
     pub failures: Vec<TileFailure>,
     /// Keys of the analyst products written (`stats.json`, `stats.csv`, `index.tif`, …).
     pub products: Vec<String>,
+    /// The grid of the product rasters, once chosen.
+    pub product_grid: Option<Grid>,
     /// Why the product rasters could not be written, if they could not.
     pub product_errors: Vec<String>,
     pub seconds: f64,
@@ -62,6 +65,7 @@ impl Summary {
             failures,
             products: Vec::new(),
             product_errors: Vec::new(),
+            product_grid: None,
             seconds: 0.0,
             completed: false,
         }

@@ -101,6 +101,23 @@ pub struct ProductSpec {
     pub water_index: Option<String>,
     /// `water_change`: a pixel is water where the water index exceeds this (default 0).
     pub threshold: Option<f64>,
+    /// The grid of the product rasters: a scene's name, or `{ crs, resolution }`.
+    pub grid: Option<GridSpec>,
+}
+
+/// `grid = "post"` or `grid = { crs = "EPSG:3035", resolution = 20 }`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum GridSpec {
+    Scene(String),
+    Custom(CustomGridSpec),
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomGridSpec {
+    pub crs: Option<String>,
+    pub resolution: Option<f64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -353,3 +353,33 @@ fn shipped_tables_and_presets_compile_and_unknown_ones_are_named() {
     let text = GOOD.replace("index = \"mndwi\"", "index = \"ndvi\"\nthreshold = 0.2");
     assert!(keys(&problems(&text)).contains(&"product.threshold"));
 }
+
+#[test]
+fn a_product_grid_names_a_scene_read_or_a_crs_gdal_knows() {
+    let with = |grid: &str| {
+        GOOD.replace(
+            "index = \"mndwi\"",
+            &format!("index = \"mndwi\"\ngrid = {grid}"),
+        )
+    };
+    let plan = compile_text(&with("\"post\"")).expect("valid");
+    assert_eq!(
+        plan.product.grid,
+        crate::plan::ProductGrid::Scene("post".into())
+    );
+    let plan = compile_text(&with("{ crs = \"EPSG:3035\", resolution = 20 }")).expect("valid");
+    assert_eq!(
+        plan.product.grid,
+        crate::plan::ProductGrid::Custom {
+            crs: "EPSG:3035".into(),
+            resolution: 20.0
+        }
+    );
+    assert_eq!(keys(&problems(&with("\"pre\""))), vec!["product.grid"]);
+    assert_eq!(
+        keys(&problems(&with(
+            "{ crs = \"EPSG:99999999\", resolution = 0 }"
+        ))),
+        vec!["product.grid.crs", "product.grid.resolution"]
+    );
+}

@@ -8,7 +8,9 @@ use crate::compute::{BandNeed, Epoch, Index};
 
 /// The water-change product (not a plain index: it takes `water_index` and `threshold`).
 const WATER_CHANGE: &str = "water_change";
-use crate::plan::{Formula, Product, Scene, SceneMask};
+use crate::plan::{Formula, Product, ProductGrid, Scene, SceneMask};
+use crate::read::grid::check_crs;
+use crate::spec::raw::GridSpec;
 use crate::spec::raw::PipelineSpec;
 
 impl Compiler<'_> {
@@ -33,6 +35,9 @@ impl Compiler<'_> {
             product.reads.extend(mask.band_pairs());
             product.mask = Some(mask);
         }
+        if let Some(grid) = spec.product.as_ref().and_then(|p| p.grid.as_ref()) {
+            product.grid = self.grid(grid, &product)?;
+        }
         // Every scene the product reads brings its quality rule.
         let mut read_scenes: Vec<&str> = Vec::new();
         for (scene, _) in &product.reads {
@@ -50,6 +55,57 @@ impl Compiler<'_> {
             product.quality.push(mask.rule);
         }
         Some(product)
+    }
+
+    fn grid(&mut self, spec: &GridSpec, product: &Product) -> Option<ProductGrid> {
+        match spec {
+            GridSpec::Scene(name) => {
+                if product.reads.iter().any(|(s, _)| s == name) {
+                    Some(ProductGrid::Scene(name.clone()))
+                } else {
+                    let mut read: Vec<&str> =
+                        product.reads.iter().map(|(s, _)| s.as_str()).collect();
+                    read.dedup();
+                    self.problem(
+                        "product.grid",
+                        format!(
+                            "the product reads no scene `{name}`; one of: {}, or {{ crs = \"EPSG:…\", resolution = … }}",
+                            read.join(", ")
+                        ),
+                    );
+                    None
+                }
+            }
+            GridSpec::Custom(c) => {
+                let crs = match &c.crs {
+                    Some(crs) => match check_crs(crs) {
+                        Ok(()) => Some(crs.clone()),
+                        Err(message) => {
+                            self.problem("product.grid.crs", message);
+                            None
+                        }
+                    },
+                    None => {
+                        self.problem("product.grid.crs", "missing; e.g. `crs = \"EPSG:3035\"`");
+                        None
+                    }
+                };
+                let resolution = match c.resolution {
+                    Some(r) if r.is_finite() && r > 0.0 => Some(r),
+                    _ => {
+                        self.problem(
+                            "product.grid.resolution",
+                            "expected a pixel size > 0 in the CRS's units, e.g. `resolution = 20`",
+                        );
+                        None
+                    }
+                };
+                Some(ProductGrid::Custom {
+                    crs: crs?,
+                    resolution: resolution?,
+                })
+            }
+        }
     }
 
     fn formula(
@@ -226,6 +282,7 @@ impl Compiler<'_> {
             roles: chosen,
             reads,
             mask: None,
+            grid: ProductGrid::FirstScene,
             quality: Vec::new(),
         })
     }
@@ -238,6 +295,7 @@ impl Compiler<'_> {
             roles: Vec::new(),
             reads,
             mask: None,
+            grid: ProductGrid::FirstScene,
             quality: Vec::new(),
         })
     }
