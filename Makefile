@@ -3,7 +3,7 @@ CARGO ?= cargo
 DEMO_PIPELINE ?= pipelines/olinda-water.toml
 DEMO_OUTPUT ?= out/olinda-water
 
-.PHONY: deps build demo test lint clean
+.PHONY: deps test-tools build demo test lint clean
 
 deps:
 	@scripts/install-deps.sh
@@ -22,7 +22,10 @@ lint: deps
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets --locked -- -D warnings
 
-test: lint
+test-tools:
+	@scripts/install-test-tools.sh
+
+test: lint test-tools
 	$(CARGO) test --locked
 
 clean:
