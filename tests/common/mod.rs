@@ -66,7 +66,10 @@ pub fn tile_set(dir: &Path) -> BTreeSet<String> {
                 walk(root, &path, out);
             } else if path.extension().is_some_and(|e| e == "png") {
                 let rel = path.strip_prefix(root).expect("under root");
-                out.insert(rel.to_string_lossy().into_owned());
+                // z/x/y.png only: `legend.png` sits at the top level.
+                if rel.components().count() == 3 {
+                    out.insert(rel.to_string_lossy().into_owned());
+                }
             }
         }
     }
