@@ -69,22 +69,8 @@ const fn quality(common: &'static str, file_token: &'static str) -> BandDef {
     }
 }
 
-const S2_L2A: &[BandDef] = &[
-    band("coastal", "B01", "B01"),
-    band("blue", "B02", "B02"),
-    band("green", "B03", "B03"),
-    band("red", "B04", "B04"),
-    band("rededge1", "B05", "B05"),
-    band("rededge2", "B06", "B06"),
-    band("rededge3", "B07", "B07"),
-    band("nir", "B08", "B08"),
-    band("nir08", "B8A", "B8A"),
-    band("nir09", "B09", "B09"),
-    band("swir1", "B11", "B11"),
-    band("swir2", "B12", "B12"),
-    quality("scl", "SCL"),
-];
-const S2_L1C: &[BandDef] = &[
+/// Sentinel-2 bands of both levels: L1C has no `scl`, L2A no `cirrus` (B10).
+const S2: &[BandDef] = &[
     band("coastal", "B01", "B01"),
     band("blue", "B02", "B02"),
     band("green", "B03", "B03"),
@@ -98,6 +84,7 @@ const S2_L1C: &[BandDef] = &[
     band("cirrus", "B10", "B10"),
     band("swir1", "B11", "B11"),
     band("swir2", "B12", "B12"),
+    quality("scl", "SCL"),
 ];
 /// The `band_id` of each Sentinel-2 band in the MTD XML's offset lists.
 const S2_BAND_IDS: &[&str] = &[
@@ -187,16 +174,24 @@ impl Sensor {
             .find(|s| s.name().eq_ignore_ascii_case(name))
     }
 
-    fn bands(self) -> &'static [BandDef] {
-        match self {
-            Sensor::Sentinel2L2a => S2_L2A,
-            Sensor::Sentinel2L1c => S2_L1C,
+    fn bands(self) -> Vec<&'static BandDef> {
+        let table: &'static [BandDef] = match self {
+            Sensor::Sentinel2L2a | Sensor::Sentinel2L1c => S2,
             Sensor::Landsat89C2L2 => OLI_C2L2,
             Sensor::Landsat7C2L2 | Sensor::Landsat45C2L2 => TM_ETM_C2L2,
             Sensor::Landsat89L1 => OLI_L1,
             Sensor::Landsat7L1 | Sensor::Landsat45L1 => TM_ETM_L1,
             Sensor::Sentinel1Grd => S1_GRD,
-        }
+        };
+        let absent = match self {
+            Sensor::Sentinel2L2a => "B10",
+            Sensor::Sentinel2L1c => "SCL",
+            _ => "",
+        };
+        table
+            .iter()
+            .filter(|b| b.id != absent && b.file_token != absent)
+            .collect()
     }
 
     /// The quality band the preset's mask rules read (`scl`, `qa_pixel`), if it has one.
@@ -225,7 +220,7 @@ impl Sensor {
     fn stack(self) -> StackLayout {
         let measures: Vec<&BandDef> = self
             .bands()
-            .iter()
+            .into_iter()
             .filter(|b| b.kind == Kind::Measure)
             .collect();
         StackLayout {
@@ -248,7 +243,7 @@ impl Sensor {
     ) -> Result<Vec<(String, BandSource)>, String> {
         let stack = self.stack();
         let mut out = Vec::new();
-        let measures = self.bands().iter().filter(|b| b.kind == Kind::Measure);
+        let measures = self.bands().into_iter().filter(|b| b.kind == Kind::Measure);
         for (i, def) in measures.enumerate() {
             let mut source = self.source(def, file, i + 1, options, None)?;
             source.stack = Some(stack.clone());
