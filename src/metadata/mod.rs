@@ -1,5 +1,5 @@
-//! Documents published next to the tiles: TileJSON for clients and `run.json`, the record of a
-//! completed run.
+//! Documents published next to the tiles: TileJSON and WMTS capabilities for clients, the
+//! legend, areas, polygons, the STAC item, and `run.json`, the record of a completed run.
 
 mod legend;
 mod polygons;
@@ -7,6 +7,7 @@ mod run_record;
 mod stac;
 mod stats;
 mod tilejson;
+mod wmts;
 
 pub use legend::{legend_html, legend_json};
 pub use polygons::polygons_geojson;
@@ -14,8 +15,10 @@ pub use run_record::run_record;
 pub use stac::{stac_item, STAC_ITEM_KEY};
 pub use stats::{stats_csv, stats_json};
 pub use tilejson::tilejson;
+pub use wmts::wmts_capabilities;
 
 pub const TILEJSON_KEY: &str = "tilejson.json";
+pub const WMTS_KEY: &str = "WMTSCapabilities.xml";
 pub const RUN_RECORD_KEY: &str = "run.json";
 pub const LEGEND_KEY: &str = "legend.json";
 pub const LEGEND_PNG_KEY: &str = "legend.png";

@@ -9,7 +9,7 @@ use crate::store::OutputStore;
 use crate::tiling::lon_lat_bounds;
 
 use super::{
-    LEGEND_KEY, LEGEND_PNG_KEY, POLYGONS_KEY, STATS_CSV_KEY, STATS_JSON_KEY, TILEJSON_KEY,
+    LEGEND_KEY, LEGEND_PNG_KEY, POLYGONS_KEY, STATS_CSV_KEY, STATS_JSON_KEY, TILEJSON_KEY, WMTS_KEY,
 };
 
 pub const STAC_ITEM_KEY: &str = "item.json";
@@ -74,6 +74,13 @@ pub fn stac_item(prepared: &Prepared, summary: &Summary, store: &OutputStore, no
         "application/json",
         "tiles",
         "Web map tiles (TileJSON 3.0.0)",
+    );
+    asset(
+        "wmts",
+        WMTS_KEY,
+        "application/xml",
+        "tiles",
+        "Web map tiles (OGC WMTS 1.0.0 capabilities)",
     );
     asset(
         "legend",

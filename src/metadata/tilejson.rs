@@ -6,13 +6,19 @@ use crate::runner::Prepared;
 use crate::store::OutputStore;
 use crate::tiling::{lon_lat_bounds, tile_url_template};
 
-pub fn tilejson(prepared: &Prepared, store: &OutputStore) -> Value {
-    let plan = &prepared.plan;
-    let base = plan
+/// Where clients read the tiles from: `output.tile_url`, else the store's own URL.
+pub(super) fn tile_base(prepared: &Prepared, store: &OutputStore) -> String {
+    prepared
+        .plan
         .output
         .tile_url
         .clone()
-        .unwrap_or_else(|| store.public_url("").trim_end_matches('/').to_string());
+        .unwrap_or_else(|| store.public_url("").trim_end_matches('/').to_string())
+}
+
+pub fn tilejson(prepared: &Prepared, store: &OutputStore) -> Value {
+    let plan = &prepared.plan;
+    let base = tile_base(prepared, store);
     let [w, s, e, n] = lon_lat_bounds(prepared.footprint.bounds);
     let mut doc = json!({
         "tilejson": "3.0.0",

@@ -132,6 +132,12 @@ fn run_prepared(
     runtime.block_on(store.put(metadata::LEGEND_PNG_KEY, legend_png.into(), "image/png"))?;
     let tilejson = metadata::tilejson(prepared, store);
     put_json(&runtime, store, metadata::TILEJSON_KEY, &tilejson, JSON)?;
+    let wmts = metadata::wmts_capabilities(prepared, store);
+    runtime.block_on(store.put(
+        metadata::WMTS_KEY,
+        wmts.into_bytes().into(),
+        "application/xml",
+    ))?;
     summary.seconds = clock.elapsed().as_secs_f64();
     if summary.product_errors.is_empty() {
         let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
