@@ -1,15 +1,32 @@
 #!/usr/bin/env bash
-# Installs the Python tools the tests use (tests/requirements.txt, pinned) into
-# target/test-tools/venv, once; re-run when the requirements change.
+# Installs what the tests use besides the system packages, once, outside the tests' time:
+# - the Python tools of tests/requirements.txt (pinned: stac-pydantic) in target/test-tools/venv;
+# - Garage 2.5.0, the S3-compatible server of the storage tests, built with
+#   `cargo install --locked garage@2.5.0` (~8 min on 2 cores, 1.4 GB peak) into a cache outside
+#   the checkout ($AFTERMATH_TOOLS_CACHE, default ~/.cache/aftermath) and linked into
+#   target/test-tools/bin, so later clones and runs on the same machine reuse it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-venv=target/test-tools/venv
+tools=target/test-tools
+mkdir -p "$tools/bin"
+
+venv=$tools/venv
 stamp="$venv/.requirements"
-if [[ -f "$stamp" ]] && cmp -s tests/requirements.txt "$stamp"; then
-  exit 0
+if ! { [[ -f "$stamp" ]] && cmp -s tests/requirements.txt "$stamp"; }; then
+  python=$(command -v python3 || echo /usr/bin/python3)
+  rm -rf "$venv"
+  "$python" -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check --no-deps -r tests/requirements.txt
+  cp tests/requirements.txt "$stamp"
 fi
-python=$(command -v python3 || echo /usr/bin/python3)
-rm -rf "$venv"
-"$python" -m venv "$venv"
-"$venv/bin/pip" install -q --disable-pip-version-check --no-deps -r tests/requirements.txt
-cp tests/requirements.txt "$stamp"
+
+garage_version=2.5.0
+cache=${AFTERMATH_TOOLS_CACHE:-$HOME/.cache/aftermath}/garage-$garage_version
+if [[ ! -x "$cache/bin/garage" ]]; then
+  echo "building Garage $garage_version once into $cache (several minutes)…" >&2
+  build=$(mktemp -d)
+  CARGO_TARGET_DIR="$build" cargo install --quiet --locked "garage@$garage_version" --root "$cache"
+  rm -rf "$build"
+fi
+ln -sf "$cache/bin/garage" "$tools/bin/garage"
+"$tools/bin/garage" --version >/dev/null

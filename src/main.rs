@@ -36,9 +36,14 @@ enum Command {
     /// Run a pipeline: read the scenes, compute the index, write tiles, TileJSON and run.json.
     Run {
         pipeline: PathBuf,
-        /// Output directory or URL (file:///…, memory://), replacing [output] url.
+        /// Output directory or URL (s3://bucket/prefix, gs://…, az://…, file:///…, memory://),
+        /// replacing [output] url.
         #[arg(long)]
         output: Option<String>,
+        /// Object-store option KEY=VALUE (object_store's names: aws_endpoint, aws_region,
+        /// aws_allow_http, azure_storage_account_name, …), over the environment; repeatable.
+        #[arg(long = "store-opt", value_name = "KEY=VALUE", value_parser = parse_store_opt)]
+        store_opt: Vec<(String, String)>,
         /// Zoom range MIN-MAX (or one level), replacing [tiling] zoom.
         #[arg(long, value_parser = parse_zoom)]
         zoom: Option<ZoomRange>,
@@ -54,6 +59,15 @@ enum Command {
         #[arg(long, value_parser = parse_zoom)]
         zoom: Option<ZoomRange>,
     },
+}
+
+fn parse_store_opt(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok((key.trim().to_ascii_lowercase(), value.to_string()))
+        }
+        _ => Err("expected KEY=VALUE, e.g. aws_endpoint=http://127.0.0.1:3900".into()),
+    }
 }
 
 fn parse_zoom(text: &str) -> Result<ZoomRange, String> {
@@ -91,11 +105,16 @@ fn execute(command: Command) -> Result<u8, aftermath::Error> {
         Command::Run {
             pipeline,
             output,
+            store_opt,
             zoom,
             threads,
         } => {
-            let plan =
-                spec::load_plan(&pipeline, &ProcessEnvironment, &Overrides { output, zoom })?;
+            let overrides = Overrides {
+                output,
+                zoom,
+                store_options: store_opt,
+            };
+            let plan = spec::load_plan(&pipeline, &ProcessEnvironment, &overrides)?;
             let summary = runner::run(&plan, &RunOptions { threads })?;
             print!("{summary}");
             Ok(summary.exit_code())
@@ -118,7 +137,10 @@ fn execute(command: Command) -> Result<u8, aftermath::Error> {
             Ok(exit_code::OK)
         }
         Command::Plan { pipeline, zoom } => {
-            let overrides = Overrides { output: None, zoom };
+            let overrides = Overrides {
+                zoom,
+                ..Overrides::default()
+            };
             let plan = spec::load_plan(&pipeline, &ProcessEnvironment, &overrides)?;
             let prepared = runner::prepare(&plan)?;
             let [w, s, e, n] = aftermath::tiling::lon_lat_bounds(prepared.footprint.bounds);

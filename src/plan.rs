@@ -10,6 +10,7 @@ use crate::compute::water_change;
 use crate::compute::{Epoch, Index};
 use crate::read::{BandSource, Resampling};
 use crate::render::Style;
+use crate::store::StoreConfig;
 use crate::tiling::ZoomRange;
 
 #[derive(Debug, Clone)]
@@ -156,4 +157,6 @@ pub struct Output {
     pub url: String,
     /// The base URL clients will read the tiles from, written into TileJSON; defaults to `url`.
     pub tile_url: Option<String>,
+    /// Backend options and `Cache-Control`.
+    pub store: StoreConfig,
 }

@@ -96,7 +96,15 @@ fn values_for(text: &str, product: &str, dir: &Path, tile: TileId) -> Vec<f32> {
     let name = format!("p{}.toml", text.len());
     let p = write_pipeline(dir, &name, &text);
     let zoom = ZoomRange::new(tile.z, tile.z).ok();
-    let plan = load_plan(&p, &env, &Overrides { output: None, zoom }).expect("plan");
+    let plan = load_plan(
+        &p,
+        &env,
+        &Overrides {
+            zoom,
+            ..Overrides::default()
+        },
+    )
+    .expect("plan");
     index_values(&prepare(&plan).expect("inputs"), &ReaderPool::new(), tile).expect("tile")
 }
 
@@ -126,8 +134,8 @@ fn single_date_indices_match_their_formulas_on_olinda_pixels() {
         &p,
         &env,
         &Overrides {
-            output: None,
             zoom: ZoomRange::new(15, 15).ok(),
+            ..Overrides::default()
         },
     )
     .expect("plan");
@@ -263,7 +271,15 @@ fn change_indices_match_their_formulas_with_per_band_scale_and_offset() {
     let env: HashMap<String, String> = HashMap::new();
     let p = write_pipeline(dir.path(), "find.toml", &text);
     let zoom = ZoomRange::new(16, 16).ok();
-    let plan = load_plan(&p, &env, &Overrides { output: None, zoom }).expect("plan");
+    let plan = load_plan(
+        &p,
+        &env,
+        &Overrides {
+            zoom,
+            ..Overrides::default()
+        },
+    )
+    .expect("plan");
     let range = *prepare(&plan)
         .expect("inputs")
         .pyramid

@@ -40,7 +40,7 @@ pub const UPLOADS_IN_FLIGHT: usize = 32;
 pub fn run(plan: &Plan, options: &RunOptions) -> Result<Summary, Error> {
     let started = SystemTime::now();
     let prepared = prepare(plan)?;
-    let store = OutputStore::open(&plan.output.url)?;
+    let store = OutputStore::open_with(&plan.output.url, &plan.output.store)?;
     run_prepared(&prepared, &store, options, started)
 }
 

@@ -165,4 +165,10 @@ pub enum ZoomSpec {
 pub struct OutputSpec {
     pub url: Option<String>,
     pub tile_url: Option<String>,
+    /// Object-store options by object_store's names (`aws_endpoint`, `aws_region`, …);
+    /// credentials belong in the environment, not here.
+    #[serde(default)]
+    pub options: BTreeMap<String, String>,
+    /// `Cache-Control` of every object written, e.g. `"public, max-age=3600"`.
+    pub cache_control: Option<String>,
 }

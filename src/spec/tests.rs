@@ -177,11 +177,32 @@ fn command_line_overrides_win() {
     let path = Path::new("/data/p.toml");
     let env: HashMap<String, String> = HashMap::new();
     let overrides = Overrides {
-        output: Some("memory://x".into()),
+        output: Some("s3://bucket/run".into()),
         zoom: Some(crate::tiling::ZoomRange::new(3, 4).expect("valid")),
+        store_options: vec![("aws_region".into(), "eu-west-1".into())],
     };
-    let plan = compile(path, parse(path, GOOD, &env).expect("parses"), &overrides).expect("valid");
-    assert_eq!(plan.output.url, "memory://x");
+    let text = GOOD.replace(
+        "url = \"out\"",
+        "url = \"out\"\ncache_control = \"public, max-age=600\"\n[output.options]\naws_region = \"us-east-1\"\naws_endpoint = \"http://127.0.0.1:3900\"",
+    );
+    let plan = compile(path, parse(path, &text, &env).expect("parses"), &overrides).expect("valid");
+    assert_eq!(plan.output.url, "s3://bucket/run");
+    let mut options = plan.output.store.options.clone();
+    options.sort();
+    assert_eq!(
+        options,
+        vec![
+            (
+                "aws_endpoint".to_string(),
+                "http://127.0.0.1:3900".to_string()
+            ),
+            ("aws_region".to_string(), "eu-west-1".to_string()),
+        ]
+    );
+    assert_eq!(
+        plan.output.store.cache_control.as_deref(),
+        Some("public, max-age=600")
+    );
     assert!(matches!(plan.tiling.zoom, ZoomChoice::Range(r) if (r.min, r.max) == (3, 4)));
 }
 

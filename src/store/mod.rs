@@ -1,9 +1,10 @@
 //! STORE: the only module that links object_store. Outputs are addressed by URL and built
 //! once into an `Arc<dyn ObjectStore>` plus a key prefix.
 //!
-//! Supported now: `file:///abs/dir`, a plain directory path, `memory://[prefix]`. S3, GCS and
-//! Azure come with the storage issue; their URLs are rejected with a clear message until then.
+//! Supported: `s3://bucket/prefix`, `gs://bucket/prefix`, `az://container/prefix` (see
+//! [`cloud`]), `file:///abs/dir`, a plain directory path, `memory://[prefix]`.
 
+mod cloud;
 mod error;
 
 pub use error::StoreError;
@@ -16,7 +17,13 @@ use futures::TryStreamExt;
 use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
 use object_store::path::Path as ObjectPath;
-use object_store::{Attribute, Attributes, ObjectStore, ObjectStoreExt, PutOptions, PutPayload};
+use object_store::{
+    Attribute, Attributes, GetOptions, ObjectStore, ObjectStoreExt, PutMultipartOptions,
+    PutOptions, PutPayload, WriteMultipart,
+};
+
+/// Objects larger than this are uploaded in parts of this size (S3 wants parts ≥ 5 MiB).
+pub const MULTIPART_THRESHOLD: usize = 8 << 20;
 
 /// Where a run's outputs go.
 #[derive(Clone)]
@@ -28,6 +35,18 @@ pub struct OutputStore {
     directory: Option<PathBuf>,
     /// LocalFileSystem cannot keep object attributes such as Content-Type.
     keeps_attributes: bool,
+    /// The HTTP(S) base clients read a cloud output from.
+    public_base: Option<String>,
+    cache_control: Option<String>,
+}
+
+/// How to reach and write an output beyond its URL.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StoreConfig {
+    /// Backend options by object_store's names (`aws_endpoint`, …), over the environment's.
+    pub options: Vec<(String, String)>,
+    /// `Cache-Control` of every object written (where the store keeps it).
+    pub cache_control: Option<String>,
 }
 
 impl std::fmt::Debug for OutputStore {
@@ -42,10 +61,34 @@ impl OutputStore {
     /// Builds the store for an output URL or absolute path. File outputs create their
     /// directory here, so an unwritable destination fails before any work starts.
     pub fn open(url: &str) -> Result<OutputStore, StoreError> {
+        OutputStore::open_with(url, &StoreConfig::default())
+    }
+
+    /// [`OutputStore::open`] with backend options and a `Cache-Control`.
+    pub fn open_with(url: &str, config: &StoreConfig) -> Result<OutputStore, StoreError> {
         let bad = |message: &str| StoreError::Url {
             url: url.to_string(),
             message: message.to_string(),
         };
+        if let Ok(parsed) = url::Url::parse(url) {
+            if let Some(cloud) = cloud::open(&parsed, url, &config.options) {
+                let cloud = cloud?;
+                return Ok(OutputStore {
+                    store: cloud.store,
+                    prefix: ObjectPath::from(cloud.prefix.as_str()),
+                    url: url.to_string(),
+                    directory: None,
+                    keeps_attributes: true,
+                    public_base: Some(cloud.public_base),
+                    cache_control: config.cache_control.clone(),
+                });
+            }
+        }
+        if !config.options.is_empty() {
+            return Err(bad(
+                "store options (--store-opt, [output.options]) apply to s3://, gs:// and az:// outputs only",
+            ));
+        }
         if let Some(rest) = url.strip_prefix("memory://") {
             return Ok(OutputStore {
                 store: Arc::new(InMemory::new()),
@@ -53,6 +96,8 @@ impl OutputStore {
                 url: url.to_string(),
                 directory: None,
                 keeps_attributes: true,
+                public_base: None,
+                cache_control: config.cache_control.clone(),
             });
         }
         let directory = match url.strip_prefix("file://") {
@@ -64,7 +109,7 @@ impl OutputStore {
             }
             None if url.contains("://") => {
                 return Err(bad(
-                    "unsupported scheme; write to a directory, file:// or memory://",
+                    "unsupported scheme; write to s3://, gs://, az://, a directory, file:// or memory://",
                 ))
             }
             None => PathBuf::from(url),
@@ -85,6 +130,8 @@ impl OutputStore {
             url: url.to_string(),
             directory: Some(directory),
             keeps_attributes: false,
+            public_base: None,
+            cache_control: None,
         })
     }
 
@@ -98,9 +145,10 @@ impl OutputStore {
 
     /// A URL a client on this machine can read `key` from, where there is one.
     pub fn public_url(&self, key: &str) -> String {
-        match &self.directory {
-            Some(dir) => format!("file://{}/{key}", dir.display()),
-            None => format!("{}/{key}", self.url.trim_end_matches('/')),
+        match (&self.directory, &self.public_base) {
+            (Some(dir), _) => format!("file://{}/{key}", dir.display()),
+            (None, Some(base)) => format!("{}/{key}", base.trim_end_matches('/')),
+            (None, None) => format!("{}/{key}", self.url.trim_end_matches('/')),
         }
     }
 
@@ -112,23 +160,77 @@ impl OutputStore {
         }
     }
 
-    /// Writes one object, replacing any previous one.
-    pub async fn put(&self, key: &str, bytes: Bytes, content_type: &str) -> Result<(), StoreError> {
-        let mut opts = PutOptions::default();
+    fn attributes(&self, content_type: &str) -> Attributes {
+        let mut attributes = Attributes::new();
         if self.keeps_attributes {
-            let mut attributes = Attributes::new();
             attributes.insert(Attribute::ContentType, content_type.to_string().into());
-            opts.attributes = attributes;
+            if let Some(cache) = &self.cache_control {
+                attributes.insert(Attribute::CacheControl, cache.clone().into());
+            }
         }
+        attributes
+    }
+
+    /// Writes one object, replacing any previous one; objects over [`MULTIPART_THRESHOLD`]
+    /// go up as a multipart upload in parts of that size.
+    pub async fn put(&self, key: &str, bytes: Bytes, content_type: &str) -> Result<(), StoreError> {
+        let put_error = |source| StoreError::Put {
+            key: key.to_string(),
+            url: self.url.clone(),
+            source: Box::new(source),
+        };
+        let attributes = self.attributes(content_type);
+        if bytes.len() > MULTIPART_THRESHOLD {
+            let opts = PutMultipartOptions {
+                attributes,
+                ..PutMultipartOptions::default()
+            };
+            let upload = self
+                .store
+                .put_multipart_opts(&self.path(key), opts)
+                .await
+                .map_err(put_error)?;
+            let mut writer = WriteMultipart::new_with_chunk_size(upload, MULTIPART_THRESHOLD);
+            writer.put(bytes);
+            return writer.finish().await.map(|_| ()).map_err(put_error);
+        }
+        let opts = PutOptions {
+            attributes,
+            ..PutOptions::default()
+        };
         self.store
             .put_opts(&self.path(key), PutPayload::from_bytes(bytes), opts)
             .await
             .map(|_| ())
-            .map_err(|source| StoreError::Put {
+            .map_err(put_error)
+    }
+
+    /// `Content-Type` and `Cache-Control` of a stored object, as the store reports them
+    /// (`None` where it keeps no attributes, as on a local filesystem).
+    pub async fn media_headers(
+        &self,
+        key: &str,
+    ) -> Result<(Option<String>, Option<String>), StoreError> {
+        let result = self
+            .store
+            .get_opts(
+                &self.path(key),
+                GetOptions {
+                    head: true,
+                    ..GetOptions::default()
+                },
+            )
+            .await
+            .map_err(|source| StoreError::Get {
                 key: key.to_string(),
                 url: self.url.clone(),
                 source: Box::new(source),
-            })
+            })?;
+        let value = |a: &Attribute| result.attributes.get(a).map(|v| v.to_string());
+        Ok((
+            value(&Attribute::ContentType),
+            value(&Attribute::CacheControl),
+        ))
     }
 
     pub async fn get(&self, key: &str) -> Result<Bytes, StoreError> {

@@ -1,57 +1,7 @@
-//! The storage conformance checks, run against the in-memory store and the local filesystem.
+//! URL handling. The conformance suite (put, get, list, overwrite, content types, multipart)
+//! runs against every store in `tests/storage.rs`, Garage included.
 
 use super::*;
-
-async fn conformance(store: &OutputStore) {
-    store.check_writable().await.expect("writable");
-    store
-        .put("3/4/5.png", Bytes::from_static(b"png"), "image/png")
-        .await
-        .expect("put");
-    store
-        .put(
-            "tilejson.json",
-            Bytes::from_static(b"{}"),
-            "application/json",
-        )
-        .await
-        .expect("put");
-    store
-        .put("3/4/5.png", Bytes::from_static(b"png2"), "image/png")
-        .await
-        .expect("overwrite");
-    assert_eq!(
-        store.get("3/4/5.png").await.expect("get"),
-        Bytes::from_static(b"png2")
-    );
-    assert_eq!(
-        store.list().await.expect("list"),
-        vec!["3/4/5.png", "tilejson.json"]
-    );
-    assert!(store.get("missing.png").await.is_err());
-    store.delete("3/4/5.png").await.expect("delete");
-    store
-        .delete("3/4/5.png")
-        .await
-        .expect("deleting a missing key is fine");
-    assert_eq!(store.list().await.expect("list"), vec!["tilejson.json"]);
-}
-
-#[tokio::test]
-async fn memory_store_conforms() {
-    conformance(&OutputStore::open("memory://run/a").expect("memory store")).await;
-}
-
-#[tokio::test]
-async fn local_store_conforms_and_creates_its_directory() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let out = dir.path().join("nested/out");
-    let store = OutputStore::open(out.to_str().expect("utf-8")).expect("local store");
-    conformance(&store).await;
-    assert!(out.join("tilejson.json").is_file());
-    let url = format!("file://{}", out.display());
-    conformance(&OutputStore::open(&url).expect("file url")).await;
-}
 
 #[test]
 fn unusable_outputs_are_rejected_up_front() {
@@ -65,4 +15,65 @@ fn unusable_outputs_are_rejected_up_front() {
         OutputStore::open("ftp://host/x"),
         Err(StoreError::Url { .. })
     ));
+}
+
+fn opts(pairs: &[(&str, &str)]) -> StoreConfig {
+    StoreConfig {
+        options: pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        cache_control: None,
+    }
+}
+
+#[test]
+fn cloud_outputs_publish_at_their_http_address() {
+    let s3 = OutputStore::open_with(
+        "s3://bucket/events/flood",
+        &opts(&[
+            ("aws_region", "eu-west-1"),
+            ("aws_access_key_id", "AKIA"),
+            ("aws_secret_access_key", "s"),
+        ]),
+    )
+    .expect("s3");
+    assert_eq!(
+        s3.public_url("tilejson.json"),
+        "https://bucket.s3.eu-west-1.amazonaws.com/events/flood/tilejson.json"
+    );
+    let compatible = OutputStore::open_with(
+        "s3://tiles/a",
+        &opts(&[
+            ("aws_endpoint", "http://127.0.0.1:3900"),
+            ("aws_allow_http", "true"),
+        ]),
+    )
+    .expect("s3-compatible");
+    assert_eq!(
+        compatible.public_url("x.png"),
+        "http://127.0.0.1:3900/tiles/a/x.png"
+    );
+    let azurite = OutputStore::open_with(
+        "az://tiles/a",
+        &opts(&[
+            ("azure_storage_account_name", "devstoreaccount1"),
+            ("azure_storage_use_emulator", "true"),
+        ]),
+    )
+    .expect("azure");
+    assert_eq!(
+        azurite.public_url("x.png"),
+        "http://127.0.0.1:10000/devstoreaccount1/tiles/a/x.png"
+    );
+}
+
+#[test]
+fn unknown_store_options_are_named() {
+    let err = OutputStore::open_with("s3://b/p", &opts(&[("aws_endpoit", "x")]))
+        .expect_err("unknown option");
+    assert!(err.to_string().contains("aws_endpoit"), "{err}");
+    let err = OutputStore::open_with("memory://", &opts(&[("aws_region", "x")]))
+        .expect_err("options for a store that takes none");
+    assert!(err.to_string().contains("s3://"), "{err}");
 }

@@ -2,6 +2,8 @@
 //! sample data, and GDAL's own command-line tools as the independent reference.
 #![allow(dead_code)]
 
+pub mod garage;
+
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};

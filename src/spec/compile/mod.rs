@@ -10,6 +10,7 @@ mod tiling;
 use super::raw::PipelineSpec;
 use super::{LoadedSpec, Problem, SpecError};
 use crate::plan::{Output, Plan};
+use crate::store::StoreConfig;
 use crate::tiling::ZoomRange;
 
 /// Values from the command line that replace the pipeline's.
@@ -18,6 +19,8 @@ pub struct Overrides {
     /// Output URL or path (a relative path is taken relative to the working directory).
     pub output: Option<String>,
     pub zoom: Option<ZoomRange>,
+    /// `--store-opt key=value`, over `[output.options]`.
+    pub store_options: Vec<(String, String)>,
 }
 
 /// Validates a loaded pipeline file at `path` into a [`Plan`].
@@ -111,8 +114,26 @@ impl Compiler<'_> {
                 return None;
             }
         };
+        let mut options: Vec<(String, String)> = spec
+            .output
+            .as_ref()
+            .map(|o| o.options.clone().into_iter().collect())
+            .unwrap_or_default();
+        for (key, value) in &overrides.store_options {
+            options.retain(|(k, _)| k != key);
+            options.push((key.clone(), value.clone()));
+        }
+        let cache_control = spec.output.as_ref().and_then(|o| o.cache_control.clone());
+        let store = StoreConfig {
+            options,
+            cache_control,
+        };
         match url {
-            Ok(url) => Some(Output { url, tile_url }),
+            Ok(url) => Some(Output {
+                url,
+                tile_url,
+                store,
+            }),
             Err(message) => {
                 self.problem("output.url", message);
                 None
@@ -139,15 +160,16 @@ fn lexically_normal(path: &Path) -> PathBuf {
     out
 }
 
-/// `file://…` and `memory://…` stay as they are; a plain path becomes absolute against `base`.
+/// URLs (`s3://`, `gs://`, `az://`, `file://`, `memory://`) stay as they are; a plain path
+/// becomes absolute against `base`.
 fn normalize_output(url: &str, base: &Path) -> Result<String, String> {
     if url.is_empty() {
         return Err("empty; give a directory or URL".into());
     }
     match url.split_once("://") {
-        Some(("file" | "memory", _)) => Ok(url.to_string()),
+        Some(("file" | "memory" | "s3" | "s3a" | "gs" | "az" | "azure", _)) => Ok(url.to_string()),
         Some((scheme, _)) => Err(format!(
-            "`{scheme}://` outputs are not supported yet; write to a directory or `file://` URL"
+            "`{scheme}://` outputs are not supported; write to s3://, gs://, az://, a directory or a file:// URL"
         )),
         None => {
             let path = PathBuf::from(url);

@@ -1,0 +1,147 @@
+//! Object-storage backends by URL: `s3://bucket/prefix` (AWS and any S3-compatible endpoint),
+//! `gs://bucket/prefix`, `az://container/prefix`. Configuration comes from the standard
+//! environment variables of each cloud (`AWS_*`, `GOOGLE_*`, `AZURE_*`) and is overridden by
+//! options (`--store-opt key=value`, `[output.options]`) named as object_store names them
+//! (`aws_endpoint`, `aws_region`, `aws_allow_http`, `azure_storage_account_name`, …).
+//! Credentials stay inside the builders: nothing here formats an option's value.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
+use object_store::azure::{AzureConfigKey, MicrosoftAzureBuilder};
+use object_store::gcp::{GoogleCloudStorageBuilder, GoogleConfigKey};
+use object_store::{BackoffConfig, ObjectStore, RetryConfig};
+
+use super::StoreError;
+
+/// A cloud store, the key prefix inside it, and the HTTP(S) base URL clients read it from.
+pub(super) struct Cloud {
+    pub store: Arc<dyn ObjectStore>,
+    pub prefix: String,
+    pub public_base: String,
+}
+
+/// Transient failures (5xx, timeouts, throttling, refused connections) are retried with
+/// exponential backoff: 0.1 s doubling up to 5 s, at most 6 times and 60 s per request.
+fn retry() -> RetryConfig {
+    RetryConfig {
+        backoff: BackoffConfig {
+            init_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(5),
+            base: 2.0,
+        },
+        max_retries: 6,
+        retry_timeout: Duration::from_secs(60),
+    }
+}
+
+/// Builds the store for `url` (scheme `s3`, `gs` or `az`); `None` for other schemes.
+pub(super) fn open(
+    url: &url::Url,
+    text: &str,
+    options: &[(String, String)],
+) -> Option<Result<Cloud, StoreError>> {
+    let bad = |message: String| StoreError::Url {
+        url: text.to_string(),
+        message,
+    };
+    let bucket = url.host_str().unwrap_or_default().to_string();
+    let prefix = url.path().trim_matches('/').to_string();
+    let join = |base: String| {
+        let base = base.trim_end_matches('/').to_string();
+        if prefix.is_empty() {
+            base
+        } else {
+            format!("{base}/{prefix}")
+        }
+    };
+    let unknown = |key: &str, cloud: &str| {
+        bad(format!(
+            "unknown {cloud} option `{key}`; use object_store's names, e.g. {}",
+            match cloud {
+                "S3" =>
+                    "aws_endpoint, aws_region, aws_allow_http, aws_virtual_hosted_style_request",
+                "GCS" => "google_service_account, google_bucket",
+                _ =>
+                    "azure_storage_account_name, azure_storage_use_emulator, azure_storage_endpoint",
+            }
+        ))
+    };
+    let built = match url.scheme() {
+        "s3" | "s3a" => (|| {
+            let mut builder = AmazonS3Builder::from_env().with_url(text);
+            for (key, value) in options {
+                let key: AmazonS3ConfigKey = key.parse().map_err(|_| unknown(key, "S3"))?;
+                builder = builder.with_config(key, value);
+            }
+            let endpoint = builder.get_config_value(&AmazonS3ConfigKey::Endpoint);
+            let virtual_hosted = builder
+                .get_config_value(&AmazonS3ConfigKey::VirtualHostedStyleRequest)
+                .is_some_and(|v| v == "true");
+            let region = builder
+                .get_config_value(&AmazonS3ConfigKey::Region)
+                .unwrap_or_else(|| "us-east-1".into());
+            let public_base = match endpoint {
+                Some(e) if !virtual_hosted => join(format!("{}/{bucket}", e.trim_end_matches('/'))),
+                Some(e) => join(e),
+                None => join(format!("https://{bucket}.s3.{region}.amazonaws.com")),
+            };
+            let store = builder
+                .with_retry(retry())
+                .build()
+                .map_err(|e| bad(e.to_string()))?;
+            Ok(Cloud {
+                store: Arc::new(store),
+                prefix: prefix.clone(),
+                public_base,
+            })
+        })(),
+        "gs" => (|| {
+            let mut builder = GoogleCloudStorageBuilder::from_env().with_url(text);
+            for (key, value) in options {
+                let key: GoogleConfigKey = key.parse().map_err(|_| unknown(key, "GCS"))?;
+                builder = builder.with_config(key, value);
+            }
+            let store = builder
+                .with_retry(retry())
+                .build()
+                .map_err(|e| bad(e.to_string()))?;
+            Ok(Cloud {
+                store: Arc::new(store),
+                prefix: prefix.clone(),
+                public_base: join(format!("https://storage.googleapis.com/{bucket}")),
+            })
+        })(),
+        "az" | "azure" => (|| {
+            let mut builder = MicrosoftAzureBuilder::from_env().with_url(text);
+            for (key, value) in options {
+                let key: AzureConfigKey = key.parse().map_err(|_| unknown(key, "Azure"))?;
+                builder = builder.with_config(key, value);
+            }
+            let account = builder
+                .get_config_value(&AzureConfigKey::AccountName)
+                .unwrap_or_default();
+            let emulator = builder
+                .get_config_value(&AzureConfigKey::UseEmulator)
+                .is_some_and(|v| v == "true");
+            let endpoint = builder.get_config_value(&AzureConfigKey::Endpoint);
+            let public_base = match (endpoint, emulator) {
+                (Some(e), _) => join(format!("{}/{bucket}", e.trim_end_matches('/'))),
+                (None, true) => join(format!("http://127.0.0.1:10000/{account}/{bucket}")),
+                (None, false) => join(format!("https://{account}.blob.core.windows.net/{bucket}")),
+            };
+            let store = builder
+                .with_retry(retry())
+                .build()
+                .map_err(|e| bad(e.to_string()))?;
+            Ok(Cloud {
+                store: Arc::new(store),
+                prefix: prefix.clone(),
+                public_base,
+            })
+        })(),
+        _ => return None,
+    };
+    Some(built)
+}

@@ -1,0 +1,236 @@
+//! One storage conformance suite against every store aftermath writes to — in memory, the
+//! local filesystem and a real S3-compatible server (Garage on 127.0.0.1) — then a whole
+//! pipeline published to Garage and read back over plain HTTP as a web map would.
+
+mod common;
+
+use aftermath::store::{OutputStore, StoreConfig, MULTIPART_THRESHOLD};
+use bytes::Bytes;
+use common::garage::{self, Garage};
+use common::*;
+
+fn garage_config(server: &Garage, cache_control: Option<&str>) -> StoreConfig {
+    StoreConfig {
+        options: vec![
+            ("aws_endpoint".into(), server.endpoint()),
+            ("aws_allow_http".into(), "true".into()),
+            ("aws_region".into(), garage::REGION.into()),
+            ("aws_access_key_id".into(), garage::ACCESS_KEY.into()),
+            ("aws_secret_access_key".into(), garage::SECRET_KEY.into()),
+        ],
+        cache_control: cache_control.map(str::to_string),
+    }
+}
+
+/// What every store must do. `keeps_attributes`: whether it stores Content-Type and
+/// Cache-Control (object stores do; a local filesystem cannot).
+async fn conformance(store: &OutputStore, keeps_attributes: bool) {
+    store.check_writable().await.expect("writable");
+    let listed = store.list().await.expect("list");
+    assert!(listed.is_empty(), "the write probe is removed: {listed:?}");
+    store
+        .put("3/4/5.png", Bytes::from_static(b"png"), "image/png")
+        .await
+        .expect("put");
+    store
+        .put(
+            "tilejson.json",
+            Bytes::from_static(b"{}"),
+            "application/json",
+        )
+        .await
+        .expect("put");
+    store
+        .put("3/4/5.png", Bytes::from_static(b"png2"), "image/png")
+        .await
+        .expect("overwrite");
+    assert_eq!(
+        store.get("3/4/5.png").await.expect("get"),
+        Bytes::from_static(b"png2")
+    );
+    assert_eq!(
+        store.list().await.expect("list"),
+        vec!["3/4/5.png", "tilejson.json"]
+    );
+    assert!(
+        store.get("missing.png").await.is_err(),
+        "a missing key is an error"
+    );
+
+    let (content_type, cache_control) = store.media_headers("3/4/5.png").await.expect("head");
+    let (json_type, _) = store.media_headers("tilejson.json").await.expect("head");
+    if keeps_attributes {
+        assert_eq!(content_type.as_deref(), Some("image/png"));
+        assert_eq!(json_type.as_deref(), Some("application/json"));
+        assert_eq!(cache_control.as_deref(), Some("public, max-age=60"));
+    }
+
+    // A multipart upload: three parts, the last short; bytes that differ part to part.
+    let big: Vec<u8> = (0..2 * MULTIPART_THRESHOLD + 12345)
+        .map(|i| (i % 251) as u8)
+        .collect();
+    store
+        .put("index.tif", Bytes::from(big.clone()), "image/tiff")
+        .await
+        .expect("multipart put");
+    let back = store.get("index.tif").await.expect("get big");
+    assert!(
+        back.len() == big.len() && back[..] == big[..],
+        "multipart round trip"
+    );
+
+    store.delete("3/4/5.png").await.expect("delete");
+    store
+        .delete("3/4/5.png")
+        .await
+        .expect("deleting a missing key is fine");
+    assert_eq!(
+        store.list().await.expect("list"),
+        vec!["index.tif", "tilejson.json"]
+    );
+}
+
+fn with_cache() -> StoreConfig {
+    StoreConfig {
+        options: Vec::new(),
+        cache_control: Some("public, max-age=60".into()),
+    }
+}
+
+#[tokio::test]
+async fn memory_store_conforms() {
+    let store = OutputStore::open_with("memory://run/a", &with_cache()).expect("memory");
+    conformance(&store, true).await;
+}
+
+#[tokio::test]
+async fn local_store_conforms() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("nested/out");
+    let store = OutputStore::open(out.to_str().expect("utf-8")).expect("local");
+    conformance(&store, false).await;
+    assert!(out.join("tilejson.json").is_file());
+}
+
+#[tokio::test]
+async fn garage_s3_store_conforms() {
+    let server = Garage::start();
+    let mut config = garage_config(&server, Some("public, max-age=60"));
+    let store =
+        OutputStore::open_with(&format!("s3://{}/runs/a", garage::BUCKET), &config).expect("s3");
+    conformance(&store, true).await;
+    // The prefix isolates runs: a second one under another prefix sees nothing of the first.
+    config.cache_control = None;
+    let other =
+        OutputStore::open_with(&format!("s3://{}/runs/b", garage::BUCKET), &config).expect("s3");
+    assert!(other.list().await.expect("list").is_empty());
+}
+
+#[test]
+fn a_pipeline_published_to_garage_equals_the_local_run_read_over_http() {
+    let server = Garage::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let local = dir.path().join("local");
+    run_shipped("ethiopia-change.toml", &local);
+    let url = format!("s3://{}/events/ethiopia", garage::BUCKET);
+    let mut args = vec![
+        "run".to_string(),
+        pipeline("ethiopia-change.toml").display().to_string(),
+        "--output".into(),
+        url,
+    ];
+    args.extend(server.store_args());
+    let out = aftermath()
+        .args(&args)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stdout.contains(garage::SECRET_KEY) && !stderr.contains(garage::SECRET_KEY),
+        "the secret key is never printed"
+    );
+
+    // Every tile and document, fetched anonymously over HTTP, byte for byte as the local run.
+    let tiles = tile_set(&local);
+    assert!(tiles.len() >= 4, "{tiles:?}");
+    let documents = [
+        "legend.json",
+        "legend.png",
+        "stats.csv",
+        "classes.tif",
+        "index.tif",
+    ];
+    for key in tiles.iter().map(String::as_str).chain(documents) {
+        let (status, body) = server.web_get(&format!("events/ethiopia/{key}"));
+        assert_eq!(status, 200, "{key}");
+        let want = std::fs::read(local.join(key)).expect("local file");
+        assert!(body == want, "{key} differs from the local run");
+    }
+    // Documents that carry the output URL point at the bucket's HTTP address instead.
+    let (status, body) = server.web_get("events/ethiopia/tilejson.json");
+    assert_eq!(status, 200);
+    let tilejson: serde_json::Value = serde_json::from_slice(&body).expect("json");
+    let template = tilejson["tiles"][0].as_str().expect("template");
+    assert_eq!(
+        template,
+        format!(
+            "{}/{}/events/ethiopia/{{z}}/{{x}}/{{y}}.png",
+            server.endpoint(),
+            garage::BUCKET
+        )
+    );
+    let (status, body) = server.web_get("events/ethiopia/run.json");
+    assert_eq!(status, 200, "the completion marker is there");
+    let record = String::from_utf8_lossy(&body);
+    assert!(
+        !record.contains(garage::SECRET_KEY),
+        "no credentials in run.json"
+    );
+}
+
+#[test]
+fn store_failures_name_the_url_and_exit_2_without_secrets() {
+    let server = Garage::start();
+    let run = |url: &str, extra: &[String]| {
+        let mut args = vec![
+            "run".to_string(),
+            pipeline("ethiopia-change.toml").display().to_string(),
+            "--output".into(),
+            url.to_string(),
+        ];
+        args.extend(extra.iter().cloned());
+        let out = aftermath()
+            .args(&args)
+            .assert()
+            .code(2)
+            .get_output()
+            .clone();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(stderr.contains(url), "names the URL: {stderr}");
+        assert!(!stderr.contains(garage::SECRET_KEY), "no secret: {stderr}");
+        stderr
+    };
+    // A bucket that does not exist.
+    run("s3://no-such-bucket/x", &server.store_args());
+    // Wrong credentials.
+    let mut wrong = server.store_args();
+    for arg in &mut wrong {
+        if arg.starts_with("aws_secret_access_key=") {
+            *arg = format!("aws_secret_access_key={}", "f".repeat(64));
+        }
+    }
+    run(&format!("s3://{}/x", garage::BUCKET), &wrong);
+    // An endpoint nobody listens on.
+    let mut unreachable = server.store_args();
+    let port = garage::free_port();
+    for arg in &mut unreachable {
+        if arg.starts_with("aws_endpoint=") {
+            *arg = format!("aws_endpoint=http://127.0.0.1:{port}");
+        }
+    }
+    let stderr = run("s3://tiles/x", &unreachable);
+    assert!(!stderr.contains("run.json"), "{stderr}");
+}
