@@ -4,7 +4,8 @@
 # - Garage 2.5.0, the S3-compatible server of the storage tests, built with
 #   `cargo install --locked garage@2.5.0` (~8 min on 2 cores, 1.4 GB peak) into a cache outside
 #   the checkout ($AFTERMATH_TOOLS_CACHE, default ~/.cache/aftermath) and linked into
-#   target/test-tools/bin, so later clones and runs on the same machine reuse it.
+#   target/test-tools/bin, so later clones and runs on the same machine reuse it;
+# - the Node tools of tests/node/package-lock.json (Azurite, the Azure SDK) with `npm ci`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools=target/test-tools
@@ -18,6 +19,12 @@ if ! { [[ -f "$stamp" ]] && cmp -s tests/requirements.txt "$stamp"; }; then
   "$python" -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check --no-deps -r tests/requirements.txt
   cp tests/requirements.txt "$stamp"
+fi
+
+node_stamp=tests/node/node_modules/.aftermath-lock
+if ! { [[ -f "$node_stamp" ]] && cmp -s tests/node/package-lock.json "$node_stamp"; }; then
+  npm ci --prefix tests/node --no-audit --no-fund --loglevel=error
+  cp tests/node/package-lock.json "$node_stamp"
 fi
 
 garage_version=2.5.0

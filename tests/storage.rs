@@ -1,11 +1,13 @@
 //! One storage conformance suite against every store aftermath writes to — in memory, the
-//! local filesystem and a real S3-compatible server (Garage on 127.0.0.1) — then a whole
+//! local filesystem, a real S3-compatible server (Garage) and the Azure Storage emulator
+//! (Azurite), both on 127.0.0.1 — then a whole
 //! pipeline published to Garage and read back over plain HTTP as a web map would.
 
 mod common;
 
 use aftermath::store::{OutputStore, StoreConfig, MULTIPART_THRESHOLD};
 use bytes::Bytes;
+use common::azurite::{self, Azurite};
 use common::garage::{self, Garage};
 use common::*;
 
@@ -124,6 +126,27 @@ async fn garage_s3_store_conforms() {
     let other =
         OutputStore::open_with(&format!("s3://{}/runs/b", garage::BUCKET), &config).expect("s3");
     assert!(other.list().await.expect("list").is_empty());
+}
+
+#[tokio::test]
+async fn azurite_azure_store_conforms() {
+    let server = Azurite::start();
+    let config = StoreConfig {
+        options: server.options(),
+        cache_control: Some("public, max-age=60".into()),
+    };
+    let url = format!("az://{}/runs/a", azurite::CONTAINER);
+    let store = OutputStore::open_with(&url, &config).expect("azure");
+    conformance(&store, true).await;
+    assert_eq!(
+        store.public_url("x.png"),
+        format!(
+            "http://127.0.0.1:{}/{}/{}/runs/a/x.png",
+            server.port,
+            azurite::ACCOUNT,
+            azurite::CONTAINER
+        )
+    );
 }
 
 #[test]

@@ -84,7 +84,7 @@ zoom = "12-10"
 tile_size = 300
 resampling = "smooth"
 [output]
-url = "s3://bucket/x"
+url = "ftp://bucket/x"
 "##;
     let found = problems(text);
     let keys = keys(&found);

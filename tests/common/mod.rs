@@ -2,6 +2,7 @@
 //! sample data, and GDAL's own command-line tools as the independent reference.
 #![allow(dead_code)]
 
+pub mod azurite;
 pub mod garage;
 
 use std::collections::BTreeSet;
