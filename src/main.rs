@@ -50,6 +50,11 @@ enum Command {
         /// Worker threads (default: all cores).
         #[arg(long)]
         threads: Option<usize>,
+        /// Leave outputs whose stored content is already identical (checked by content hash,
+        /// not existence); rewrite stale or missing ones. A finished, unchanged job writes
+        /// nothing.
+        #[arg(long)]
+        resume: bool,
     },
     /// Check a pipeline file and its inputs without writing anything.
     Validate { pipeline: PathBuf },
@@ -108,6 +113,7 @@ fn execute(command: Command) -> Result<u8, aftermath::Error> {
             store_opt,
             zoom,
             threads,
+            resume,
         } => {
             let overrides = Overrides {
                 output,
@@ -115,7 +121,7 @@ fn execute(command: Command) -> Result<u8, aftermath::Error> {
                 store_options: store_opt,
             };
             let plan = spec::load_plan(&pipeline, &ProcessEnvironment, &overrides)?;
-            let summary = runner::run(&plan, &RunOptions { threads })?;
+            let summary = runner::run(&plan, &RunOptions { threads, resume })?;
             print!("{summary}");
             Ok(summary.exit_code())
         }

@@ -26,6 +26,8 @@ use crate::store::OutputStore;
 pub struct RunOptions {
     /// Worker threads for READ/COMPUTE/RENDER; default: all cores.
     pub threads: Option<usize>,
+    /// Leave objects whose stored content is already identical (`--resume`).
+    pub resume: bool,
 }
 
 /// GDAL block cache per run, MiB. Together with the tiles in flight this bounds memory.
@@ -40,7 +42,8 @@ pub const UPLOADS_IN_FLIGHT: usize = 32;
 pub fn run(plan: &Plan, options: &RunOptions) -> Result<Summary, Error> {
     let started = SystemTime::now();
     let prepared = prepare(plan)?;
-    let store = OutputStore::open_with(&plan.output.url, &plan.output.store)?;
+    let store =
+        OutputStore::open_with(&plan.output.url, &plan.output.store)?.resuming(options.resume);
     run_prepared(&prepared, &store, options, started)
 }
 
@@ -139,13 +142,26 @@ fn run_prepared(
         "application/xml",
     ))?;
     summary.seconds = clock.elapsed().as_secs_f64();
-    if summary.product_errors.is_empty() {
+    // A resumed run that found every object already in place leaves the finished job as it
+    // was: the item and the record (which carry timestamps) are not rewritten.
+    let unchanged_finished_job = options.resume
+        && store.put_counts().0 == 0
+        && summary.failures.is_empty()
+        && summary.product_errors.is_empty()
+        && runtime
+            .block_on(store.get(metadata::RUN_RECORD_KEY))
+            .is_ok();
+    if unchanged_finished_job {
+        tracing::info!("--resume: every object is already in place; nothing written");
+        summary.products.push(metadata::STAC_ITEM_KEY.to_string());
+        summary.completed = true;
+    } else if summary.product_errors.is_empty() {
         let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
         let item = metadata::stac_item(prepared, &summary, store, &now);
         put_json(&runtime, store, metadata::STAC_ITEM_KEY, &item, GEOJSON)?;
         summary.products.push(metadata::STAC_ITEM_KEY.to_string());
     }
-    if summary.failures.is_empty() && summary.product_errors.is_empty() {
+    if !unchanged_finished_job && summary.failures.is_empty() && summary.product_errors.is_empty() {
         // Written last: its presence means the run completed.
         let record =
             metadata::run_record(prepared, &summary, started, prepare_seconds, tiles_seconds);
@@ -153,6 +169,7 @@ fn run_prepared(
         summary.completed = true;
     }
     summary.seconds = clock.elapsed().as_secs_f64();
+    summary.objects = store.put_counts();
     Ok(summary)
 }
 

@@ -38,6 +38,8 @@ pub struct Summary {
     pub products: Vec<String>,
     /// The grid of the product rasters, once chosen.
     pub product_grid: Option<Grid>,
+    /// Objects the store wrote, and left as they were (`--resume`).
+    pub objects: (u64, u64),
     /// Why the product rasters could not be written, if they could not.
     pub product_errors: Vec<String>,
     pub seconds: f64,
@@ -66,6 +68,7 @@ impl Summary {
             products: Vec::new(),
             product_errors: Vec::new(),
             product_grid: None,
+            objects: (0, 0),
             seconds: 0.0,
             completed: false,
         }
@@ -103,6 +106,11 @@ impl std::fmt::Display for Summary {
         for (z, n) in &self.per_zoom {
             writeln!(f, "          zoom {z:>2}: {n}")?;
         }
+        writeln!(
+            f,
+            "objects:  {} written, {} already in place",
+            self.objects.0, self.objects.1
+        )?;
         writeln!(f, "bounds:   {w:.5}, {s:.5}, {e:.5}, {n:.5} (lon/lat)")?;
         writeln!(f, "output:   {}", self.output)?;
         writeln!(f, "tilejson: {}", self.url_of(metadata::TILEJSON_KEY))?;

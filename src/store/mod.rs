@@ -10,6 +10,7 @@ mod error;
 pub use error::StoreError;
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -38,7 +39,21 @@ pub struct OutputStore {
     /// The HTTP(S) base clients read a cloud output from.
     public_base: Option<String>,
     cache_control: Option<String>,
+    /// `--resume`: objects whose stored content is already identical are not written again.
+    resume: bool,
+    counts: Arc<PutCounts>,
 }
+
+/// Objects written and objects left as they were (identical content, with `--resume`).
+#[derive(Debug, Default)]
+struct PutCounts {
+    written: AtomicU64,
+    unchanged: AtomicU64,
+}
+
+/// The user-metadata key holding an object's SHA-256 (`x-amz-meta-…`, `x-ms-meta-…`), which
+/// `--resume` compares instead of downloading the object.
+const HASH_METADATA: &str = "aftermath-sha256";
 
 /// How to reach and write an output beyond its URL.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -81,6 +96,8 @@ impl OutputStore {
                     keeps_attributes: true,
                     public_base: Some(cloud.public_base),
                     cache_control: config.cache_control.clone(),
+                    resume: false,
+                    counts: Arc::default(),
                 });
             }
         }
@@ -98,6 +115,8 @@ impl OutputStore {
                 keeps_attributes: true,
                 public_base: None,
                 cache_control: config.cache_control.clone(),
+                resume: false,
+                counts: Arc::default(),
             });
         }
         let directory = match url.strip_prefix("file://") {
@@ -132,7 +151,45 @@ impl OutputStore {
             keeps_attributes: false,
             public_base: None,
             cache_control: None,
+            resume: false,
+            counts: Arc::default(),
         })
+    }
+
+    /// With `resume`, [`OutputStore::put`] leaves objects whose content is already identical.
+    pub fn resuming(mut self, resume: bool) -> Self {
+        self.resume = resume;
+        self
+    }
+
+    /// (objects written, objects left unchanged) by this store so far.
+    pub fn put_counts(&self) -> (u64, u64) {
+        (
+            self.counts.written.load(Ordering::Relaxed),
+            self.counts.unchanged.load(Ordering::Relaxed),
+        )
+    }
+
+    /// Whether `key` already holds exactly `bytes`: by the SHA-256 in its metadata on object
+    /// stores (a HEAD request), by its bytes on a local filesystem. Missing means no.
+    async fn holds(&self, key: &str, bytes: &[u8], hash: &str) -> bool {
+        if let Some(dir) = &self.directory {
+            return std::fs::read(dir.join(key)).is_ok_and(|stored| stored == bytes);
+        }
+        let head = GetOptions {
+            head: true,
+            ..GetOptions::default()
+        };
+        match self.store.get_opts(&self.path(key), head).await {
+            Ok(found) => {
+                found.meta.size == bytes.len() as u64
+                    && found
+                        .attributes
+                        .get(&Attribute::Metadata(HASH_METADATA.into()))
+                        .is_some_and(|v| v.as_ref() == hash)
+            }
+            Err(_) => false,
+        }
     }
 
     pub fn url(&self) -> &str {
@@ -160,26 +217,37 @@ impl OutputStore {
         }
     }
 
-    fn attributes(&self, content_type: &str) -> Attributes {
+    fn attributes(&self, content_type: &str, hash: &str) -> Attributes {
         let mut attributes = Attributes::new();
         if self.keeps_attributes {
             attributes.insert(Attribute::ContentType, content_type.to_string().into());
             if let Some(cache) = &self.cache_control {
                 attributes.insert(Attribute::CacheControl, cache.clone().into());
             }
+            attributes.insert(
+                Attribute::Metadata(HASH_METADATA.into()),
+                hash.to_string().into(),
+            );
         }
         attributes
     }
 
-    /// Writes one object, replacing any previous one; objects over [`MULTIPART_THRESHOLD`]
-    /// go up as a multipart upload in parts of that size.
+    /// Writes one object, replacing any previous one (with `--resume`: unless it already holds
+    /// these bytes); objects over [`MULTIPART_THRESHOLD`] go up as a multipart upload in parts
+    /// of that size.
     pub async fn put(&self, key: &str, bytes: Bytes, content_type: &str) -> Result<(), StoreError> {
         let put_error = |source| StoreError::Put {
             key: key.to_string(),
             url: self.url.clone(),
             source: Box::new(source),
         };
-        let attributes = self.attributes(content_type);
+        let hash = sha256_hex(&bytes);
+        if self.resume && self.holds(key, &bytes, &hash).await {
+            self.counts.unchanged.fetch_add(1, Ordering::Relaxed);
+            return Ok(());
+        }
+        self.counts.written.fetch_add(1, Ordering::Relaxed);
+        let attributes = self.attributes(content_type, &hash);
         if bytes.len() > MULTIPART_THRESHOLD {
             let opts = PutMultipartOptions {
                 attributes,
@@ -292,8 +360,18 @@ impl OutputStore {
                 url: self.url.clone(),
                 message: e.to_string(),
             })?;
+        // The probe is not an output: it does not count as written.
+        self.counts.written.fetch_sub(1, Ordering::Relaxed);
         self.delete(PROBE).await
     }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]
