@@ -159,4 +159,14 @@ pub struct Output {
     pub tile_url: Option<String>,
     /// Backend options and `Cache-Control`.
     pub store: StoreConfig,
+    pub format: TileFormat,
+}
+
+/// How the tiles are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TileFormat {
+    /// One PNG object per tile, `{z}/{x}/{y}.png`.
+    Xyz,
+    /// One PMTiles v3 archive, `tiles.pmtiles`.
+    Pmtiles,
 }

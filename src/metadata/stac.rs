@@ -11,6 +11,8 @@ use crate::tiling::lon_lat_bounds;
 use super::{
     LEGEND_KEY, LEGEND_PNG_KEY, POLYGONS_KEY, STATS_CSV_KEY, STATS_JSON_KEY, TILEJSON_KEY, WMTS_KEY,
 };
+use crate::plan::TileFormat;
+use crate::store::pmtiles::{PMTILES_KEY, PMTILES_MEDIA_TYPE};
 
 pub const STAC_ITEM_KEY: &str = "item.json";
 const CLASSIFICATION: &str = "https://stac-extensions.github.io/classification/v2.0.0/schema.json";
@@ -75,13 +77,22 @@ pub fn stac_item(prepared: &Prepared, summary: &Summary, store: &OutputStore, no
         "tiles",
         "Web map tiles (TileJSON 3.0.0)",
     );
-    asset(
-        "wmts",
-        WMTS_KEY,
-        "application/xml",
-        "tiles",
-        "Web map tiles (OGC WMTS 1.0.0 capabilities)",
-    );
+    match plan.output.format {
+        TileFormat::Xyz => asset(
+            "wmts",
+            WMTS_KEY,
+            "application/xml",
+            "tiles",
+            "Web map tiles (OGC WMTS 1.0.0 capabilities)",
+        ),
+        TileFormat::Pmtiles => asset(
+            "pmtiles",
+            PMTILES_KEY,
+            PMTILES_MEDIA_TYPE,
+            "tiles",
+            "Web map tiles (PMTiles v3 archive)",
+        ),
+    }
     asset(
         "legend",
         LEGEND_KEY,

@@ -2,7 +2,9 @@
 
 use serde_json::{json, Value};
 
+use crate::plan::TileFormat;
 use crate::runner::Prepared;
+use crate::store::pmtiles::PMTILES_KEY;
 use crate::store::OutputStore;
 use crate::tiling::{lon_lat_bounds, tile_url_template};
 
@@ -25,7 +27,11 @@ pub fn tilejson(prepared: &Prepared, store: &OutputStore) -> Value {
         "name": plan.display_title(),
         "version": "1.0.0",
         "scheme": "xyz",
-        "tiles": [tile_url_template(&base, "png")],
+        "tiles": [match plan.output.format {
+            TileFormat::Xyz => tile_url_template(&base, "png"),
+            // The `pmtiles://` protocol of the PMTiles JS library (MapLibre, Leaflet, OpenLayers).
+            TileFormat::Pmtiles => format!("pmtiles://{base}/{PMTILES_KEY}/{{z}}/{{x}}/{{y}}"),
+        }],
         "minzoom": prepared.zooms.min,
         "maxzoom": prepared.zooms.max,
         "bounds": [w, s, e, n],

@@ -17,9 +17,12 @@ use std::time::{Instant, SystemTime};
 
 use crate::error::Error;
 use crate::metadata;
-use crate::plan::Plan;
+use crate::plan::{Plan, TileFormat};
 use crate::render;
+use crate::store::pmtiles::{ArchiveInfo, TileSpool, PMTILES_KEY, PMTILES_MEDIA_TYPE};
 use crate::store::OutputStore;
+use crate::tiling::lon_lat_bounds;
+use writer::TileSink;
 
 /// Knobs of one run that are not part of the pipeline.
 #[derive(Debug, Clone, Default)]
@@ -83,11 +86,14 @@ fn run_prepared(
     );
 
     let (sender, receiver) = tokio::sync::mpsc::channel(CHANNEL_CAPACITY);
-    let writer = runtime.spawn(writer::write_tiles(
-        store.clone(),
-        receiver,
-        UPLOADS_IN_FLIGHT,
-    ));
+    let sink = match plan.output.format {
+        TileFormat::Xyz => TileSink::Store(store.clone()),
+        TileFormat::Pmtiles => TileSink::Spool(TileSpool::new().map_err(|e| Error::Runtime {
+            what: "creating the scratch file for the PMTiles archive",
+            message: e.to_string(),
+        })?),
+    };
+    let writer = runtime.spawn(writer::write_tiles(sink, receiver, UPLOADS_IN_FLIGHT));
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads.unwrap_or(0))
         .thread_name(|i| format!("aftermath-tile-{i}"))
@@ -97,7 +103,7 @@ fn run_prepared(
             message: e.to_string(),
         })?;
     let built = pool.install(|| pyramid::build(prepared, sender));
-    let written = runtime.block_on(writer).map_err(|e| Error::Runtime {
+    let (written, spool) = runtime.block_on(writer).map_err(|e| Error::Runtime {
         what: "the tile writer",
         message: e.to_string(),
     })?;
@@ -135,12 +141,17 @@ fn run_prepared(
     runtime.block_on(store.put(metadata::LEGEND_PNG_KEY, legend_png.into(), "image/png"))?;
     let tilejson = metadata::tilejson(prepared, store);
     put_json(&runtime, store, metadata::TILEJSON_KEY, &tilejson, JSON)?;
-    let wmts = metadata::wmts_capabilities(prepared, store);
-    runtime.block_on(store.put(
-        metadata::WMTS_KEY,
-        wmts.into_bytes().into(),
-        "application/xml",
-    ))?;
+    if let Some(spool) = spool {
+        let archive = pmtiles_archive(prepared, spool, &tilejson)?;
+        runtime.block_on(store.put(PMTILES_KEY, archive.into(), PMTILES_MEDIA_TYPE))?;
+    } else {
+        let wmts = metadata::wmts_capabilities(prepared, store);
+        runtime.block_on(store.put(
+            metadata::WMTS_KEY,
+            wmts.into_bytes().into(),
+            "application/xml",
+        ))?;
+    }
     summary.seconds = clock.elapsed().as_secs_f64();
     // A resumed run that found every object already in place leaves the finished job as it
     // was: the item and the record (which carry timestamps) are not rewritten.
@@ -171,6 +182,36 @@ fn run_prepared(
     summary.seconds = clock.elapsed().as_secs_f64();
     summary.objects = store.put_counts();
     Ok(summary)
+}
+
+/// The run's tiles as one PMTiles archive (built in a scratch file), with the TileJSON as its
+/// metadata.
+fn pmtiles_archive(
+    prepared: &Prepared,
+    spool: TileSpool,
+    tilejson: &serde_json::Value,
+) -> Result<Vec<u8>, Error> {
+    let failed = |message: String| Error::Runtime {
+        what: "building the PMTiles archive",
+        message,
+    };
+    let [w, s, e, n] = lon_lat_bounds(prepared.footprint.bounds);
+    let info = ArchiveInfo {
+        min_zoom: prepared.zooms.min,
+        max_zoom: prepared.zooms.max,
+        bounds: [w, s, e, n],
+        center: ((w + e) / 2.0, (s + n) / 2.0, prepared.zooms.min),
+        metadata: tilejson.to_string(),
+    };
+    let mut file = tempfile::tempfile().map_err(|e| failed(e.to_string()))?;
+    let out = file.try_clone().map_err(|e| failed(e.to_string()))?;
+    spool.write_archive(&info, out).map_err(failed)?;
+    let mut bytes = Vec::new();
+    use std::io::{Read, Seek};
+    file.rewind()
+        .and_then(|_| file.read_to_end(&mut bytes))
+        .map_err(|e| failed(e.to_string()))?;
+    Ok(bytes)
 }
 
 const JSON: &str = "application/json";

@@ -10,6 +10,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::TileFailure;
+use crate::store::pmtiles::TileSpool;
 use crate::store::OutputStore;
 use crate::tiling::TileId;
 
@@ -26,7 +27,53 @@ pub struct Written {
     pub failures: Vec<TileFailure>,
 }
 
+/// Where the encoded tiles go: one object each, or a spool that becomes a PMTiles archive.
+pub enum TileSink {
+    Store(OutputStore),
+    Spool(TileSpool),
+}
+
+/// Drains the channel into `sink`; returns what was stored and, for a spool, the spool.
 pub(super) async fn write_tiles(
+    sink: TileSink,
+    receiver: Receiver<EncodedTile>,
+    in_flight: usize,
+) -> (Written, Option<TileSpool>) {
+    match sink {
+        TileSink::Store(store) => (upload_tiles(store, receiver, in_flight).await, None),
+        TileSink::Spool(spool) => {
+            let (written, spool) = spool_tiles(spool, receiver).await;
+            (written, Some(spool))
+        }
+    }
+}
+
+async fn spool_tiles(
+    mut spool: TileSpool,
+    mut receiver: Receiver<EncodedTile>,
+) -> (Written, TileSpool) {
+    let mut written = Written::default();
+    while let Some(encoded) = receiver.recv().await {
+        let t = encoded.tile;
+        let len = encoded.png.len() as u64;
+        let result = spool
+            .add(t.z, t.x, t.y, &encoded.png)
+            .map_err(|message| TileFailure {
+                tile: t,
+                message: format!("spooling for the PMTiles archive: {message}"),
+            });
+        match result {
+            Ok(()) => {
+                *written.per_zoom.entry(t.z).or_default() += 1;
+                written.bytes += len;
+            }
+            Err(failure) => written.failures.push(failure),
+        }
+    }
+    (written, spool)
+}
+
+async fn upload_tiles(
     store: OutputStore,
     mut receiver: Receiver<EncodedTile>,
     in_flight: usize,

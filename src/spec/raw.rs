@@ -171,4 +171,6 @@ pub struct OutputSpec {
     pub options: BTreeMap<String, String>,
     /// `Cache-Control` of every object written, e.g. `"public, max-age=3600"`.
     pub cache_control: Option<String>,
+    /// `"png"` (one object per tile, the default) or `"pmtiles"` (one archive).
+    pub format: Option<String>,
 }

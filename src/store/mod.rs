@@ -6,6 +6,7 @@
 
 mod cloud;
 mod error;
+pub mod pmtiles;
 
 pub use error::StoreError;
 

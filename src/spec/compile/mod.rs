@@ -9,7 +9,7 @@ mod tiling;
 
 use super::raw::PipelineSpec;
 use super::{LoadedSpec, Problem, SpecError};
-use crate::plan::{Output, Plan};
+use crate::plan::{Output, Plan, TileFormat};
 use crate::store::StoreConfig;
 use crate::tiling::ZoomRange;
 
@@ -128,11 +128,23 @@ impl Compiler<'_> {
             options,
             cache_control,
         };
+        let format = match spec.output.as_ref().and_then(|o| o.format.as_deref()) {
+            None | Some("png" | "xyz") => TileFormat::Xyz,
+            Some("pmtiles") => TileFormat::Pmtiles,
+            Some(other) => {
+                self.problem(
+                    "output.format",
+                    format!("unknown format `{other}`; `png` (z/x/y objects) or `pmtiles` (one archive)"),
+                );
+                TileFormat::Xyz
+            }
+        };
         match url {
             Ok(url) => Some(Output {
                 url,
                 tile_url,
                 store,
+                format,
             }),
             Err(message) => {
                 self.problem("output.url", message);
