@@ -3,6 +3,7 @@
 
 mod legend;
 mod polygons;
+mod preview;
 mod run_record;
 mod stac;
 mod stats;
@@ -11,6 +12,7 @@ mod wmts;
 
 pub use legend::{legend_html, legend_json};
 pub use polygons::polygons_geojson;
+pub use preview::{preview_html, BASE_MAP_TILES, MAPLIBRE_CSS, MAPLIBRE_JS, PMTILES_JS};
 pub use run_record::run_record;
 pub use stac::{stac_item, STAC_ITEM_KEY};
 pub use stats::{stats_csv, stats_json};
@@ -18,6 +20,7 @@ pub use tilejson::tilejson;
 pub use wmts::wmts_capabilities;
 
 pub const TILEJSON_KEY: &str = "tilejson.json";
+pub const PREVIEW_KEY: &str = "index.html";
 pub const WMTS_KEY: &str = "WMTSCapabilities.xml";
 pub const RUN_RECORD_KEY: &str = "run.json";
 pub const LEGEND_KEY: &str = "legend.json";

@@ -141,6 +141,12 @@ fn run_prepared(
     runtime.block_on(store.put(metadata::LEGEND_PNG_KEY, legend_png.into(), "image/png"))?;
     let tilejson = metadata::tilejson(prepared, store);
     put_json(&runtime, store, metadata::TILEJSON_KEY, &tilejson, JSON)?;
+    let preview = metadata::preview_html(prepared);
+    runtime.block_on(store.put(
+        metadata::PREVIEW_KEY,
+        preview.into_bytes().into(),
+        "text/html; charset=utf-8",
+    ))?;
     if let Some(spool) = spool {
         let archive = pmtiles_archive(prepared, spool, &tilejson)?;
         runtime.block_on(store.put(PMTILES_KEY, archive.into(), PMTILES_MEDIA_TYPE))?;
