@@ -9,7 +9,7 @@ use crate::compute::mask::MaskRule;
 use crate::compute::water_change;
 use crate::compute::{Epoch, Index};
 use crate::read::{BandSource, Resampling};
-use crate::render::Style;
+use crate::render::{Style, TileEncoding};
 use crate::store::StoreConfig;
 use crate::tiling::ZoomRange;
 
@@ -160,6 +160,7 @@ pub struct Output {
     /// Backend options and `Cache-Control`.
     pub store: StoreConfig,
     pub format: TileFormat,
+    pub encoding: TileEncoding,
 }
 
 /// How the tiles are stored.

@@ -4,6 +4,7 @@
 //! pinned CDN version with Subresource Integrity hashes, so a changed file is refused.
 
 use crate::plan::TileFormat;
+use crate::render::TileEncoding;
 use crate::runner::Prepared;
 use crate::tiling::lon_lat_bounds;
 
@@ -30,7 +31,14 @@ pub fn preview_html(prepared: &Prepared) -> String {
     let attribution = serde_json::to_string(plan.attribution.as_deref().unwrap_or(""))
         .unwrap_or_else(|_| "\"\"".into());
     let (pmtiles_script, tiles, protocol) = match plan.output.format {
-        TileFormat::Xyz => (String::new(), "here + \"{z}/{x}/{y}.png\"", ""),
+        TileFormat::Xyz => (
+            String::new(),
+            match plan.output.encoding {
+                TileEncoding::Png => "here + \"{z}/{x}/{y}.png\"",
+                TileEncoding::Webp => "here + \"{z}/{x}/{y}.webp\"",
+            },
+            "",
+        ),
         TileFormat::Pmtiles => (
             format!(
                 "\n<script src=\"{PMTILES_JS}\" integrity=\"{PMTILES_JS_SRI}\" crossorigin=\"anonymous\"></script>"

@@ -28,7 +28,7 @@ pub fn tilejson(prepared: &Prepared, store: &OutputStore) -> Value {
         "version": "1.0.0",
         "scheme": "xyz",
         "tiles": [match plan.output.format {
-            TileFormat::Xyz => tile_url_template(&base, "png"),
+            TileFormat::Xyz => tile_url_template(&base, plan.output.encoding.extension()),
             // The `pmtiles://` protocol of the PMTiles JS library (MapLibre, Leaflet, OpenLayers).
             TileFormat::Pmtiles => format!("pmtiles://{base}/{PMTILES_KEY}/{{z}}/{{x}}/{{y}}"),
         }],

@@ -53,10 +53,13 @@ pub fn wmts_capabilities(prepared: &Prepared, store: &OutputStore) -> String {
         .as_deref()
         .map(|d| format!("\n      <ows:Abstract>{}</ows:Abstract>", escape(d)))
         .unwrap_or_default();
+    let encoding = plan.output.encoding;
     let template = escape(&format!(
-        "{}/{{TileMatrix}}/{{TileCol}}/{{TileRow}}.png",
-        base.trim_end_matches('/')
+        "{}/{{TileMatrix}}/{{TileCol}}/{{TileRow}}.{}",
+        base.trim_end_matches('/'),
+        encoding.extension()
     ));
+    let media = encoding.media_type();
     let identifier = escape(&plan.name);
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -77,13 +80,13 @@ pub fn wmts_capabilities(prepared: &Prepared, store: &OutputStore) -> String {
       <Style isDefault="true">
         <ows:Identifier>default</ows:Identifier>
       </Style>
-      <Format>image/png</Format>
+      <Format>{media}</Format>
       <TileMatrixSetLink>
         <TileMatrixSet>{set}</TileMatrixSet>
         <TileMatrixSetLimits>{limits}
         </TileMatrixSetLimits>
       </TileMatrixSetLink>
-      <ResourceURL format="image/png" resourceType="tile" template="{template}"/>
+      <ResourceURL format="{media}" resourceType="tile" template="{template}"/>
     </Layer>
     <TileMatrixSet>
       <ows:Identifier>{set}</ows:Identifier>

@@ -8,12 +8,36 @@ mod png;
 mod ramp;
 mod shipped;
 
-pub use self::png::{encode_indexed_png, encode_png, RenderError};
+pub use self::png::{encode_indexed_png, encode_png, encode_webp, RenderError};
 pub use classes::{Class, ClassTable};
 pub use color::{Rgba, RgbaParseError};
 pub use legend::legend_png;
 pub use ramp::{ColorRamp, RAMP_NAMES};
 pub use shipped::{shipped_table, SHIPPED_TABLES};
+
+/// How tiles are encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TileEncoding {
+    Png,
+    /// Lossless WebP.
+    Webp,
+}
+
+impl TileEncoding {
+    pub fn extension(self) -> &'static str {
+        match self {
+            TileEncoding::Png => "png",
+            TileEncoding::Webp => "webp",
+        }
+    }
+
+    pub fn media_type(self) -> &'static str {
+        match self {
+            TileEncoding::Png => "image/png",
+            TileEncoding::Webp => "image/webp",
+        }
+    }
+}
 
 /// How index values become colours.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,12 +73,18 @@ impl Style {
         out
     }
 
-    /// Colours and encodes one `size`×`size` tile: RGBA PNG for ramps, indexed PNG for classes
-    /// (index 0 transparent, class `i` at index `i + 1`).
-    pub fn encode_tile(&self, values: &[f32], size: u32) -> Result<Vec<u8>, RenderError> {
-        match self {
-            Style::Ramp { .. } => encode_png(&self.render(values), size),
-            Style::Classes(table) => {
+    /// Colours and encodes one `size`×`size` tile. PNG: RGBA for ramps, indexed for classes
+    /// (index 0 transparent, class `i` at index `i + 1`). WebP: lossless RGBA for both.
+    pub fn encode_tile(
+        &self,
+        values: &[f32],
+        size: u32,
+        encoding: TileEncoding,
+    ) -> Result<Vec<u8>, RenderError> {
+        match (self, encoding) {
+            (_, TileEncoding::Webp) => encode_webp(&self.render(values), size),
+            (Style::Ramp { .. }, TileEncoding::Png) => encode_png(&self.render(values), size),
+            (Style::Classes(table), TileEncoding::Png) => {
                 let indices: Vec<u8> = values.iter().map(|&v| table.code_of(v)).collect();
                 let palette: Vec<Rgba> = std::iter::once(Rgba::TRANSPARENT)
                     .chain(table.classes.iter().map(|c| c.color))

@@ -5,8 +5,22 @@ use super::Rgba;
 
 /// A tile could not be encoded (only on a broken buffer size; reported per tile).
 #[derive(Debug, thiserror::Error)]
-#[error("png encoding failed: {0}")]
-pub struct RenderError(#[from] ::png::EncodingError);
+pub enum RenderError {
+    #[error("png encoding failed: {0}")]
+    Png(#[from] ::png::EncodingError),
+    #[error("webp encoding failed: {0}")]
+    Webp(String),
+}
+
+/// Encodes `size`×`size` interleaved RGBA bytes as a lossless WebP (VP8L): exact colours,
+/// smaller than PNG for most map tiles.
+pub fn encode_webp(rgba: &[u8], size: u32) -> Result<Vec<u8>, RenderError> {
+    let mut out = Vec::with_capacity(rgba.len() / 4);
+    image_webp::WebPEncoder::new(&mut out)
+        .encode(rgba, size, size, image_webp::ColorType::Rgba8)
+        .map_err(|e| RenderError::Webp(e.to_string()))?;
+    Ok(out)
+}
 
 fn encoder<'a>(
     out: &'a mut Vec<u8>,

@@ -111,7 +111,9 @@ fn class_tiles_are_indexed_pngs_with_a_transparent_index_zero() {
     };
     let style = Style::Classes(table);
     let values = [-1.0, 0.5, f32::NAN, 2.0];
-    let bytes = style.encode_tile(&values, 2).expect("encodes");
+    let bytes = style
+        .encode_tile(&values, 2, TileEncoding::Png)
+        .expect("encodes");
     let mut decoder = ::png::Decoder::new(std::io::Cursor::new(&bytes));
     decoder.set_transformations(::png::Transformations::EXPAND);
     let mut reader = decoder.read_info().expect("valid png");

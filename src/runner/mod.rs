@@ -93,7 +93,12 @@ fn run_prepared(
             message: e.to_string(),
         })?),
     };
-    let writer = runtime.spawn(writer::write_tiles(sink, receiver, UPLOADS_IN_FLIGHT));
+    let writer = runtime.spawn(writer::write_tiles(
+        sink,
+        receiver,
+        UPLOADS_IN_FLIGHT,
+        plan.output.encoding,
+    ));
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads.unwrap_or(0))
         .thread_name(|i| format!("aftermath-tile-{i}"))

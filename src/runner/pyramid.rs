@@ -91,9 +91,17 @@ fn tile_values(ctx: &Context, tile: TileId) -> Option<Vec<f32>> {
         ctx.empty.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         return None;
     }
-    match p.plan.style.encode_tile(&values, p.plan.tiling.tile_size) {
-        Ok(png) => {
-            if ctx.sender.blocking_send(EncodedTile { tile, png }).is_err() {
+    match p
+        .plan
+        .style
+        .encode_tile(&values, p.plan.tiling.tile_size, p.plan.output.encoding)
+    {
+        Ok(bytes) => {
+            if ctx
+                .sender
+                .blocking_send(EncodedTile { tile, bytes })
+                .is_err()
+            {
                 fail(ctx, tile, "the writer stopped".into());
             }
         }

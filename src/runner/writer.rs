@@ -10,13 +10,15 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::TileFailure;
+use crate::render::TileEncoding;
 use crate::store::pmtiles::TileSpool;
 use crate::store::OutputStore;
 use crate::tiling::TileId;
 
 pub struct EncodedTile {
     pub tile: TileId,
-    pub png: Vec<u8>,
+    /// The encoded tile (PNG or WebP).
+    pub bytes: Vec<u8>,
 }
 
 /// What the writer stored.
@@ -38,9 +40,13 @@ pub(super) async fn write_tiles(
     sink: TileSink,
     receiver: Receiver<EncodedTile>,
     in_flight: usize,
+    encoding: TileEncoding,
 ) -> (Written, Option<TileSpool>) {
     match sink {
-        TileSink::Store(store) => (upload_tiles(store, receiver, in_flight).await, None),
+        TileSink::Store(store) => (
+            upload_tiles(store, receiver, in_flight, encoding).await,
+            None,
+        ),
         TileSink::Spool(spool) => {
             let (written, spool) = spool_tiles(spool, receiver).await;
             (written, Some(spool))
@@ -55,9 +61,9 @@ async fn spool_tiles(
     let mut written = Written::default();
     while let Some(encoded) = receiver.recv().await {
         let t = encoded.tile;
-        let len = encoded.png.len() as u64;
+        let len = encoded.bytes.len() as u64;
         let result = spool
-            .add(t.z, t.x, t.y, &encoded.png)
+            .add(t.z, t.x, t.y, &encoded.bytes)
             .map_err(|message| TileFailure {
                 tile: t,
                 message: format!("spooling for the PMTiles archive: {message}"),
@@ -77,6 +83,7 @@ async fn upload_tiles(
     store: OutputStore,
     mut receiver: Receiver<EncodedTile>,
     in_flight: usize,
+    encoding: TileEncoding,
 ) -> Written {
     let permits = Arc::new(Semaphore::new(in_flight));
     let mut uploads = JoinSet::new();
@@ -87,12 +94,12 @@ async fn upload_tiles(
         };
         let store = store.clone();
         uploads.spawn(async move {
-            let len = encoded.png.len() as u64;
+            let len = encoded.bytes.len() as u64;
             let result = store
                 .put(
-                    &encoded.tile.key("png"),
-                    Bytes::from(encoded.png),
-                    "image/png",
+                    &encoded.tile.key(encoding.extension()),
+                    Bytes::from(encoded.bytes),
+                    encoding.media_type(),
                 )
                 .await;
             drop(permit);

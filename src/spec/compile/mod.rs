@@ -10,6 +10,7 @@ mod tiling;
 use super::raw::PipelineSpec;
 use super::{LoadedSpec, Problem, SpecError};
 use crate::plan::{Output, Plan, TileFormat};
+use crate::render::TileEncoding;
 use crate::store::StoreConfig;
 use crate::tiling::ZoomRange;
 
@@ -128,15 +129,16 @@ impl Compiler<'_> {
             options,
             cache_control,
         };
-        let format = match spec.output.as_ref().and_then(|o| o.format.as_deref()) {
-            None | Some("png" | "xyz") => TileFormat::Xyz,
-            Some("pmtiles") => TileFormat::Pmtiles,
+        let (format, encoding) = match spec.output.as_ref().and_then(|o| o.format.as_deref()) {
+            None | Some("png" | "xyz") => (TileFormat::Xyz, TileEncoding::Png),
+            Some("webp") => (TileFormat::Xyz, TileEncoding::Webp),
+            Some("pmtiles") => (TileFormat::Pmtiles, TileEncoding::Png),
             Some(other) => {
                 self.problem(
                     "output.format",
-                    format!("unknown format `{other}`; `png` (z/x/y objects) or `pmtiles` (one archive)"),
+                    format!("unknown format `{other}`; `png` or `webp` (z/x/y objects) or `pmtiles` (one archive)"),
                 );
-                TileFormat::Xyz
+                (TileFormat::Xyz, TileEncoding::Png)
             }
         };
         match url {
@@ -145,6 +147,7 @@ impl Compiler<'_> {
                 tile_url,
                 store,
                 format,
+                encoding,
             }),
             Err(message) => {
                 self.problem("output.url", message);
