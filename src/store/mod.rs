@@ -52,9 +52,10 @@ struct PutCounts {
     unchanged: AtomicU64,
 }
 
-/// The user-metadata key holding an object's SHA-256 (`x-amz-meta-…`, `x-ms-meta-…`), which
-/// `--resume` compares instead of downloading the object.
-const HASH_METADATA: &str = "aftermath-sha256";
+/// The user-metadata key holding an object's SHA-256 (`x-amz-meta-…`, `x-ms-meta-…`; Azure
+/// allows no hyphen in metadata names), which `--resume` compares instead of downloading the
+/// object.
+const HASH_METADATA: &str = "aftermath_sha256";
 
 /// How to reach and write an output beyond its URL.
 #[derive(Debug, Clone, Default, PartialEq)]
