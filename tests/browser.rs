@@ -9,19 +9,6 @@ use std::path::Path;
 
 use common::*;
 
-fn run_output(dir: &Path, name: &str, format: &str) -> std::path::PathBuf {
-    let out = dir.join(name);
-    let extra = format!("[tiling]\nzoom = \"10-14\"\n[output]\nformat = \"{format}\"");
-    let text = mndwi_pipeline(&sample("olinda/L7_ETMs.tif"), &out, "")
-        .replace("[output]\n", &format!("{extra}\n"));
-    let p = write_pipeline(dir, &format!("{name}.toml"), &text);
-    aftermath()
-        .args(["run", p.to_str().expect("utf-8")])
-        .assert()
-        .success();
-    out
-}
-
 fn open_in_browser(out: &Path, screenshot: &Path) -> serde_json::Value {
     let script = repo().join("tests/node/preview-test.js");
     assert!(
@@ -43,7 +30,13 @@ fn open_in_browser(out: &Path, screenshot: &Path) -> serde_json::Value {
 
 fn check_page(format: &str) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = run_output(dir.path(), "out", format);
+    let out = run_olinda(
+        dir.path(),
+        "out",
+        MNDWI_RAMP,
+        "10-14",
+        &format!("format = \"{format}\""),
+    );
     let shot = dir.path().join("shot.png");
     let report = open_in_browser(&out, &shot);
     assert_eq!(report["idle"], true, "the map finished loading: {report}");

@@ -24,35 +24,17 @@ fn read_archive(archive: &Path, outdir: &Path) -> serde_json::Value {
     serde_json::from_str(&out).expect("reader output")
 }
 
-fn run_with(
-    dir: &Path,
-    name: &str,
-    extra_output: &str,
-    render: &str,
-    zoom: &str,
-) -> std::path::PathBuf {
-    let out = dir.join(name);
-    let text = format!(
-        "[scenes.post]\nfile = \"{}\"\n[scenes.post.bands]\ngreen = 2\nswir1 = 5\n\
-         [product]\nindex = \"mndwi\"\n{render}\n[tiling]\nzoom = \"{zoom}\"\n\
-         [output]\nurl = \"{}\"\n{extra_output}\n",
-        sample("olinda/L7_ETMs.tif").display(),
-        out.display()
-    );
-    let p = write_pipeline(dir, &format!("{name}.toml"), &text);
-    aftermath()
-        .args(["run", p.to_str().expect("utf-8")])
-        .assert()
-        .success();
-    out
-}
-
 #[test]
 fn the_archive_holds_the_same_tiles_as_the_xyz_run() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let ramp = "[render]\nramp = \"brbg\"\nrange = [-0.6, 0.6]";
-    let xyz = run_with(dir.path(), "xyz", "", ramp, "10-14");
-    let pm = run_with(dir.path(), "pm", "format = \"pmtiles\"", ramp, "10-14");
+    let xyz = run_olinda(dir.path(), "xyz", MNDWI_RAMP, "10-14", "");
+    let pm = run_olinda(
+        dir.path(),
+        "pm",
+        MNDWI_RAMP,
+        "10-14",
+        "format = \"pmtiles\"",
+    );
     assert!(
         tile_set(&pm).is_empty(),
         "no z/x/y objects next to the archive"
@@ -110,7 +92,7 @@ fn identical_tiles_are_stored_once() {
     let dir = tempfile::tempdir().expect("tempdir");
     // One class for every value: inner tiles at zoom 15 are all the same palette PNG.
     let one_class = "[[render.classes]]\nname = \"all\"\nmin = -2\nmax = 2\ncolor = \"#1f4e9c\"";
-    let pm = run_with(dir.path(), "pm", "format = \"pmtiles\"", one_class, "15");
+    let pm = run_olinda(dir.path(), "pm", one_class, "15", "format = \"pmtiles\"");
     let report = read_archive(&pm.join("tiles.pmtiles"), &dir.path().join("read"));
     let header = &report["header"];
     let addressed = header["addressed_tiles_count"].as_u64().expect("count");

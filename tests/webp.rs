@@ -8,38 +8,11 @@ use std::path::Path;
 use common::*;
 use gdal::Dataset;
 
-fn run(dir: &Path, name: &str, format: &str, render: &str) -> std::path::PathBuf {
-    let out = dir.join(name);
-    let text = format!(
-        "[scenes.post]\nfile = \"{}\"\n[scenes.post.bands]\ngreen = 2\nswir1 = 5\n\
-         [product]\nindex = \"mndwi\"\n{render}\n[tiling]\nzoom = \"10-13\"\n\
-         [output]\nurl = \"{}\"\nformat = \"{format}\"\n",
-        sample("olinda/L7_ETMs.tif").display(),
-        out.display()
-    );
-    let p = write_pipeline(dir, &format!("{name}.toml"), &text);
-    aftermath()
-        .args(["run", p.to_str().expect("utf-8")])
-        .assert()
-        .success();
-    out
-}
-
 /// RGBA of a WebP file as GDAL decodes it.
 fn gdal_rgba(path: &Path) -> Vec<u8> {
     let ds = Dataset::open(path).expect("GDAL opens the WebP");
     assert_eq!(ds.driver().short_name(), "WEBP");
-    let (w, h) = ds.raster_size();
-    let bands: Vec<Vec<u8>> = (1..=ds.raster_count())
-        .map(|b| {
-            ds.rasterband(b)
-                .expect("band")
-                .read_as::<u8>((0, 0), (w, h), (w, h), None)
-                .expect("read")
-                .into_shape_and_vec()
-                .1
-        })
-        .collect();
+    let (w, h, bands) = gdal_bands(&ds);
     (0..w * h)
         .flat_map(|i| {
             let alpha = if bands.len() == 4 { bands[3][i] } else { 255 };
@@ -52,15 +25,21 @@ fn gdal_rgba(path: &Path) -> Vec<u8> {
 fn webp_tiles_decode_to_the_png_tiles_pixels() {
     let dir = tempfile::tempdir().expect("tempdir");
     for (name, render) in [
-        ("ramp", "[render]\nramp = \"brbg\"\nrange = [-0.6, 0.6]"),
+        ("ramp", MNDWI_RAMP),
         (
             "classes",
             "[[render.classes]]\nname = \"land\"\nmax = 0\ncolor = \"#c28a3c\"\n\
                      [[render.classes]]\nname = \"water\"\nmin = 0\ncolor = \"#1f4e9c\"",
         ),
     ] {
-        let png = run(dir.path(), &format!("{name}-png"), "png", render);
-        let webp = run(dir.path(), &format!("{name}-webp"), "webp", render);
+        let png = run_olinda(dir.path(), &format!("{name}-png"), render, "10-13", "");
+        let webp = run_olinda(
+            dir.path(),
+            &format!("{name}-webp"),
+            render,
+            "10-13",
+            "format = \"webp\"",
+        );
         let tiles = tile_set(&png);
         assert!(tiles.len() > 10);
         let (mut png_bytes, mut webp_bytes) = (0, 0);

@@ -11,7 +11,6 @@ const ORIGIN_SHIFT: f64 = 20_037_508.342_789_244;
 #[test]
 fn gdal_reads_the_tiles_through_the_wmts_capabilities() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = dir.path().join("out");
     let p = write_pipeline(
         dir.path(),
         "p.toml",
@@ -40,17 +39,7 @@ fn gdal_reads_the_tiles_through_the_wmts_capabilities() {
         "full resolution is the deepest zoom: {}",
         gt[1]
     );
-    let (w, h) = ds.raster_size();
-    let bands: Vec<Vec<u8>> = (1..=4)
-        .map(|b| {
-            ds.rasterband(b)
-                .expect("band")
-                .read_as::<u8>((0, 0), (w, h), (w, h), None)
-                .expect("read")
-                .into_shape_and_vec()
-                .1
-        })
-        .collect();
+    let (w, h, bands) = gdal_bands(&ds);
 
     // Every zoom-13 tile: GDAL's pixels where they overlap the layer equal the tile's.
     let tiles: Vec<String> = tile_set(&out)

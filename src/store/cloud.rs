@@ -68,6 +68,13 @@ pub(super) fn open(
             }
         ))
     };
+    let cloud = |store: object_store::Result<Arc<dyn ObjectStore>>, public_base: String| {
+        Ok(Cloud {
+            store: store.map_err(|e| bad(e.to_string()))?,
+            prefix: prefix.clone(),
+            public_base,
+        })
+    };
     let built = match url.scheme() {
         "s3" | "s3a" => (|| {
             let mut builder = AmazonS3Builder::from_env().with_url(text);
@@ -87,15 +94,8 @@ pub(super) fn open(
                 Some(e) => join(e),
                 None => join(format!("https://{bucket}.s3.{region}.amazonaws.com")),
             };
-            let store = builder
-                .with_retry(retry())
-                .build()
-                .map_err(|e| bad(e.to_string()))?;
-            Ok(Cloud {
-                store: Arc::new(store),
-                prefix: prefix.clone(),
-                public_base,
-            })
+            let store = builder.with_retry(retry()).build();
+            cloud(store.map(|s| Arc::new(s) as _), public_base)
         })(),
         "gs" => (|| {
             let mut builder = GoogleCloudStorageBuilder::from_env().with_url(text);
@@ -103,15 +103,9 @@ pub(super) fn open(
                 let key: GoogleConfigKey = key.parse().map_err(|_| unknown(key, "GCS"))?;
                 builder = builder.with_config(key, value);
             }
-            let store = builder
-                .with_retry(retry())
-                .build()
-                .map_err(|e| bad(e.to_string()))?;
-            Ok(Cloud {
-                store: Arc::new(store),
-                prefix: prefix.clone(),
-                public_base: join(format!("https://storage.googleapis.com/{bucket}")),
-            })
+            let store = builder.with_retry(retry()).build();
+            let public_base = join(format!("https://storage.googleapis.com/{bucket}"));
+            cloud(store.map(|s| Arc::new(s) as _), public_base)
         })(),
         "az" | "azure" => (|| {
             let mut builder = MicrosoftAzureBuilder::from_env().with_url(text);
@@ -131,15 +125,8 @@ pub(super) fn open(
                 (None, true) => join(format!("http://127.0.0.1:10000/{account}/{bucket}")),
                 (None, false) => join(format!("https://{account}.blob.core.windows.net/{bucket}")),
             };
-            let store = builder
-                .with_retry(retry())
-                .build()
-                .map_err(|e| bad(e.to_string()))?;
-            Ok(Cloud {
-                store: Arc::new(store),
-                prefix: prefix.clone(),
-                public_base,
-            })
+            let store = builder.with_retry(retry()).build();
+            cloud(store.map(|s| Arc::new(s) as _), public_base)
         })(),
         _ => return None,
     };

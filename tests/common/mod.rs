@@ -232,3 +232,41 @@ pub fn dn(file: &Path, band: u32, pixels: &[(i64, i64)]) -> Vec<Option<f64>> {
     );
     lines.iter().map(|l| l.trim().parse::<f64>().ok()).collect()
 }
+
+/// Runs MNDWI on the Olinda sample into `dir/NAME` with `render` (TOML), `zoom` and extra
+/// `[output]` lines; returns the output folder.
+pub fn run_olinda(dir: &Path, name: &str, render: &str, zoom: &str, output: &str) -> PathBuf {
+    let out = dir.join(name);
+    let text = format!(
+        "[scenes.post]\nfile = \"{}\"\n[scenes.post.bands]\ngreen = 2\nswir1 = 5\n\
+         [product]\nindex = \"mndwi\"\n{render}\n[tiling]\nzoom = \"{zoom}\"\n\
+         [output]\nurl = \"{}\"\n{output}\n",
+        sample("olinda/L7_ETMs.tif").display(),
+        out.display()
+    );
+    let p = write_pipeline(dir, &format!("{name}.toml"), &text);
+    aftermath()
+        .args(["run", p.to_str().expect("utf-8")])
+        .assert()
+        .success();
+    out
+}
+
+/// A brown-to-green ramp over MNDWI's usual range, as TOML.
+pub const MNDWI_RAMP: &str = "[render]\nramp = \"brbg\"\nrange = [-0.6, 0.6]";
+
+/// Every band of a GDAL dataset as bytes, row-major: (width, height, bands).
+pub fn gdal_bands(ds: &gdal::Dataset) -> (usize, usize, Vec<Vec<u8>>) {
+    let (w, h) = ds.raster_size();
+    let bands = (1..=ds.raster_count())
+        .map(|b| {
+            ds.rasterband(b)
+                .expect("band")
+                .read_as::<u8>((0, 0), (w, h), (w, h), None)
+                .expect("read")
+                .into_shape_and_vec()
+                .1
+        })
+        .collect();
+    (w, h, bands)
+}
