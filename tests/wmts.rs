@@ -11,19 +11,7 @@ const ORIGIN_SHIFT: f64 = 20_037_508.342_789_244;
 #[test]
 fn gdal_reads_the_tiles_through_the_wmts_capabilities() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let p = write_pipeline(
-        dir.path(),
-        "p.toml",
-        &mndwi_pipeline(
-            &sample("olinda/L7_ETMs.tif"),
-            &out,
-            "[tiling]\nzoom = \"10-13\"",
-        ),
-    );
-    aftermath()
-        .args(["run", p.to_str().expect("utf-8")])
-        .assert()
-        .success();
+    let out = run_olinda(dir.path(), "out", MNDWI_RAMP, "10-13", "");
     let caps = out.join("WMTSCapabilities.xml");
     let text = std::fs::read_to_string(&caps).expect("capabilities");
     assert!(text.contains("<TileMatrixSet>GoogleMapsCompatible</TileMatrixSet>"));
