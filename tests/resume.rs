@@ -100,13 +100,19 @@ fn resume_rewrites_only_what_differs_locally() {
                 "{key} has the content of a clean run"
             );
         }
+        // item.json carries the run's time to the second: rewritten only if that changed.
+        if key == "item.json" {
+            continue;
+        }
         let rewritten = modified != &first[key].0;
-        let expected =
-            key == &corrupt || key == &deleted || key == "run.json" || key == "item.json";
+        let expected = key == &corrupt || key == &deleted || key == "run.json";
         assert_eq!(rewritten, expected, "{key} rewritten: {rewritten}");
     }
     let (written, in_place) = objects(&stdout);
-    assert_eq!(written, 4, "two tiles, item.json and run.json: {stdout}");
+    assert!(
+        (3..=4).contains(&written),
+        "two tiles, run.json and perhaps item.json: {stdout}"
+    );
     assert!(in_place as usize >= first.len() - 4, "{stdout}");
 
     // Without --resume everything is written again.
@@ -147,10 +153,8 @@ fn resume_compares_content_on_s3() {
         .block_on(store.put(stale, bytes::Bytes::from_static(b"stale"), "image/png"))
         .expect("overwrite");
     let third = run(&p, &url, &args);
-    assert_eq!(
-        objects(&third).0,
-        3,
-        "the tile, item.json and run.json: {third}"
-    );
+    // The tile and run.json, and item.json unless its second-resolution time is unchanged.
+    let written = objects(&third).0;
+    assert!((2..=3).contains(&written), "{third}");
     assert_eq!(runtime.block_on(store.get(stale)).expect("get"), good);
 }
