@@ -2,11 +2,11 @@
 # Installs the system packages aftermath builds and tests with, when they are missing:
 # GDAL's library and headers (libgdal-dev), its command-line tools and gdal2tiles.py
 # (gdal-bin, python3-gdal; the tests compare against them), python3-venv (the test tools'
-# venv), chromium (the preview page's browser test) and pkg-config (gdal-sys finds GDAL with
-# it). Uses apt when running as root or with password-less sudo; otherwise prints the one line
+# venv) and pkg-config (gdal-sys finds GDAL with it), plus any packages given as arguments
+# (scripts/install-test-tools.sh asks for chromium). Uses apt when running as root or with password-less sudo; otherwise prints the one line
 # to run.
 set -euo pipefail
-packages=(libgdal-dev gdal-bin python3-gdal python3-venv pkg-config chromium)
+packages=(libgdal-dev gdal-bin python3-gdal python3-venv pkg-config "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

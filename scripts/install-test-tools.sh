@@ -5,11 +5,16 @@
 #   `cargo install --locked garage@2.5.0` (~8 min on 2 cores, 1.4 GB peak) into a cache outside
 #   the checkout ($AFTERMATH_TOOLS_CACHE, default ~/.cache/aftermath) and linked into
 #   target/test-tools/bin, so later clones and runs on the same machine reuse it;
-# - the Node tools of tests/node/package-lock.json (Azurite, the Azure SDK) with `npm ci`.
+# - the Node tools of tests/node/package-lock.json (Azurite, the Azure SDK, Playwright,
+#   MapLibre GL JS, PMTiles) with `npm ci`;
+# - Debian's chromium (through scripts/install-deps.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools=target/test-tools
 mkdir -p "$tools/bin"
+
+# Debian's Chromium, for the preview page's browser test.
+scripts/install-deps.sh chromium
 
 venv=$tools/venv
 stamp="$venv/.requirements"
