@@ -93,6 +93,17 @@ impl Product {
         }
     }
 
+    /// The scenes the product reads, each once, in the order it first reads them.
+    pub fn scenes_read(&self) -> Vec<&str> {
+        let mut scenes: Vec<&str> = Vec::new();
+        for (scene, _) in &self.reads {
+            if !scenes.contains(&scene.as_str()) {
+                scenes.push(scene);
+            }
+        }
+        scenes
+    }
+
     pub fn role_of(&self, scene: &str) -> Option<Epoch> {
         self.roles.iter().find(|(_, s)| s == scene).map(|(e, _)| *e)
     }

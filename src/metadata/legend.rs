@@ -5,6 +5,8 @@ use serde_json::{json, Value};
 
 use crate::render::Style;
 
+use super::escape_markup;
+
 /// Colour stops listed for a ramp legend.
 const RAMP_STOPS: usize = 5;
 
@@ -37,7 +39,7 @@ pub fn legend_json(style: &Style, title: &str) -> Value {
 
 pub fn legend_html(style: &Style, title: &str) -> String {
     let swatch = |color: &str, label: &str| {
-        format!("<div><span style=\"display:inline-block;width:1em;height:1em;background:{color};margin-right:.4em\"></span>{}</div>", escape(label))
+        format!("<div><span style=\"display:inline-block;width:1em;height:1em;background:{color};margin-right:.4em\"></span>{}</div>", escape_markup(label))
     };
     let rows: Vec<String> = match style {
         Style::Classes(table) => table
@@ -57,7 +59,7 @@ pub fn legend_html(style: &Style, title: &str) -> String {
     };
     format!(
         "<div class=\"aftermath-legend\"><strong>{}</strong>{}</div>",
-        escape(title),
+        escape_markup(title),
         rows.concat()
     )
 }
@@ -81,11 +83,4 @@ pub(super) fn finite(v: f32) -> Value {
     } else {
         Value::Null
     }
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }

@@ -28,3 +28,11 @@ pub const LEGEND_PNG_KEY: &str = "legend.png";
 pub const STATS_JSON_KEY: &str = "stats.json";
 pub const STATS_CSV_KEY: &str = "stats.csv";
 pub const POLYGONS_KEY: &str = "polygons.geojson";
+
+/// Text safe inside HTML or XML, in element content and in double-quoted attributes.
+fn escape_markup(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

@@ -8,6 +8,8 @@ use crate::render::TileEncoding;
 use crate::runner::Prepared;
 use crate::tiling::lon_lat_bounds;
 
+use super::escape_markup;
+
 /// MapLibre GL JS, pinned, and the SRI hashes of its files (npm `maplibre-gl@5.6.0`,
 /// `dist/maplibre-gl.js` and `dist/maplibre-gl.css`).
 pub const MAPLIBRE_JS: &str = "https://unpkg.com/maplibre-gl@5.6.0/dist/maplibre-gl.js";
@@ -26,7 +28,7 @@ pub const BASE_MAP_TILES: &str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png
 pub fn preview_html(prepared: &Prepared) -> String {
     let plan = &prepared.plan;
     let [w, s, e, n] = lon_lat_bounds(prepared.footprint.bounds);
-    let title = escape(plan.display_title());
+    let title = escape_markup(plan.display_title());
     let legend = super::legend_html(&plan.style, plan.display_title());
     let attribution = serde_json::to_string(plan.attribution.as_deref().unwrap_or(""))
         .unwrap_or_else(|_| "\"\"".into());
@@ -97,10 +99,4 @@ map.on("idle", () => {{ window.aftermathIdle = true; }});
 "##,
         tile_size = prepared.pyramid.tile_size,
     )
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }

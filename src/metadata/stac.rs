@@ -4,15 +4,14 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::runner::{Prepared, Summary, CLASSES_COG_KEY, INDEX_COG_KEY};
-use crate::store::OutputStore;
-use crate::tiling::lon_lat_bounds;
-
 use super::{
     LEGEND_KEY, LEGEND_PNG_KEY, POLYGONS_KEY, STATS_CSV_KEY, STATS_JSON_KEY, TILEJSON_KEY, WMTS_KEY,
 };
 use crate::plan::TileFormat;
+use crate::runner::{Prepared, Summary, CLASSES_COG_KEY, COG_MEDIA_TYPE, INDEX_COG_KEY};
 use crate::store::pmtiles::{PMTILES_KEY, PMTILES_MEDIA_TYPE};
+use crate::store::OutputStore;
+use crate::tiling::lon_lat_bounds;
 
 pub const STAC_ITEM_KEY: &str = "item.json";
 const CLASSIFICATION: &str = "https://stac-extensions.github.io/classification/v2.0.0/schema.json";
@@ -69,7 +68,7 @@ pub fn stac_item(prepared: &Prepared, summary: &Summary, store: &OutputStore, no
             json!({ "href": format!("./{key}"), "type": media, "roles": [role], "title": title }),
         );
     };
-    let cog = "image/tiff; application=geotiff; profile=cloud-optimized";
+    let cog = COG_MEDIA_TYPE;
     asset(
         "tiles",
         TILEJSON_KEY,

@@ -9,6 +9,8 @@ use crate::runner::Prepared;
 use crate::store::OutputStore;
 use crate::tiling::{lon_lat_bounds, ORIGIN_SHIFT};
 
+use super::escape_markup;
+
 /// Metres per pixel at the OGC standardized rendering pixel size (0.28 mm).
 const PIXEL_SIZE_M: f64 = 0.00028;
 
@@ -47,20 +49,20 @@ pub fn wmts_capabilities(prepared: &Prepared, store: &OutputStore) -> String {
             ORIGIN_SHIFT
         );
     }
-    let title = escape(plan.display_title());
+    let title = escape_markup(plan.display_title());
     let abstract_ = plan
         .description
         .as_deref()
-        .map(|d| format!("\n      <ows:Abstract>{}</ows:Abstract>", escape(d)))
+        .map(|d| format!("\n      <ows:Abstract>{}</ows:Abstract>", escape_markup(d)))
         .unwrap_or_default();
     let encoding = plan.output.encoding;
-    let template = escape(&format!(
+    let template = escape_markup(&format!(
         "{}/{{TileMatrix}}/{{TileCol}}/{{TileRow}}.{}",
         base.trim_end_matches('/'),
         encoding.extension()
     ));
     let media = encoding.media_type();
-    let identifier = escape(&plan.name);
+    let identifier = escape_markup(&plan.name);
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
 <Capabilities xmlns="http://www.opengis.net/wmts/1.0" xmlns:ows="http://www.opengis.net/ows/1.1" xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.opengis.net/wmts/1.0 http://schemas.opengis.net/wmts/1.0/wmtsGetCapabilities_response.xsd" version="1.0.0">
@@ -96,11 +98,4 @@ pub fn wmts_capabilities(prepared: &Prepared, store: &OutputStore) -> String {
 </Capabilities>
 "#
     )
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }

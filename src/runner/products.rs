@@ -22,7 +22,7 @@ use crate::store::OutputStore;
 
 pub const INDEX_COG_KEY: &str = "index.tif";
 pub const CLASSES_COG_KEY: &str = "classes.tif";
-const COG_MEDIA_TYPE: &str = "image/tiff; application=geotiff; profile=cloud-optimized";
+pub const COG_MEDIA_TYPE: &str = "image/tiff; application=geotiff; profile=cloud-optimized";
 /// Rows per window: 256 rows of a 10980-px Sentinel-2 tile are 11 MB of f32 per band.
 const ROWS_PER_WINDOW: usize = 256;
 

@@ -29,6 +29,18 @@ pub struct Written {
     pub failures: Vec<TileFailure>,
 }
 
+impl Written {
+    fn stored(&mut self, tile: TileId, len: u64) {
+        *self.per_zoom.entry(tile.z).or_default() += 1;
+        self.bytes += len;
+    }
+
+    fn failed(&mut self, tile: TileId, message: String) {
+        tracing::warn!(%tile, error = %message, "tile not stored");
+        self.failures.push(TileFailure { tile, message });
+    }
+}
+
 /// Where the encoded tiles go: one object each, or a spool that becomes a PMTiles archive.
 pub enum TileSink {
     Store(OutputStore),
@@ -62,18 +74,11 @@ async fn spool_tiles(
     while let Some(encoded) = receiver.recv().await {
         let t = encoded.tile;
         let len = encoded.bytes.len() as u64;
-        let result = spool
-            .add(t.z, t.x, t.y, &encoded.bytes)
-            .map_err(|message| TileFailure {
-                tile: t,
-                message: format!("spooling for the PMTiles archive: {message}"),
-            });
-        match result {
-            Ok(()) => {
-                *written.per_zoom.entry(t.z).or_default() += 1;
-                written.bytes += len;
+        match spool.add(t.z, t.x, t.y, &encoded.bytes) {
+            Ok(()) => written.stored(t, len),
+            Err(message) => {
+                written.failed(t, format!("spooling for the PMTiles archive: {message}"))
             }
-            Err(failure) => written.failures.push(failure),
         }
     }
     (written, spool)
@@ -119,17 +124,8 @@ type Upload = (TileId, u64, Result<(), crate::store::StoreError>);
 
 fn account(written: &mut Written, done: Result<Upload, tokio::task::JoinError>) {
     match done {
-        Ok((tile, len, Ok(()))) => {
-            *written.per_zoom.entry(tile.z).or_default() += 1;
-            written.bytes += len;
-        }
-        Ok((tile, _, Err(e))) => {
-            tracing::warn!(%tile, error = %e, "tile upload failed");
-            written.failures.push(TileFailure {
-                tile,
-                message: e.to_string(),
-            });
-        }
+        Ok((tile, len, Ok(()))) => written.stored(tile, len),
+        Ok((tile, _, Err(e))) => written.failed(tile, e.to_string()),
         Err(e) => tracing::error!(error = %e, "upload task panicked"),
     }
 }

@@ -178,11 +178,7 @@ impl OutputStore {
         if let Some(dir) = &self.directory {
             return std::fs::read(dir.join(key)).is_ok_and(|stored| stored == bytes);
         }
-        let head = GetOptions {
-            head: true,
-            ..GetOptions::default()
-        };
-        match self.store.get_opts(&self.path(key), head).await {
+        match self.head(key).await {
             Ok(found) => {
                 found.meta.size == bytes.len() as u64
                     && found
@@ -192,6 +188,15 @@ impl OutputStore {
             }
             Err(_) => false,
         }
+    }
+
+    /// A HEAD request: the object's size and attributes, not its bytes.
+    async fn head(&self, key: &str) -> object_store::Result<object_store::GetResult> {
+        let head = GetOptions {
+            head: true,
+            ..GetOptions::default()
+        };
+        self.store.get_opts(&self.path(key), head).await
     }
 
     pub fn url(&self) -> &str {
@@ -281,21 +286,11 @@ impl OutputStore {
         &self,
         key: &str,
     ) -> Result<(Option<String>, Option<String>), StoreError> {
-        let result = self
-            .store
-            .get_opts(
-                &self.path(key),
-                GetOptions {
-                    head: true,
-                    ..GetOptions::default()
-                },
-            )
-            .await
-            .map_err(|source| StoreError::Get {
-                key: key.to_string(),
-                url: self.url.clone(),
-                source: Box::new(source),
-            })?;
+        let result = self.head(key).await.map_err(|source| StoreError::Get {
+            key: key.to_string(),
+            url: self.url.clone(),
+            source: Box::new(source),
+        })?;
         let value = |a: &Attribute| result.attributes.get(a).map(|v| v.to_string());
         Ok((
             value(&Attribute::ContentType),

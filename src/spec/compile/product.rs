@@ -39,13 +39,8 @@ impl Compiler<'_> {
             product.grid = self.grid(grid, &product)?;
         }
         // Every scene the product reads brings its quality rule.
-        let mut read_scenes: Vec<&str> = Vec::new();
-        for (scene, _) in &product.reads {
-            if !read_scenes.contains(&scene.as_str()) {
-                read_scenes.push(scene);
-            }
-        }
-        let quality: Vec<(String, SceneMask)> = read_scenes
+        let quality: Vec<(String, SceneMask)> = product
+            .scenes_read()
             .iter()
             .filter_map(|s| scenes.get(*s))
             .filter_map(|s| s.mask.clone().map(|m| (s.name.clone(), m)))
@@ -63,9 +58,7 @@ impl Compiler<'_> {
                 if product.reads.iter().any(|(s, _)| s == name) {
                     Some(ProductGrid::Scene(name.clone()))
                 } else {
-                    let mut read: Vec<&str> =
-                        product.reads.iter().map(|(s, _)| s.as_str()).collect();
-                    read.dedup();
+                    let read = product.scenes_read();
                     self.problem(
                         "product.grid",
                         format!(
