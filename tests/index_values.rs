@@ -16,6 +16,20 @@ use common::*;
 
 const HALF_WORLD: f64 = 20_037_508.342_789_244;
 
+/// The plan of pipeline file `p` with its zoom replaced, in an empty environment.
+fn plan_at_zoom(p: &Path, zoom: Option<ZoomRange>) -> aftermath::plan::Plan {
+    let env: HashMap<String, String> = HashMap::new();
+    load_plan(
+        p,
+        &env,
+        &Overrides {
+            zoom,
+            ..Overrides::default()
+        },
+    )
+    .expect("plan")
+}
+
 /// A sample: tile pixel (col, row) and the whole source pixel under it.
 struct Sample {
     index: usize,
@@ -84,7 +98,6 @@ fn nd(a: f64, b: f64) -> f64 {
 /// The values of `tile` for a pipeline with its `index = "…"` line replaced by `product`
 /// (another index name, or `expression = "…"`).
 fn values_for(text: &str, product: &str, dir: &Path, tile: TileId) -> Vec<f32> {
-    let env: HashMap<String, String> = HashMap::new();
     let line = if product.starts_with("expression") {
         product.to_string()
     } else {
@@ -96,15 +109,7 @@ fn values_for(text: &str, product: &str, dir: &Path, tile: TileId) -> Vec<f32> {
     let name = format!("p{}.toml", text.len());
     let p = write_pipeline(dir, &name, &text);
     let zoom = ZoomRange::new(tile.z, tile.z).ok();
-    let plan = load_plan(
-        &p,
-        &env,
-        &Overrides {
-            zoom,
-            ..Overrides::default()
-        },
-    )
-    .expect("plan");
+    let plan = plan_at_zoom(&p, zoom);
     index_values(&prepare(&plan).expect("inputs"), &ReaderPool::new(), tile).expect("tile")
 }
 
@@ -128,17 +133,8 @@ fn single_date_indices_match_their_formulas_on_olinda_pixels() {
         file.display()
     );
     // A zoom-15 tile on the shore, fully inside the scene: water (MNDWI > 0) and land.
-    let env: HashMap<String, String> = HashMap::new();
     let p = write_pipeline(dir.path(), "find.toml", &text);
-    let plan = load_plan(
-        &p,
-        &env,
-        &Overrides {
-            zoom: ZoomRange::new(15, 15).ok(),
-            ..Overrides::default()
-        },
-    )
-    .expect("plan");
+    let plan = plan_at_zoom(&p, ZoomRange::new(15, 15).ok());
     let prepared = prepare(&plan).expect("inputs");
     let readers = ReaderPool::new();
     let tile = prepared
@@ -268,18 +264,9 @@ fn change_indices_match_their_formulas_with_per_band_scale_and_offset() {
         .expect("read")
         .replace("resampling = \"bilinear\"", "resampling = \"nearest\"")
         .replace("../sample-data", &sample("").display().to_string());
-    let env: HashMap<String, String> = HashMap::new();
     let p = write_pipeline(dir.path(), "find.toml", &text);
     let zoom = ZoomRange::new(16, 16).ok();
-    let plan = load_plan(
-        &p,
-        &env,
-        &Overrides {
-            zoom,
-            ..Overrides::default()
-        },
-    )
-    .expect("plan");
+    let plan = plan_at_zoom(&p, zoom);
     let range = *prepare(&plan)
         .expect("inputs")
         .pyramid
