@@ -3,7 +3,7 @@ CARGO ?= cargo
 DEMO_PIPELINE ?= pipelines/olinda-water.toml
 DEMO_OUTPUT ?= out/olinda-water
 
-.PHONY: deps test-tools build demo test lint clean
+.PHONY: deps test-tools build demo test lint bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -27,6 +27,11 @@ test-tools:
 
 test: lint test-tools
 	$(CARGO) test --locked
+
+# Speed and memory against gdal2tiles.py and `gdal raster tile` (when a gdal >= 3.11 is on
+# PATH; ../shared/tools/install-gdal-cli puts one there). Inputs are generated, not committed.
+bench: build
+	benches/bench.py
 
 clean:
 	rm -rf out target

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use crate::compute::expression::Expression;
 use crate::compute::mask::MaskRule;
-use crate::compute::water_change;
+use crate::compute::{composite, water_change};
 use crate::compute::{Epoch, Index};
 use crate::read::{BandSource, Resampling};
 use crate::render::{Style, TileEncoding};
@@ -63,6 +63,9 @@ pub enum Formula {
     /// Water change codes (see [`crate::compute::water_change`]) from a water index
     /// (MNDWI or NDWI) above `threshold` in the pre and the post scene.
     WaterChange { water_index: Index, threshold: f32 },
+    /// Three bands of one scene shown as red, green and blue (see
+    /// [`crate::compute::composite`]): three planes per tile instead of one.
+    Composite,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -90,7 +93,21 @@ impl Product {
             Formula::Index(i) => i.name(),
             Formula::Expression(_) => "expression",
             Formula::WaterChange { .. } => "water_change",
+            Formula::Composite => "composite",
         }
+    }
+
+    /// Values per pixel: three planes for a composite, one otherwise.
+    pub fn channels(&self) -> usize {
+        match self.formula {
+            Formula::Composite => 3,
+            _ => 1,
+        }
+    }
+
+    /// A composite has no single value per pixel to measure, classify or write as `index.tif`.
+    pub fn has_index_values(&self) -> bool {
+        self.channels() == 1
     }
 
     /// The scenes the product reads, each once, in the order it first reads them.
@@ -120,17 +137,23 @@ impl Product {
                 water_index,
                 threshold,
             } => water_change::compute(*water_index, *threshold, formula_bands),
+            Formula::Composite => composite::compute(formula_bands),
         };
+        let n = formula_bands.first().map_or(0, |b| b.len()).max(1);
         if let Some(mask) = &self.mask {
             let masked = mask.evaluate(mask_bands);
-            for (v, m) in values.iter_mut().zip(masked) {
-                if m != 0.0 {
-                    *v = f32::NAN; // NaN != 0 too: a mask without data masks
+            for plane in values.chunks_mut(n) {
+                for (v, m) in plane.iter_mut().zip(&masked) {
+                    if *m != 0.0 {
+                        *v = f32::NAN; // NaN != 0 too: a mask without data masks
+                    }
                 }
             }
         }
         for (rule, quality) in self.quality.iter().zip(quality_bands) {
-            rule.apply(quality, &mut values);
+            for plane in values.chunks_mut(n) {
+                rule.apply(quality, plane);
+            }
         }
         values
     }

@@ -4,6 +4,7 @@
 //! NaN inputs and divisions by zero all give NaN, which RENDER turns transparent.
 
 pub mod area_stats;
+pub mod composite;
 mod dnbr;
 mod dndvi;
 pub mod expression;
@@ -17,6 +18,7 @@ mod normalized_difference;
 pub mod overview;
 mod rbr;
 mod rdnbr;
+pub mod stretch;
 pub mod water_change;
 
 pub use normalized_difference::normalized_difference;

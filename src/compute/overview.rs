@@ -11,9 +11,24 @@ pub enum Aggregate<'a> {
     Majority(&'a (dyn Fn(f32) -> Option<usize> + Sync)),
 }
 
-/// Builds a `size`×`size` tile from its four children (north-west, north-east, south-west,
-/// south-east), each `size`×`size` or absent (no data there).
-pub fn downsample(children: [Option<&[f32]>; 4], size: usize, aggregate: Aggregate) -> Vec<f32> {
+/// Builds a `size`×`size` tile of `channels` planes from its four children (north-west,
+/// north-east, south-west, south-east), each alike or absent (no data there).
+pub fn downsample(
+    children: [Option<&[f32]>; 4],
+    size: usize,
+    channels: usize,
+    aggregate: Aggregate,
+) -> Vec<f32> {
+    let plane = size * size;
+    let mut out = Vec::with_capacity(plane * channels);
+    for c in 0..channels {
+        let planes = children.map(|child| child.map(|v| &v[c * plane..(c + 1) * plane]));
+        out.extend(downsample_plane(planes, size, aggregate));
+    }
+    out
+}
+
+fn downsample_plane(children: [Option<&[f32]>; 4], size: usize, aggregate: Aggregate) -> Vec<f32> {
     let mut out = vec![f32::NAN; size * size];
     let half = size / 2;
     for (quadrant, child) in children.iter().enumerate() {

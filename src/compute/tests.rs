@@ -47,11 +47,22 @@ fn overview_mean_ignores_nodata_and_missing_children() {
     let mut nw = vec![1.0f32; 16];
     nw[0] = 3.0; // block (0,0) = {3, 1, 1, 1} → 1.5
     nw[2] = f32::NAN; // block (1,0) = {NaN, 1, 1, 1} → 1
-    let out = downsample([Some(&nw), None, None, None], 4, Aggregate::Mean);
+    let out = downsample([Some(&nw), None, None, None], 4, 1, Aggregate::Mean);
     assert_eq!(out[0], 1.5);
     assert_eq!(out[1], 1.0);
     assert!(out[2].is_nan(), "north-east quadrant has no child");
     assert!(out[15].is_nan());
+}
+
+#[test]
+fn overview_of_a_composite_averages_each_plane_on_its_own() {
+    // Two planes of 2×2: the first all 1, the second 0, 2, 4, 6.
+    let child = [1.0f32, 1.0, 1.0, 1.0, 0.0, 2.0, 4.0, 6.0];
+    let out = downsample([Some(&child), None, None, None], 2, 2, Aggregate::Mean);
+    assert_eq!(out.len(), 8);
+    assert_eq!(out[0], 1.0);
+    assert_eq!(out[4], 3.0);
+    assert!(out[1].is_nan() && out[5].is_nan());
 }
 
 #[test]
@@ -63,6 +74,7 @@ fn overview_majority_keeps_an_existing_class_value() {
     let out = downsample(
         [Some(&big), None, None, None],
         2,
+        1,
         Aggregate::Majority(&class_of),
     );
     assert_eq!(

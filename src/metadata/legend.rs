@@ -34,8 +34,24 @@ pub fn legend_json(style: &Style, title: &str) -> Value {
             "clamped": true,
             "nodata": "transparent",
         }),
+        Style::Composite(c) => json!({
+            "title": title,
+            "type": "composite",
+            "channels": CHANNELS.iter().zip(&c.bands).zip(&c.ranges).map(|((channel, band), (min, max))| json!({
+                "channel": channel,
+                "band": band,
+                "min": min,
+                "max": max,
+            })).collect::<Vec<_>>(),
+            "clamped": true,
+            "nodata": "transparent",
+        }),
     }
 }
+
+/// The display channels of a composite, in plane order.
+const CHANNELS: [&str; 3] = ["red", "green", "blue"];
+const CHANNEL_COLORS: [&str; 3] = ["#ff0000", "#00ff00", "#0000ff"];
 
 pub fn legend_html(style: &Style, title: &str) -> String {
     let swatch = |color: &str, label: &str| {
@@ -55,6 +71,12 @@ pub fn legend_html(style: &Style, title: &str) -> String {
         Style::Ramp { .. } => ramp_stops(style)
             .iter()
             .map(|(v, c)| swatch(c, &format!("{v:.3}")))
+            .collect(),
+        Style::Composite(c) => CHANNEL_COLORS
+            .iter()
+            .zip(&c.bands)
+            .zip(&c.ranges)
+            .map(|((color, band), (min, max))| swatch(color, &format!("{band} ({min} – {max})")))
             .collect(),
     };
     format!(

@@ -47,6 +47,13 @@ pub fn run_record(
             Formula::WaterChange { water_index, threshold } => json!({
                 "index": "water_change", "water_index": water_index, "threshold": threshold
             }),
+            Formula::Composite => json!({
+                "composite": plan.product.reads.iter().take(3).map(|(_, band)| band).collect::<Vec<_>>(),
+                "ranges": match &plan.style {
+                    crate::render::Style::Composite(c) => json!(c.ranges),
+                    _ => Value::Null,
+                },
+            }),
         },
         "inputs": inputs,
         "tiling": {

@@ -325,6 +325,28 @@ impl ReaderPool {
         self.read_window(scene, gt, (grid.width, rows.len()), resampling, &target)
     }
 
+    /// Warps the scene's bands over `bounds` (Web Mercator metres) into a grid of at most
+    /// `max_side` pixels on its longer side, nearest neighbour: an unbiased sample of the
+    /// scene's values at little cost.
+    pub fn read_overview(
+        &self,
+        scene: &SceneInput,
+        bounds: geo::Rect<f64>,
+        max_side: usize,
+    ) -> Result<Vec<Vec<f32>>, ReadError> {
+        let pixel = bounds.width().max(bounds.height()) / max_side.max(1) as f64;
+        let width = ((bounds.width() / pixel).ceil() as usize).max(1);
+        let height = ((bounds.height() / pixel).ceil() as usize).max(1);
+        let gt = [bounds.min().x, pixel, 0.0, bounds.max().y, 0.0, -pixel];
+        self.read_window(
+            scene,
+            gt,
+            (width, height),
+            Resampling::Nearest,
+            "an overview of the scene",
+        )
+    }
+
     fn read_window(
         &self,
         scene: &SceneInput,

@@ -40,6 +40,27 @@ pub fn legend_png(style: &Style, title: &str) -> Result<Vec<u8>, RenderError> {
             }
             canvas
         }
+        Style::Composite(c) => {
+            let labels: Vec<String> = c
+                .bands
+                .iter()
+                .zip(&c.ranges)
+                .map(|(band, (min, max))| printable(&format!("{band}  {min} - {max}")))
+                .collect();
+            let widest = labels.iter().map(|l| text_width(l)).max().unwrap_or(0);
+            let width = (2 * MARGIN + SWATCH + 8 + widest).max(2 * MARGIN + text_width(&title));
+            let height = 2 * MARGIN + LINE * 4;
+            let mut canvas = Canvas::new(width, height);
+            canvas.text(MARGIN, MARGIN, &title);
+            let primaries = [[255, 0, 0, 255], [0, 255, 0, 255], [0, 0, 255, 255]];
+            for (i, (label, rgba)) in labels.iter().zip(primaries).enumerate() {
+                let y = MARGIN + LINE * (i + 1);
+                canvas.rect(MARGIN, y, SWATCH, SWATCH, FRAME);
+                canvas.rect(MARGIN + 1, y + 1, SWATCH - 2, SWATCH - 2, Rgba(rgba));
+                canvas.text(MARGIN + SWATCH + 8, y, label);
+            }
+            canvas
+        }
         Style::Ramp { ramp, min, max } => {
             let (low, high) = (printable(&format!("{min}")), printable(&format!("{max}")));
             let width = (2 * MARGIN + BAR_WIDTH).max(2 * MARGIN + text_width(&title));

@@ -3,6 +3,7 @@
 
 mod classes;
 mod color;
+mod composite;
 mod legend;
 mod png;
 mod ramp;
@@ -11,6 +12,7 @@ mod shipped;
 pub use self::png::{encode_indexed_png, encode_png, encode_webp, RenderError};
 pub use classes::{Class, ClassTable};
 pub use color::{Rgba, RgbaParseError};
+pub use composite::Composite;
 pub use legend::legend_png;
 pub use ramp::{ColorRamp, RAMP_NAMES};
 pub use shipped::{shipped_table, SHIPPED_TABLES};
@@ -46,11 +48,16 @@ pub enum Style {
     Ramp { ramp: ColorRamp, min: f32, max: f32 },
     /// Discrete classes; a value in no class is transparent.
     Classes(ClassTable),
+    /// Three bands as red, green and blue; the values are three planes per tile.
+    Composite(Composite),
 }
 
 impl Style {
     /// Colours one tile of values as interleaved RGBA bytes.
     pub fn render(&self, values: &[f32]) -> Vec<u8> {
+        if let Style::Composite(c) = self {
+            return c.render(values);
+        }
         let mut out = Vec::with_capacity(values.len() * 4);
         for &v in values {
             let c = if v.is_nan() {
@@ -66,6 +73,7 @@ impl Style {
                         ramp.at(t.clamp(0.0, 1.0))
                     }
                     Style::Classes(table) => table.color_of(v).unwrap_or(Rgba::TRANSPARENT),
+                    Style::Composite(_) => Rgba::TRANSPARENT, // rendered above
                 }
             };
             out.extend_from_slice(&c.0);
@@ -83,7 +91,9 @@ impl Style {
     ) -> Result<Vec<u8>, RenderError> {
         match (self, encoding) {
             (_, TileEncoding::Webp) => encode_webp(&self.render(values), size),
-            (Style::Ramp { .. }, TileEncoding::Png) => encode_png(&self.render(values), size),
+            (Style::Ramp { .. } | Style::Composite(_), TileEncoding::Png) => {
+                encode_png(&self.render(values), size)
+            }
             (Style::Classes(table), TileEncoding::Png) => {
                 let indices: Vec<u8> = values.iter().map(|&v| table.code_of(v)).collect();
                 let palette: Vec<Rgba> = std::iter::once(Rgba::TRANSPARENT)
@@ -94,11 +104,11 @@ impl Style {
         }
     }
 
-    /// The class table of classified styles; `None` for ramps.
+    /// The class table of classified styles; `None` for ramps and composites.
     pub fn class_table(&self) -> Option<&ClassTable> {
         match self {
             Style::Classes(t) => Some(t),
-            Style::Ramp { .. } => None,
+            Style::Ramp { .. } | Style::Composite(_) => None,
         }
     }
 }

@@ -42,12 +42,23 @@ pub fn encode_png(rgba: &[u8], size: u32) -> Result<Vec<u8>, RenderError> {
     encode_rgba(rgba, (size, size))
 }
 
-/// Encodes `width`×`height` interleaved RGBA bytes as an 8-bit RGBA PNG.
+/// Encodes `width`×`height` interleaved RGBA bytes as an 8-bit PNG: RGB when every pixel is
+/// opaque (a quarter less to compress, and smaller), RGBA otherwise.
 pub fn encode_rgba(rgba: &[u8], dimensions: (u32, u32)) -> Result<Vec<u8>, RenderError> {
     let mut out = Vec::with_capacity(rgba.len() / 4);
-    let mut writer = encoder(&mut out, dimensions, ::png::ColorType::Rgba).write_header()?;
-    writer.write_image_data(rgba)?;
-    writer.finish()?;
+    if rgba.chunks_exact(4).all(|px| px[3] == 255) {
+        let rgb: Vec<u8> = rgba
+            .chunks_exact(4)
+            .flat_map(|px| [px[0], px[1], px[2]])
+            .collect();
+        let mut writer = encoder(&mut out, dimensions, ::png::ColorType::Rgb).write_header()?;
+        writer.write_image_data(&rgb)?;
+        writer.finish()?;
+    } else {
+        let mut writer = encoder(&mut out, dimensions, ::png::ColorType::Rgba).write_header()?;
+        writer.write_image_data(rgba)?;
+        writer.finish()?;
+    }
     Ok(out)
 }
 

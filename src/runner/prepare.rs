@@ -1,9 +1,11 @@
 //! Everything a run needs before the first tile: inputs opened and checked, the area both
 //! scenes cover, the zoom range and the tile pyramid. `validate` and `plan` stop here.
 
+use crate::compute::stretch::percentile_range;
 use crate::error::Error;
 use crate::plan::{Plan, ZoomChoice};
 use crate::read::{self, Footprint, SceneInput};
+use crate::render::{Composite, Style};
 use crate::tiling::{TilePyramid, ZoomRange};
 
 /// A plan with its inputs opened: ready to run.
@@ -41,6 +43,8 @@ impl Prepared {
     }
 }
 
+/// Opens and checks the inputs, finds the area and zooms, and measures what must be known
+/// before the first tile (a composite's stretch).
 pub fn prepare(plan: &Plan) -> Result<Prepared, Error> {
     // Before any dataset is opened, so every block read is under the budget.
     read::set_cache_limit(super::GDAL_CACHE_MB);
@@ -88,14 +92,46 @@ pub fn prepare(plan: &Plan) -> Result<Prepared, Error> {
     if pyramid.ranges.is_empty() {
         return Err(Error::NoTiles);
     }
-    Ok(Prepared {
+    let mut prepared = Prepared {
         plan: plan.clone(),
         inputs,
         read_slots,
         footprint,
         zooms,
         pyramid,
-    })
+    };
+    if let Style::Composite(c) = &prepared.plan.style {
+        if let Some((low, high)) = c.stretch {
+            let ranges = measure_stretch(&prepared, low, high)?;
+            tracing::info!(?ranges, low, high, "composite stretch measured");
+            prepared.plan.style = Style::Composite(Composite {
+                ranges,
+                stretch: None,
+                ..c.clone()
+            });
+        }
+    }
+    Ok(prepared)
+}
+
+/// Pixels on the longer side of the sample a composite's stretch is measured on.
+const STRETCH_SAMPLE_SIDE: usize = 1024;
+
+/// A composite's per-channel ranges: the `low` and `high` percentiles of each band over a
+/// sample of the whole area, measured once so that every tile is stretched alike.
+fn measure_stretch(p: &Prepared, low: f32, high: f32) -> Result<[(f32, f32); 3], Error> {
+    let readers = read::ReaderPool::new();
+    let mut per_scene = Vec::with_capacity(p.inputs.len());
+    for input in &p.inputs {
+        per_scene.push(readers.read_overview(input, p.footprint.bounds, STRETCH_SAMPLE_SIDE)?);
+    }
+    let planes = p.compute(&per_scene);
+    let n = planes.len() / 3;
+    let mut ranges = [(0.0, 1.0); 3];
+    for (c, range) in ranges.iter_mut().enumerate() {
+        *range = percentile_range(&planes[c * n..(c + 1) * n], low, high).ok_or(Error::NoTiles)?;
+    }
+    Ok(ranges)
 }
 
 /// Where `item` is in `list`, appending it first if it is not there.

@@ -58,7 +58,12 @@ fn tile_values(ctx: &Context, tile: TileId) -> Option<Vec<f32>> {
     let size = p.plan.tiling.tile_size as usize;
     let values = if Some(tile.z) == p.pyramid.max_zoom() {
         match compute_base_tile(ctx, tile) {
-            Ok(values) => values,
+            Ok(mut values) => {
+                if let Style::Composite(c) = &p.plan.style {
+                    c.clamp(&mut values);
+                }
+                values
+            }
             Err(message) => {
                 fail(ctx, tile, message);
                 return None;
@@ -83,9 +88,9 @@ fn tile_values(ctx: &Context, tile: TileId) -> Option<Vec<f32>> {
         let classify = |v: f32| p.plan.style.class_table().and_then(|t| t.class_of(v));
         let aggregate = match &p.plan.style {
             Style::Classes(_) => Aggregate::Majority(&classify),
-            Style::Ramp { .. } => Aggregate::Mean,
+            Style::Ramp { .. } | Style::Composite(_) => Aggregate::Mean,
         };
-        downsample(quads, size, aggregate)
+        downsample(quads, size, p.plan.product.channels(), aggregate)
     };
     if values.iter().all(|v| v.is_nan()) {
         ctx.empty.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

@@ -103,6 +103,16 @@ pub struct ProductSpec {
     pub threshold: Option<f64>,
     /// The grid of the product rasters: a scene's name, or `{ crs, resolution }`.
     pub grid: Option<GridSpec>,
+    /// Three bands as red, green and blue: a named composite or three band names.
+    pub composite: Option<CompositeSpec>,
+}
+
+/// `composite = "swir"` or `composite = ["swir2", "nir", "red"]`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum CompositeSpec {
+    Named(String),
+    Bands(Vec<String>),
 }
 
 /// `grid = "post"` or `grid = { crs = "EPSG:3035", resolution = 20 }`.
@@ -123,8 +133,18 @@ pub struct CustomGridSpec {
 #[derive(Debug, Default, Deserialize)]
 pub struct RenderSpec {
     pub ramp: Option<String>,
-    pub range: Option<Vec<f64>>,
+    pub range: Option<RangeSpec>,
     pub classes: Option<ClassesSpec>,
+    /// Composites: percentiles `[low, high]` of each band shown as black and full intensity.
+    pub stretch: Option<Vec<f64>>,
+}
+
+/// `range = [min, max]`, or for a composite one pair per channel.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RangeSpec {
+    One(Vec<f64>),
+    PerChannel(Vec<Vec<f64>>),
 }
 
 /// A shipped table by name (`"dnbr-usgs"`) or `[[render.classes]]` entries.

@@ -404,3 +404,76 @@ fn a_product_grid_names_a_scene_read_or_a_crs_gdal_knows() {
         vec!["product.grid.crs", "product.grid.resolution"]
     );
 }
+
+const COMPOSITE: &str = r##"
+[scenes.post]
+file = "scene.tif"
+[scenes.post.bands]
+red = 3
+green = 2
+blue = 1
+nir = 4
+swir2 = 6
+[product]
+composite = "swir"
+[tiling]
+zoom = "10-12"
+[output]
+url = "out"
+"##;
+
+#[test]
+fn a_named_composite_reads_its_three_bands_and_defaults_to_a_2_98_stretch() {
+    let plan = compile_text(COMPOSITE).expect("compiles without [render]");
+    assert_eq!(plan.product.formula, Formula::Composite);
+    let bands: Vec<&str> = plan.product.reads.iter().map(|(_, b)| b.as_str()).collect();
+    assert_eq!(bands, ["swir2", "nir", "red"]);
+    assert_eq!(plan.product.channels(), 3);
+    let Style::Composite(c) = &plan.style else {
+        panic!("composite style, got {:?}", plan.style);
+    };
+    assert_eq!(c.bands, ["swir2", "nir", "red"].map(String::from));
+    assert_eq!(c.stretch, Some((2.0, 98.0)));
+}
+
+#[test]
+fn composite_ranges_are_one_pair_or_three() {
+    let one = compile_text(&format!("{COMPOSITE}[render]\nrange = [0, 0.3]\n")).expect("one");
+    let Style::Composite(c) = one.style else {
+        panic!("composite")
+    };
+    assert_eq!((c.ranges, c.stretch), ([(0.0, 0.3); 3], None));
+    let three = compile_text(&format!(
+        "{COMPOSITE}[render]\nrange = [[0, 0.4], [0, 0.5], [0.1, 0.2]]\n"
+    ))
+    .expect("three");
+    let Style::Composite(c) = three.style else {
+        panic!("composite")
+    };
+    assert_eq!(c.ranges, [(0.0, 0.4), (0.0, 0.5), (0.1, 0.2)]);
+}
+
+#[test]
+fn composite_mistakes_are_reported_with_their_keys() {
+    let p = problems(&COMPOSITE.replace("\"swir\"", "\"sepia\""));
+    assert_eq!(keys(&p), ["product.composite"]);
+    assert!(p[0].message.contains("true-color"), "{}", p[0].message);
+    let p = problems(&COMPOSITE.replace("\"swir\"", "[\"nir\", \"red\"]"));
+    assert_eq!(keys(&p), ["product.composite"]);
+    let p = problems(&COMPOSITE.replace("\"swir\"", "\"agriculture\""));
+    assert!(
+        keys(&p).contains(&"scenes.post.bands") && p[0].message.contains("swir1"),
+        "{p:?}"
+    );
+    let p = problems(&format!(
+        "{COMPOSITE}[render]\nramp = \"viridis\"\nrange = [[0, 1], [0, 1]]\nstretch = [2]\n"
+    ));
+    assert!(keys(&p).contains(&"render"), "{p:?}");
+    let p = problems(&format!("{COMPOSITE}[render]\nstretch = [98, 2]\n"));
+    assert_eq!(keys(&p), ["render.stretch"]);
+    let p = problems(&COMPOSITE.replace(
+        "composite = \"swir\"",
+        "composite = \"swir\"\nindex = \"ndvi\"",
+    ));
+    assert_eq!(keys(&p), ["product"]);
+}

@@ -147,20 +147,25 @@ pub fn numbers(value: &serde_json::Value) -> Vec<f64> {
         .collect()
 }
 
-/// Decodes a PNG to RGBA (palette and tRNS expanded).
+/// Decodes a PNG to RGBA (palette and tRNS expanded; RGB, written for fully opaque tiles,
+/// gets alpha 255).
 pub fn decode_png(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
     let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
     decoder.set_transformations(png::Transformations::EXPAND);
     let mut reader = decoder.read_info().expect("valid png");
     let mut buf = vec![0; reader.output_buffer_size()];
     let info = reader.next_frame(&mut buf).expect("frame");
-    assert_eq!(
-        info.color_type,
-        png::ColorType::Rgba,
-        "8-bit RGBA once expanded"
-    );
+    assert_eq!(info.bit_depth, png::BitDepth::Eight);
     buf.truncate(info.buffer_size());
-    (info.width, info.height, buf)
+    let rgba = match info.color_type {
+        png::ColorType::Rgba => buf,
+        png::ColorType::Rgb => buf
+            .chunks_exact(3)
+            .flat_map(|p| [p[0], p[1], p[2], 255])
+            .collect(),
+        other => panic!("8-bit RGB or RGBA once expanded, not {other:?}"),
+    };
+    (info.width, info.height, rgba)
 }
 
 /// The colour type a PNG is stored with.

@@ -10,7 +10,7 @@ mod tiling;
 use super::raw::PipelineSpec;
 use super::{LoadedSpec, Problem, SpecError};
 use crate::plan::{Output, Plan, TileFormat};
-use crate::render::TileEncoding;
+use crate::render::{Style, TileEncoding};
 use crate::store::StoreConfig;
 use crate::tiling::ZoomRange;
 
@@ -45,7 +45,13 @@ pub fn compile(path: &Path, loaded: LoadedSpec, overrides: &Overrides) -> Result
     let spec = loaded.spec;
     let scenes = c.scenes(&spec.scenes);
     let product = c.product(&spec, &scenes);
-    let style = c.style(spec.render.as_ref());
+    let composite = spec.product.as_ref().is_some_and(|p| p.composite.is_some());
+    let mut style = c.style(spec.render.as_ref(), composite);
+    if let (Some(p), Some(Style::Composite(c))) = (&product, &mut style) {
+        for (name, (_, band)) in c.bands.iter_mut().zip(&p.reads) {
+            name.clone_from(band);
+        }
+    }
     let tiling = c.tiling(&spec.tiling, overrides.zoom);
     let output = c.output(&spec, overrides);
     let name = spec.name.clone().unwrap_or_else(|| {

@@ -4,14 +4,13 @@ use std::collections::BTreeMap;
 
 use super::Compiler;
 use crate::compute::expression::Expression;
-use crate::compute::{BandNeed, Epoch, Index};
+use crate::compute::{composite, BandNeed, Epoch, Index};
 
 /// The water-change product (not a plain index: it takes `water_index` and `threshold`).
 const WATER_CHANGE: &str = "water_change";
 use crate::plan::{Formula, Product, ProductGrid, Scene, SceneMask};
 use crate::read::grid::check_crs;
-use crate::spec::raw::GridSpec;
-use crate::spec::raw::PipelineSpec;
+use crate::spec::raw::{CompositeSpec, GridSpec, PipelineSpec, ProductSpec};
 
 impl Compiler<'_> {
     pub(super) fn product(
@@ -35,7 +34,12 @@ impl Compiler<'_> {
             product.reads.extend(mask.band_pairs());
             product.mask = Some(mask);
         }
-        if let Some(grid) = spec.product.as_ref().and_then(|p| p.grid.as_ref()) {
+        let grid_spec = spec
+            .product
+            .as_ref()
+            .filter(|p| p.composite.is_none())
+            .and_then(|p| p.grid.as_ref());
+        if let Some(grid) = grid_spec {
             product.grid = self.grid(grid, &product)?;
         }
         // Every scene the product reads brings its quality rule.
@@ -113,6 +117,15 @@ impl Compiler<'_> {
             );
             return None;
         };
+        if let Some(composite) = &p.composite {
+            if p.index.is_some() || p.expression.is_some() {
+                self.problem(
+                    "product",
+                    "give one of `index`, `expression` or `composite`, not several",
+                );
+            }
+            return self.composite_product(p, composite, scenes);
+        }
         if let Some(text) = &p.expression {
             if p.index.is_some() {
                 self.problem("product", "give either `index` or `expression`, not both");
@@ -274,6 +287,91 @@ impl Compiler<'_> {
             formula,
             roles: chosen,
             reads,
+            mask: None,
+            grid: ProductGrid::FirstScene,
+            quality: Vec::new(),
+        })
+    }
+
+    fn composite_product(
+        &mut self,
+        p: &ProductSpec,
+        spec: &CompositeSpec,
+        scenes: &BTreeMap<String, Scene>,
+    ) -> Option<Product> {
+        let names = || {
+            composite::NAMED
+                .iter()
+                .map(|(n, _, _)| *n)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let bands: Vec<String> = match spec {
+            CompositeSpec::Named(name) => match composite::named(name) {
+                Some(bands) => bands.iter().map(|b| b.to_string()).collect(),
+                None => {
+                    self.problem(
+                        "product.composite",
+                        format!(
+                            "no composite `{name}`; one of: {}, or three band names",
+                            names()
+                        ),
+                    );
+                    return None;
+                }
+            },
+            CompositeSpec::Bands(bands) if bands.len() == 3 => bands.clone(),
+            CompositeSpec::Bands(bands) => {
+                self.problem(
+                    "product.composite",
+                    format!(
+                        "{} bands; a composite takes three (red, green, blue channel), e.g. [\"swir2\", \"nir\", \"red\"]",
+                        bands.len()
+                    ),
+                );
+                return None;
+            }
+        };
+        if p.pre.is_some() || p.post.is_some() {
+            self.problem("product.pre", "a composite shows one scene; use `scene`");
+        }
+        if p.water_index.is_some() || p.threshold.is_some() {
+            self.problem(
+                "product.threshold",
+                format!("`water_index` and `threshold` belong to `{WATER_CHANGE}`"),
+            );
+        }
+        if p.grid.is_some() {
+            self.problem(
+                "product.grid",
+                "a composite writes tiles only, no product rasters; drop `grid`",
+            );
+        }
+        let only = (scenes.len() == 1)
+            .then(|| scenes.keys().next().cloned())
+            .flatten();
+        let scene = p.scene.clone().or(only).unwrap_or_else(|| "post".into());
+        let Some(found) = scenes.get(&scene) else {
+            let known = scenes.keys().cloned().collect::<Vec<_>>().join(", ");
+            self.problem(
+                "product.scene",
+                format!("no scene named `{scene}`; the pipeline has: {known}"),
+            );
+            return None;
+        };
+        let before = self.problems.len();
+        for band in &bands {
+            if !found.bands.contains_key(band) {
+                self.problem(
+                    &format!("scenes.{scene}.bands"),
+                    format!("no band `{band}`, which the composite shows; add `{band} = <band number or file>`"),
+                );
+            }
+        }
+        (self.problems.len() == before).then(|| Product {
+            formula: Formula::Composite,
+            roles: vec![(Epoch::Single, scene.clone())],
+            reads: bands.into_iter().map(|b| (scene.clone(), b)).collect(),
             mask: None,
             grid: ProductGrid::FirstScene,
             quality: Vec::new(),

@@ -2,12 +2,18 @@
 
 use super::Compiler;
 use crate::render::{
-    shipped_table, Class, ClassTable, ColorRamp, Rgba, Style, RAMP_NAMES, SHIPPED_TABLES,
+    shipped_table, Class, ClassTable, ColorRamp, Composite, Rgba, Style, RAMP_NAMES, SHIPPED_TABLES,
 };
-use crate::spec::raw::{ClassSpec, ClassesSpec, RenderSpec};
+use crate::spec::raw::{ClassSpec, ClassesSpec, RangeSpec, RenderSpec};
+
+/// The percentiles a composite is stretched over when the pipeline gives no `range`.
+const DEFAULT_STRETCH: (f32, f32) = (2.0, 98.0);
 
 impl Compiler<'_> {
-    pub(super) fn style(&mut self, spec: Option<&RenderSpec>) -> Option<Style> {
+    pub(super) fn style(&mut self, spec: Option<&RenderSpec>, composite: bool) -> Option<Style> {
+        if composite {
+            return self.composite_style(spec);
+        }
         let Some(r) = spec else {
             self.problem(
                 "render",
@@ -38,10 +44,11 @@ impl Compiler<'_> {
                         ),
                     );
                 }
-                let range = match r.range.as_deref() {
-                    Some([min, max]) if min < max && min.is_finite() && max.is_finite() => {
-                        Some((*min as f32, *max as f32))
-                    }
+                if r.stretch.is_some() {
+                    self.problem("render.stretch", "only used with `composite`; give `range`");
+                }
+                let range = match r.range.as_ref() {
+                    Some(RangeSpec::One(pair)) => self.range("render.range", pair),
                     _ => {
                         self.problem(
                             "render.range",
@@ -76,6 +83,81 @@ impl Compiler<'_> {
                         }
                     },
                 }
+            }
+        }
+    }
+
+    /// A composite's stretch: fixed ranges (one for all channels or one per channel), or
+    /// percentiles measured once per run (default 2–98 %).
+    fn composite_style(&mut self, spec: Option<&RenderSpec>) -> Option<Style> {
+        let empty = RenderSpec::default();
+        let r = spec.unwrap_or(&empty);
+        if r.ramp.is_some() || r.classes.is_some() {
+            self.problem(
+                "render",
+                "a composite is coloured by its bands; drop `ramp` and `classes` (use `range` or `stretch`)",
+            );
+        }
+        let before = self.problems.len();
+        let (ranges, stretch) = match (&r.range, &r.stretch) {
+            (Some(_), Some(_)) => {
+                self.problem("render", "give either `range` or `stretch`, not both");
+                return None;
+            }
+            (Some(RangeSpec::One(pair)), None) => {
+                let range = self.range("render.range", pair)?;
+                ([range; 3], None)
+            }
+            (Some(RangeSpec::PerChannel(pairs)), None) if pairs.len() == 3 => {
+                let mut ranges = [(0.0, 1.0); 3];
+                for (i, pair) in pairs.iter().enumerate() {
+                    if let Some(range) = self.range(&format!("render.range[{i}]"), pair) {
+                        ranges[i] = range;
+                    }
+                }
+                (ranges, None)
+            }
+            (Some(RangeSpec::PerChannel(_)), None) => {
+                self.problem(
+                    "render.range",
+                    "expected `[min, max]` for all channels or three pairs, e.g. `[[0, 0.3], [0, 0.4], [0, 0.2]]`",
+                );
+                return None;
+            }
+            (None, Some(p)) => match p.as_slice() {
+                [low, high] if 0.0 <= *low && low < high && *high <= 100.0 => {
+                    ([(0.0, 1.0); 3], Some((*low as f32, *high as f32)))
+                }
+                _ => {
+                    self.problem(
+                        "render.stretch",
+                        "expected percentiles `[low, high]` with 0 ≤ low < high ≤ 100, e.g. `[2, 98]`",
+                    );
+                    return None;
+                }
+            },
+            (None, None) => ([(0.0, 1.0); 3], Some(DEFAULT_STRETCH)),
+        };
+        (self.problems.len() == before).then(|| {
+            Style::Composite(Composite {
+                bands: Default::default(), // the product's, filled in by compile
+                ranges,
+                stretch,
+            })
+        })
+    }
+
+    fn range(&mut self, key: &str, pair: &[f64]) -> Option<(f32, f32)> {
+        match pair {
+            [min, max] if min < max && min.is_finite() && max.is_finite() => {
+                Some((*min as f32, *max as f32))
+            }
+            _ => {
+                self.problem(
+                    key,
+                    "expected `[min, max]` with min < max, e.g. `[-1.0, 1.0]`",
+                );
+                None
             }
         }
     }
