@@ -171,7 +171,7 @@ fn composite_tiles_match_gdal2tiles_with_psnr_above_30_db_and_are_no_larger() {
 }
 
 #[test]
-fn composite_tiles_above_the_source_resolution_match_gdalwarp_onto_the_tile() {
+fn composite_tiles_above_the_source_resolution_match_gdalwarp_onto_the_tile_for_each_kernel() {
     let work = tempfile::tempdir().expect("tempdir");
     let dir = work.path();
     let vrt = dir.join("olinda-rgb.vrt");
@@ -195,65 +195,89 @@ fn composite_tiles_above_the_source_resolution_match_gdalwarp_onto_the_tile() {
             vrt.to_str().expect("utf-8"),
         ],
     );
-    let out = dir.join("ours");
-    let p = write_pipeline(
-        dir,
-        "z13.toml",
-        &composite_pipeline(&out, "range = [0, 255]", "average", "13"),
-    );
-    aftermath()
-        .args(["run", p.to_str().expect("utf-8")])
-        .assert()
-        .success();
-    let tiles = tile_set(&out);
-    assert!(tiles.len() >= 4, "{tiles:?}");
-    const HALF_WORLD: f64 = 20_037_508.342_789_244;
-    for key in &tiles {
-        let [z, x, y]: [u32; 3] = key
-            .trim_end_matches(".png")
-            .split('/')
-            .map(|p| p.parse().expect("number"))
-            .collect::<Vec<_>>()
-            .try_into()
-            .expect("z/x/y");
-        let side = 2.0 * HALF_WORLD / f64::from(1u32 << z);
-        let (west, north) = (
-            -HALF_WORLD + f64::from(x) * side,
-            HALF_WORLD - f64::from(y) * side,
+    for resampling in ["average", "bilinear", "nearest"] {
+        let out = dir.join(format!("ours-{resampling}"));
+        let p = write_pipeline(
+            dir,
+            &format!("z13-{resampling}.toml"),
+            &composite_pipeline(&out, "range = [0, 255]", resampling, "13"),
         );
-        let reference = dir.join(format!("gdalwarp-{z}-{x}-{y}.tif"));
-        sh(
-            "gdalwarp",
-            &[
-                "-q",
-                "-t_srs",
-                "EPSG:3857",
-                "-te",
-                &west.to_string(),
-                &(north - side).to_string(),
-                &(west + side).to_string(),
-                &north.to_string(),
-                "-ts",
-                "256",
-                "256",
-                "-r",
-                "average",
-                "-wt",
-                "Float32",
-                "-dstalpha",
-                vrt.to_str().expect("utf-8"),
-                reference.to_str().expect("utf-8"),
-            ],
-        );
-        let ds = gdal::Dataset::open(&reference).expect("open");
-        let (_, _, bands) = gdal_bands(&ds);
-        let theirs: Vec<u8> = (0..256 * 256)
-            .flat_map(|i| [bands[0][i], bands[1][i], bands[2][i], bands[3][i]])
-            .collect();
-        let (_, _, ours) = decode_png(&std::fs::read(out.join(key)).expect("tile"));
-        let (db, agree) = psnr(&ours, &theirs);
-        assert!(db >= 40.0, "{key}: PSNR {db:.1} dB against gdalwarp");
-        assert!(agree >= 0.98, "{key}: transparency agrees on {agree}");
+        aftermath()
+            .args(["run", p.to_str().expect("utf-8")])
+            .assert()
+            .success();
+        let tiles = tile_set(&out);
+        assert!(tiles.len() >= 4, "{tiles:?}");
+        const HALF_WORLD: f64 = 20_037_508.342_789_244;
+        for key in &tiles {
+            let [z, x, y]: [u32; 3] = key
+                .trim_end_matches(".png")
+                .split('/')
+                .map(|p| p.parse().expect("number"))
+                .collect::<Vec<_>>()
+                .try_into()
+                .expect("z/x/y");
+            let side = 2.0 * HALF_WORLD / f64::from(1u32 << z);
+            let (west, north) = (
+                -HALF_WORLD + f64::from(x) * side,
+                HALF_WORLD - f64::from(y) * side,
+            );
+            let reference = dir.join(format!("gdalwarp-{resampling}-{z}-{x}-{y}.tif"));
+            sh(
+                "gdalwarp",
+                &[
+                    "-q",
+                    "-t_srs",
+                    "EPSG:3857",
+                    "-te",
+                    &west.to_string(),
+                    &(north - side).to_string(),
+                    &(west + side).to_string(),
+                    &north.to_string(),
+                    "-ts",
+                    "256",
+                    "256",
+                    "-r",
+                    resampling,
+                    "-wt",
+                    "Float32",
+                    "-dstalpha",
+                    vrt.to_str().expect("utf-8"),
+                    reference.to_str().expect("utf-8"),
+                ],
+            );
+            let ds = gdal::Dataset::open(&reference).expect("open");
+            let (_, _, bands) = gdal_bands(&ds);
+            let theirs: Vec<u8> = (0..256 * 256)
+                .flat_map(|i| [bands[0][i], bands[1][i], bands[2][i], bands[3][i]])
+                .collect();
+            let (_, _, ours) = decode_png(&std::fs::read(out.join(key)).expect("tile"));
+            let (db, agree) = psnr(&ours, &theirs);
+            if resampling == "nearest" {
+                // Nearest picks whole source pixels: a tile pixel whose centre lies within
+                // the transformers' error (0.125 px) of a source pixel edge may pick the
+                // neighbour.
+                let same = ours
+                    .chunks_exact(4)
+                    .zip(theirs.chunks_exact(4))
+                    .filter(|(a, b)| a == b)
+                    .count();
+                let share = same as f64 / (256.0 * 256.0);
+                assert!(
+                    share >= 0.99,
+                    "{key}: {share} of nearest pixels equal gdalwarp's"
+                );
+            } else {
+                assert!(
+                    db >= 40.0,
+                    "{resampling} {key}: PSNR {db:.1} dB against gdalwarp"
+                );
+            }
+            assert!(
+                agree >= 0.98,
+                "{resampling} {key}: transparency agrees on {agree}"
+            );
+        }
     }
 }
 

@@ -4,11 +4,13 @@
 
 mod area;
 pub mod cog;
+mod direct;
 mod error;
 mod footprint;
 pub mod grid;
 pub mod landsat_mtl;
 pub mod polygons;
+mod resample;
 mod resampling;
 pub mod sensor;
 mod warp;
@@ -385,9 +387,16 @@ impl ReaderPool {
             } else {
                 resampling
             };
-            let warped = warper
-                .warp(&src_bands, group.nodata, gt, size, resampling)
-                .map_err(warp_error)?;
+            let direct = if size.0 == size.1 && self.target_wkt.is_none() {
+                direct::read_tile(warper, &src_bands, group.nodata, gt, size.0, resampling)
+            } else {
+                None
+            };
+            let warped = match direct {
+                Some(read) => read,
+                None => warper.warp(&src_bands, group.nodata, gt, size, resampling),
+            }
+            .map_err(warp_error)?;
             for (band, mut values) in group.bands.iter().zip(warped) {
                 if band.scale != 1.0 || band.offset != 0.0 {
                     let (s, o) = (band.scale, band.offset);

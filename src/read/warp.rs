@@ -73,6 +73,72 @@ impl Warper {
         }
     }
 
+    /// The source raster's (width, height) in pixels.
+    pub(super) fn source_size(&self) -> (usize, usize) {
+        self.dataset.raster_size()
+    }
+
+    /// Moves the points (`xs`, `ys`: pixel/line of a window with geotransform `gt` in the
+    /// warper's CRS) to source pixel/line, in place, exactly (no approximation); `false` when
+    /// any point has no source position (outside the projection's domain).
+    pub(super) fn source_positions(&self, gt: [f64; 6], xs: &mut [f64], ys: &mut [f64]) -> bool {
+        let mut zs = vec![0.0; xs.len()];
+        let mut ok: Vec<c_int> = vec![0; xs.len()];
+        // SAFETY: the transformer is this warper's; the arrays have `n` entries each.
+        unsafe {
+            gdal_sys::GDALSetGenImgProjTransformerDstGeoTransform(self.base, gt.as_ptr());
+            gdal_sys::GDALGenImgProjTransform(
+                self.base,
+                1, // destination → source
+                xs.len() as c_int,
+                xs.as_mut_ptr(),
+                ys.as_mut_ptr(),
+                zs.as_mut_ptr(),
+                ok.as_mut_ptr(),
+            );
+        }
+        ok.iter().all(|v| *v != 0)
+    }
+
+    /// Reads `bands` (1-based) of the source window at (`x0`, `y0`) of `width`×`height`
+    /// pixels, at full resolution, as f32, band after band.
+    pub(super) fn read_source(
+        &self,
+        bands: &[usize],
+        (x0, y0): (usize, usize),
+        (width, height): (usize, usize),
+    ) -> Result<Vec<f32>, String> {
+        let n = bands.len();
+        let mut buf = vec![0f32; width * height * n];
+        let mut band_map: Vec<c_int> = bands.iter().map(|b| *b as c_int).collect();
+        let value = std::mem::size_of::<f32>() as i64;
+        // SAFETY: `buf` holds n bands of width×height f32 with the spacings given.
+        let err = unsafe {
+            gdal_sys::GDALDatasetRasterIOEx(
+                self.dataset.c_dataset(),
+                gdal_sys::GDALRWFlag::GF_Read,
+                x0 as c_int,
+                y0 as c_int,
+                width as c_int,
+                height as c_int,
+                buf.as_mut_ptr() as *mut c_void,
+                width as c_int,
+                height as c_int,
+                gdal_sys::GDALDataType::GDT_Float32,
+                n as c_int,
+                band_map.as_mut_ptr(),
+                value,
+                value * width as i64,
+                value * (width * height) as i64,
+                std::ptr::null_mut(),
+            )
+        };
+        if err != gdal_sys::CPLErr::CE_None {
+            return Err(last_gdal_error());
+        }
+        Ok(buf)
+    }
+
     /// Warps `bands` (1-based) into a `width`×`height` window with geotransform `gt` in the
     /// warper's CRS; returns one buffer per band, row-major, with NaN where the source has no
     /// data (outside it, or equal to `nodata`).

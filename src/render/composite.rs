@@ -36,8 +36,9 @@ impl Composite {
             let scale = 255.0 / (max - min);
             let plane = &planes[c * n..(c + 1) * n];
             for (px, &v) in out.chunks_exact_mut(4).zip(plane) {
-                // NaN stays 0 through the clamp and the cast; alpha below makes it transparent.
-                px[c] = ((v - min) * scale).round().clamp(0.0, 255.0) as u8;
+                // Rounded half up (+ 0.5, then truncated: no libm call); NaN casts to 0, and
+                // alpha below makes it transparent.
+                px[c] = (((v - min) * scale).clamp(0.0, 255.0) + 0.5) as u8;
             }
         }
         for (px, &v) in out.chunks_exact_mut(4).zip(&planes[..n]) {
