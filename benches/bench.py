@@ -4,7 +4,8 @@
 For each input size (BENCH_SIZES, default "2048 8192 16384 20000") it generates a 4-band UInt16
 UTM GeoTIFF (benches/make_input.py, deterministic, cached in target/bench) and tiles its
 true-colour composite (red/green/blue stretched 0-3000 → 0-255) over zooms BENCH_ZOOM
-(default 9-14):
+(default: auto, the input's full zoom range as gdal2tiles would choose it; the peers get the
+range aftermath used):
   - aftermath (`composite = "true-color"`, `range = [0, 3000]`),
   - gdal2tiles.py --xyz --processes=$(nproc) --exclude (Debian gdal-bin),
   - gdal raster tile --num-threads $(nproc) --skip-blank, when a `gdal` >= 3.11 is on PATH,
@@ -30,7 +31,7 @@ WORK = ROOT / "target" / "bench"
 AFTERMATH = ROOT / "target" / "release" / "aftermath"
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "2048 8192 16384 20000").split()]
 PEER_SIZES = [int(s) for s in os.environ.get("BENCH_PEER_SIZES", "8192").split()]
-ZOOM = os.environ.get("BENCH_ZOOM", "9-14")
+ZOOM = os.environ.get("BENCH_ZOOM", "auto")
 RESAMPLING = os.environ.get("BENCH_RESAMPLING", "average")
 STRETCH = (0, 3000)
 CORES = os.cpu_count() or 1
@@ -74,7 +75,7 @@ def input_for(size):
 
 def pipeline_for(size, tif):
     path = WORK / f"rgb-{size}.toml"
-    zmin, zmax = ZOOM.split("-")
+    zoom = '"auto"' if ZOOM == "auto" else "[{}, {}]".format(*ZOOM.split("-"))
     path.write_text(f"""name = "bench-{size}"
 [scenes.post]
 file = "{tif}"
@@ -88,7 +89,7 @@ composite = "true-color"
 [render]
 range = [{STRETCH[0]}, {STRETCH[1]}]
 [tiling]
-zoom = [{zmin}, {zmax}]
+zoom = {zoom}
 resampling = "{RESAMPLING}"
 [output]
 url = "{WORK / f"out-aftermath-{size}"}"
@@ -121,10 +122,10 @@ def encode_ceiling(tile_dir):
     return json.loads(out.strip().splitlines()[-1])
 
 
-def row(tool, size, r):
+def row(tool, size, r, zooms):
     tps = r["tiles"] / r["wall"] if r["wall"] else 0
-    print(f"{tool:<18} {size:>6}² {r['tiles']:>7} {r['wall']:>8.2f} {tps:>8.1f} {r['cpu']:>8.2f}"
-          f" {r['rss_mib']:>8.0f} {r['bytes'] / 2**20:>9.1f}", flush=True)
+    print(f"{tool:<18} {size:>6}² {zooms:>6} {r['tiles']:>7} {r['wall']:>8.2f} {tps:>8.1f}"
+          f" {r['cpu']:>8.2f} {r['rss_mib']:>8.0f} {r['bytes'] / 2**20:>9.1f}", flush=True)
 
 
 def main():
@@ -133,7 +134,7 @@ def main():
     gdal2tiles = shutil.which("gdal2tiles.py") or shutil.which("gdal2tiles")
     log(f"{CORES} cores; zooms {ZOOM}; resampling {RESAMPLING}; sizes {SIZES}; "
         f"peers on {PEER_SIZES}; gdal raster tile: {'yes' if gdal else 'no (no gdal >= 3.11 on PATH)'}")
-    print(f"{'tool':<18} {'input':>7} {'tiles':>7} {'wall s':>8} {'tiles/s':>8} {'CPU s':>8}"
+    print(f"{'tool':<18} {'input':>7} {'zooms':>6} {'tiles':>7} {'wall s':>8} {'tiles/s':>8} {'CPU s':>8}"
           f" {'RSS MiB':>8} {'out MiB':>9}")
     results = {}
     for size in SIZES:
@@ -142,26 +143,28 @@ def main():
         # The file just written is in the page cache for every tool alike.
         r = measure([AFTERMATH, "run", toml, "--threads", str(CORES)],
                     WORK / f"out-aftermath-{size}")
+        record = json.loads((WORK / f"out-aftermath-{size}" / "run.json").read_text())
+        zmin, zmax = record["tiling"]["minzoom"], record["tiling"]["maxzoom"]
+        r["zooms"] = f"{zmin}-{zmax}"
         results[("aftermath", size)] = r
-        row("aftermath", size, r)
+        row("aftermath", size, r, r["zooms"])
         if size not in PEER_SIZES:
             continue
         vrt = stretched_vrt(size, tif)
         if gdal2tiles:
             r = measure([gdal2tiles, "--xyz", "-q", "-w", "none", "--exclude", "-r", RESAMPLING,
-                         f"--processes={CORES}", "-z", ZOOM, vrt, WORK / f"out-gdal2tiles-{size}"],
+                         f"--processes={CORES}", "-z", f"{zmin}-{zmax}", vrt, WORK / f"out-gdal2tiles-{size}"],
                         WORK / f"out-gdal2tiles-{size}")
             results[("gdal2tiles.py", size)] = r
-            row("gdal2tiles.py", size, r)
+            row("gdal2tiles.py", size, r, f"{zmin}-{zmax}")
         if gdal:
-            zmin, zmax = ZOOM.split("-")
-            r = measure([gdal, "raster", "tile", "--min-zoom", zmin, "--max-zoom", zmax,
+            r = measure([gdal, "raster", "tile", "--min-zoom", str(zmin), "--max-zoom", str(zmax),
                          "-r", RESAMPLING, "--num-threads", str(CORES), "--webviewer", "none",
                          "--convention", "xyz", "--skip-blank", vrt,
                          WORK / f"out-gdal-raster-tile-{size}"],
                         WORK / f"out-gdal-raster-tile-{size}")
             results[("gdal raster tile", size)] = r
-            row("gdal raster tile", size, r)
+            row("gdal raster tile", size, r, f"{zmin}-{zmax}")
 
     print()
     for size in PEER_SIZES:

@@ -6,7 +6,7 @@
 //! projection, a transform that is not close to linear over a grid cell, or a tile much
 //! coarser than the source (the window would be large).
 
-use super::resample::{resample, scale, CornerGrid, Window};
+use super::resample::{resample, scale, CornerGrid, Window, LANES};
 use super::warp::Warper;
 use super::Resampling;
 
@@ -70,24 +70,33 @@ pub(super) fn read_tile(
         return Some(Ok(vec![vec![f32::NAN; size * size]; bands.len()]));
     }
     let (w, h) = (x1 - x0, y1 - y0);
-    let mut buf = match warper.read_source(bands, (x0, y0), (w, h)) {
-        Ok(buf) => buf,
-        Err(e) => return Some(Err(e)),
-    };
-    if let Some(nd) = nodata {
-        let nd = nd as f32;
-        buf.iter_mut()
-            .filter(|v| **v == nd)
-            .for_each(|v| *v = f32::NAN);
+    let mut planes = Vec::with_capacity(bands.len());
+    for chunk in bands.chunks(LANES) {
+        let mut pixels = match warper.read_source(chunk, (x0, y0), (w, h)) {
+            Ok(pixels) => pixels,
+            Err(e) => return Some(Err(e)),
+        };
+        if let Some(nd) = nodata {
+            let nd = nd as f32;
+            for px in &mut pixels {
+                for v in px.iter_mut().take(chunk.len()) {
+                    if *v == nd {
+                        *v = f32::NAN;
+                    }
+                }
+            }
+        }
+        let window = Window {
+            x0,
+            y0,
+            width: w,
+            height: h,
+            bands: chunk.len(),
+            pixels: &pixels,
+        };
+        planes.extend(resample(&window, &grid, resampling)?);
     }
-    let window = Window {
-        x0,
-        y0,
-        width: w,
-        height: h,
-        bands: buf.chunks_exact(w * h).collect(),
-    };
-    resample(&window, &grid, resampling).map(Ok)
+    Some(Ok(planes))
 }
 
 /// Whether positions interpolated between grid points are within [`MAX_ERROR`] of the

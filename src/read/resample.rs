@@ -47,14 +47,21 @@ fn cell(k: usize, step: usize, n: usize) -> (usize, f64) {
     (i, (k - i * step) as f64 / step as f64)
 }
 
-/// A window of source bands: `width`×`height` values per band from source pixel (`x0`,
-/// `y0`), NaN where the source has no data.
+/// Bands resampled together, one lane each: four f32 are one SIMD register, so a tap costs
+/// one multiply-add for all of them.
+pub(super) const LANES: usize = 4;
+pub(super) type Pixel = [f32; LANES];
+
+/// A window of up to [`LANES`] source bands, pixel-interleaved: `width`×`height` pixels from
+/// source pixel (`x0`, `y0`), NaN where a band has no data.
 pub(super) struct Window<'a> {
     pub x0: usize,
     pub y0: usize,
     pub width: usize,
     pub height: usize,
-    pub bands: Vec<&'a [f32]>,
+    /// How many lanes hold bands.
+    pub bands: usize,
+    pub pixels: &'a [Pixel],
 }
 
 /// Source pixels per tile pixel along x and y (≥ 1 when the tile is coarser than the source).
@@ -123,7 +130,7 @@ impl Taps {
 }
 
 /// Resamples every band of `window` into a `size`×`size` tile; `None` for kernels left to
-/// GDAL. Weights are computed once per tile pixel and applied to all bands.
+/// GDAL. Weights are computed once per tile pixel and applied to all bands at once.
 pub(super) fn resample(
     window: &Window,
     grid: &CornerGrid,
@@ -138,13 +145,7 @@ pub(super) fn resample(
     let size = grid.size;
     let side = size + 1;
     let width = window.width;
-    let mut out = vec![vec![f32::NAN; size * size]; window.bands.len()];
-    // Bands without nodata in the window skip the per-pixel validity checks.
-    let complete: Vec<bool> = window
-        .bands
-        .iter()
-        .map(|b| b.iter().all(|v| !v.is_nan()))
-        .collect();
+    let mut out = vec![vec![f32::NAN; size * size]; window.bands];
     let (sx, sy) = scale(grid);
     let (rx, ry) = (sx.max(1.0), sy.max(1.0));
     let (wx0, wy0) = (window.x0, window.y0);
@@ -168,18 +169,18 @@ pub(super) fn resample(
             let p = row * size + col;
             // The pixel under the centre: nearest's value, and bilinear's validity (as GDAL).
             let (ci, cj) = (floor(cx) - wx0 as i64, floor(cy) - wy0 as i64);
-            let inside =
-                ci >= 0 && cj >= 0 && (ci as usize) < width && (cj as usize) < window.height;
-            let centre = if inside {
-                cj as usize * width + ci as usize
-            } else {
-                0
-            };
-            let (tx, ty) = match resampling {
-                Resampling::Bilinear => {
-                    if !inside {
-                        continue;
+            let centre =
+                (ci >= 0 && cj >= 0 && (ci as usize) < width && (cj as usize) < window.height)
+                    .then(|| window.pixels[cj as usize * width + ci as usize]);
+            let (tx, ty) = match (resampling, centre) {
+                (Resampling::Nearest, Some(c)) => {
+                    for (o, v) in out.iter_mut().zip(c) {
+                        o[p] = v;
                     }
+                    continue;
+                }
+                (Resampling::Nearest | Resampling::Bilinear, None) => continue,
+                (Resampling::Bilinear, Some(_)) => {
                     let (px, py) = (cx - 0.5, cy - 0.5);
                     (
                         Taps::triangle(ceil(px - rx), floor(px + rx) + 1, wx0, width, px, rx),
@@ -193,80 +194,46 @@ pub(super) fn resample(
                         ),
                     )
                 }
-                Resampling::Average => (
+                _ => (
                     Taps::interval(min4(xs), max4(xs), wx0, width),
                     Taps::interval(min4(ys), max4(ys), wy0, window.height),
                 ),
-                _ => {
-                    if inside {
-                        for (band, o) in window.bands.iter().zip(out.iter_mut()) {
-                            o[p] = band[centre];
-                        }
-                    }
-                    continue;
-                }
             };
             if tx.count == 0 || ty.count == 0 {
                 continue;
             }
-            for ((band, o), &complete) in window.bands.iter().zip(out.iter_mut()).zip(&complete) {
-                o[p] = if complete {
-                    weighted_mean_complete(band, width, &tx, &ty)
-                } else {
-                    if resampling == Resampling::Bilinear && (!inside || band[centre].is_nan()) {
-                        continue;
-                    }
-                    weighted_mean(band, width, &tx, &ty)
-                };
+            let (sum, weights) = weighted_sums(window.pixels, width, &tx, &ty);
+            for (lane, o) in out.iter_mut().enumerate() {
+                let centre_valid = centre.is_none_or(|c| !c[lane].is_nan());
+                if weights[lane] > 1e-5 && centre_valid {
+                    o[p] = sum[lane] / weights[lane];
+                }
             }
         }
     }
     Some(out)
 }
 
-/// Σ w·v / Σ w over the taps, for a band with no nodata in the window.
+/// Per lane, Σ w·v and Σ w over the taps whose value is not NaN.
 #[inline]
-fn weighted_mean_complete(band: &[f32], width: usize, tx: &Taps, ty: &Taps) -> f32 {
-    let (mut sum, mut weights) = (0.0f32, 0.0f32);
+fn weighted_sums(pixels: &[Pixel], width: usize, tx: &Taps, ty: &Taps) -> (Pixel, Pixel) {
+    let mut sum = [0.0f32; LANES];
+    let mut weights = [0.0f32; LANES];
     for (dj, wy) in ty.weights[..ty.count].iter().enumerate() {
         let start = (ty.first + dj) * width + tx.first;
-        let line = &band[start..start + tx.count];
-        let mut s = 0.0f32;
-        let mut w = 0.0f32;
-        for (v, wx) in line.iter().zip(&tx.weights[..tx.count]) {
-            s += v * wx;
-            w += wx;
-        }
-        sum += s * wy;
-        weights += w * wy;
-    }
-    if weights > 1e-5 {
-        sum / weights
-    } else {
-        f32::NAN
-    }
-}
-
-/// Σ w·v / Σ w over the valid (non-NaN) taps; NaN when none is valid.
-#[inline]
-fn weighted_mean(band: &[f32], width: usize, tx: &Taps, ty: &Taps) -> f32 {
-    let (mut sum, mut weights) = (0.0f32, 0.0f32);
-    for (dj, wy) in ty.weights[..ty.count].iter().enumerate() {
-        let start = (ty.first + dj) * width + tx.first;
-        let line = &band[start..start + tx.count];
-        for (v, wx) in line.iter().zip(&tx.weights[..tx.count]) {
-            if !v.is_nan() {
-                let w = wx * wy;
-                sum += v * w;
-                weights += w;
+        for (px, wx) in pixels[start..start + tx.count]
+            .iter()
+            .zip(&tx.weights[..tx.count])
+        {
+            let w = wx * wy;
+            for l in 0..LANES {
+                let valid = !px[l].is_nan();
+                sum[l] += if valid { px[l] * w } else { 0.0 };
+                weights[l] += if valid { w } else { 0.0 };
             }
         }
     }
-    if weights > 1e-5 {
-        sum / weights
-    } else {
-        f32::NAN
-    }
+    (sum, weights)
 }
 
 /// ⌊x⌋ without a libm call (x86-64 without SSE4.1 has no rounding instruction).
@@ -327,13 +294,14 @@ mod tests {
     fn average_weights_partly_covered_pixels_and_skips_nodata() {
         // Source 4×1: 1, 3, NaN, 7. Tile pixel 0 covers x 0.5..2.5 → (0.5·1 + 1·3) / 1.5;
         // tile pixel 1 covers x 2.5..4.5: only pixel 3 (half of it) is valid → 7.
-        let values = [1.0, 3.0, f32::NAN, 7.0];
+        let values = [1.0, 3.0, f32::NAN, 7.0].map(|v| [v, 0.0, 0.0, 0.0]);
         let w = Window {
             x0: 0,
             y0: 0,
             width: 4,
             height: 1,
-            bands: vec![&values],
+            bands: 1,
+            pixels: &values,
         };
         let g = affine(2, 1, |x, y| (0.5 + 2.0 * x, y * 0.5));
         let out = &resample(&w, &g, Resampling::Average).expect("average")[0];
@@ -345,22 +313,24 @@ mod tests {
     fn bilinear_interpolates_between_centres_and_nearest_takes_the_pixel_under_the_centre() {
         // Source 2×1: 10, 20. A tile pixel centred at x = 1.25 lies between the centres
         // 0.5 and 1.5: bilinear 10 + 0.75·10; nearest: pixel 1 → 20.
-        let values = [10.0, 20.0];
+        // Two bands: the second is the first doubled.
+        let values = [[10.0, 20.0, 0.0, 0.0], [20.0, 40.0, 0.0, 0.0]];
         let w = Window {
             x0: 0,
             y0: 0,
             width: 2,
             height: 1,
-            bands: vec![&values],
+            bands: 2,
+            pixels: &values,
         };
         let g = affine(1, 1, |x, y| (1.0 + 0.5 * x, 0.5 * y));
         assert_eq!(
             resample(&w, &g, Resampling::Bilinear),
-            Some(vec![vec![17.5]])
+            Some(vec![vec![17.5], vec![35.0]])
         );
         assert_eq!(
             resample(&w, &g, Resampling::Nearest),
-            Some(vec![vec![20.0]])
+            Some(vec![vec![20.0], vec![40.0]])
         );
         assert_eq!(resample(&w, &g, Resampling::Cubic), None);
     }

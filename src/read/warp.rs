@@ -12,6 +12,7 @@ use std::ffi::{c_int, c_void, CString};
 use gdal::{Dataset, DriverManager};
 
 use super::footprint::last_gdal_error;
+use super::resample::{Pixel, LANES};
 use super::Resampling;
 
 /// gdalwarp's default maximum error of the approximating transformer, in pixels.
@@ -100,19 +101,22 @@ impl Warper {
         ok.iter().all(|v| *v != 0)
     }
 
-    /// Reads `bands` (1-based) of the source window at (`x0`, `y0`) of `width`×`height`
-    /// pixels, at full resolution, as f32, band after band.
+    /// Reads up to [`LANES`] `bands` (1-based) of the source window at (`x0`, `y0`) of
+    /// `width`×`height` pixels, at full resolution, as f32, pixel-interleaved: band `i` in
+    /// lane `i` of each pixel (lanes beyond the bands are 0).
     pub(super) fn read_source(
         &self,
         bands: &[usize],
         (x0, y0): (usize, usize),
         (width, height): (usize, usize),
-    ) -> Result<Vec<f32>, String> {
-        let n = bands.len();
-        let mut buf = vec![0f32; width * height * n];
-        let mut band_map: Vec<c_int> = bands.iter().map(|b| *b as c_int).collect();
+    ) -> Result<Vec<Pixel>, String> {
+        let n = bands.len().min(LANES);
+        let mut buf: Vec<Pixel> = vec![[0.0; LANES]; width * height];
+        let mut band_map: Vec<c_int> = bands[..n].iter().map(|b| *b as c_int).collect();
         let value = std::mem::size_of::<f32>() as i64;
-        // SAFETY: `buf` holds n bands of width×height f32 with the spacings given.
+        let pixel = std::mem::size_of::<Pixel>() as i64;
+        // SAFETY: `buf` holds width×height pixels of LANES f32; the spacings address lane `i`
+        // of each pixel for band `i` < n ≤ LANES.
         let err = unsafe {
             gdal_sys::GDALDatasetRasterIOEx(
                 self.dataset.c_dataset(),
@@ -127,9 +131,9 @@ impl Warper {
                 gdal_sys::GDALDataType::GDT_Float32,
                 n as c_int,
                 band_map.as_mut_ptr(),
+                pixel,
+                pixel * width as i64,
                 value,
-                value * width as i64,
-                value * (width * height) as i64,
                 std::ptr::null_mut(),
             )
         };
