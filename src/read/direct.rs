@@ -72,26 +72,17 @@ pub(super) fn read_tile(
     let (w, h) = (x1 - x0, y1 - y0);
     let mut planes = Vec::with_capacity(bands.len());
     for chunk in bands.chunks(LANES) {
-        let mut pixels = match warper.read_source(chunk, (x0, y0), (w, h)) {
+        let pixels = match warper.read_source(chunk, (x0, y0), (w, h)) {
             Ok(pixels) => pixels,
             Err(e) => return Some(Err(e)),
         };
-        if let Some(nd) = nodata {
-            let nd = nd as f32;
-            for px in &mut pixels {
-                for v in px.iter_mut().take(chunk.len()) {
-                    if *v == nd {
-                        *v = f32::NAN;
-                    }
-                }
-            }
-        }
         let window = Window {
             x0,
             y0,
             width: w,
             height: h,
             bands: chunk.len(),
+            nodata: nodata.map(|v| v as f32),
             pixels: &pixels,
         };
         planes.extend(resample(&window, &grid, resampling)?);

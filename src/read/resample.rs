@@ -53,7 +53,7 @@ pub(super) const LANES: usize = 4;
 pub(super) type Pixel = [f32; LANES];
 
 /// A window of up to [`LANES`] source bands, pixel-interleaved: `width`×`height` pixels from
-/// source pixel (`x0`, `y0`), NaN where a band has no data.
+/// source pixel (`x0`, `y0`), as stored; a value equal to `nodata`, or NaN, has no data.
 pub(super) struct Window<'a> {
     pub x0: usize,
     pub y0: usize,
@@ -61,6 +61,8 @@ pub(super) struct Window<'a> {
     pub height: usize,
     /// How many lanes hold bands.
     pub bands: usize,
+    /// The bands' nodata value (checked here, not in a pass over the window).
+    pub nodata: Option<f32>,
     pub pixels: &'a [Pixel],
 }
 
@@ -149,6 +151,8 @@ pub(super) fn resample(
     let (sx, sy) = scale(grid);
     let (rx, ry) = (sx.max(1.0), sy.max(1.0));
     let (wx0, wy0) = (window.x0, window.y0);
+    // NaN in every lane when there is no nodata value: `v == NaN` is always false.
+    let nodata = [window.nodata.unwrap_or(f32::NAN); LANES];
     for row in 0..size {
         for col in 0..size {
             let k = row * side + col;
@@ -174,8 +178,10 @@ pub(super) fn resample(
                     .then(|| window.pixels[cj as usize * width + ci as usize]);
             let (tx, ty) = match (resampling, centre) {
                 (Resampling::Nearest, Some(c)) => {
-                    for (o, v) in out.iter_mut().zip(c) {
-                        o[p] = v;
+                    for ((o, v), nd) in out.iter_mut().zip(c).zip(nodata) {
+                        if v != nd {
+                            o[p] = v;
+                        }
                     }
                     continue;
                 }
@@ -202,9 +208,11 @@ pub(super) fn resample(
             if tx.count == 0 || ty.count == 0 {
                 continue;
             }
-            let (sum, weights) = weighted_sums(window.pixels, width, &tx, &ty);
+            let (sum, weights) = weighted_sums(window.pixels, width, &tx, &ty, &nodata);
             for (lane, o) in out.iter_mut().enumerate() {
-                let centre_valid = centre.is_none_or(|c| !c[lane].is_nan());
+                // Bilinear has no value where the pixel under the centre has none (GDAL).
+                let centre_valid = resampling != Resampling::Bilinear
+                    || centre.is_some_and(|c| !c[lane].is_nan() && c[lane] != nodata[lane]);
                 if weights[lane] > 1e-5 && centre_valid {
                     o[p] = sum[lane] / weights[lane];
                 }
@@ -214,9 +222,15 @@ pub(super) fn resample(
     Some(out)
 }
 
-/// Per lane, Σ w·v and Σ w over the taps whose value is not NaN.
+/// Per lane, Σ w·v and Σ w over the taps that have data (not NaN, not `nodata`).
 #[inline]
-fn weighted_sums(pixels: &[Pixel], width: usize, tx: &Taps, ty: &Taps) -> (Pixel, Pixel) {
+fn weighted_sums(
+    pixels: &[Pixel],
+    width: usize,
+    tx: &Taps,
+    ty: &Taps,
+    nodata: &Pixel,
+) -> (Pixel, Pixel) {
     let mut sum = [0.0f32; LANES];
     let mut weights = [0.0f32; LANES];
     for (dj, wy) in ty.weights[..ty.count].iter().enumerate() {
@@ -227,7 +241,7 @@ fn weighted_sums(pixels: &[Pixel], width: usize, tx: &Taps, ty: &Taps) -> (Pixel
         {
             let w = wx * wy;
             for l in 0..LANES {
-                let valid = !px[l].is_nan();
+                let valid = !px[l].is_nan() && px[l] != nodata[l];
                 sum[l] += if valid { px[l] * w } else { 0.0 };
                 weights[l] += if valid { w } else { 0.0 };
             }
@@ -301,6 +315,7 @@ mod tests {
             width: 4,
             height: 1,
             bands: 1,
+            nodata: None,
             pixels: &values,
         };
         let g = affine(2, 1, |x, y| (0.5 + 2.0 * x, y * 0.5));
@@ -321,6 +336,7 @@ mod tests {
             width: 2,
             height: 1,
             bands: 2,
+            nodata: None,
             pixels: &values,
         };
         let g = affine(1, 1, |x, y| (1.0 + 0.5 * x, 0.5 * y));
@@ -333,5 +349,26 @@ mod tests {
             Some(vec![vec![20.0], vec![40.0]])
         );
         assert_eq!(resample(&w, &g, Resampling::Cubic), None);
+    }
+
+    #[test]
+    fn the_nodata_value_counts_as_no_data_in_every_kernel() {
+        // Source 2×1 with nodata 0: 0, 8. Tile pixel centred in the first source pixel.
+        let values = [[0.0, 0.0, 0.0, 0.0], [8.0, 0.0, 0.0, 0.0]];
+        let w = Window {
+            x0: 0,
+            y0: 0,
+            width: 2,
+            height: 1,
+            bands: 1,
+            nodata: Some(0.0),
+            pixels: &values,
+        };
+        let g = affine(1, 1, |x, y| (0.2 + 1.2 * x, 0.5 * y));
+        let nan = |r: Option<Vec<Vec<f32>>>| r.expect("kernel")[0][0];
+        assert!(nan(resample(&w, &g, Resampling::Nearest)).is_nan());
+        assert!(nan(resample(&w, &g, Resampling::Bilinear)).is_nan());
+        // Average over x 0.2..1.4: only the valid pixel 1 counts.
+        assert_eq!(nan(resample(&w, &g, Resampling::Average)), 8.0);
     }
 }
