@@ -46,6 +46,41 @@ url = "{}"
     )
 }
 
+/// The Olinda stack's bands 3, 2, 1 stretched by [`STRETCH`] to bytes, as gdal2tiles and
+/// gdalwarp get it.
+fn olinda_rgb_vrt(dir: &Path) -> std::path::PathBuf {
+    let vrt = dir.join("olinda-rgb.vrt");
+    let (lo, hi) = (STRETCH.0.to_string(), STRETCH.1.to_string());
+    let args = [
+        "-q",
+        "-of",
+        "VRT",
+        "-ot",
+        "Byte",
+        "-scale",
+        &lo,
+        &hi,
+        "0",
+        "255",
+        "-a_nodata",
+        "none",
+        "-b",
+        "3",
+        "-b",
+        "2",
+        "-b",
+        "1",
+    ];
+    let (input, output) = (sample("olinda/L7_ETMs.tif"), vrt.clone());
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend([
+        input.to_str().expect("utf-8"),
+        output.to_str().expect("utf-8"),
+    ]);
+    sh("gdal_translate", &all);
+    vrt
+}
+
 /// PSNR (dB) of the RGB channels over pixels opaque in both tiles, and the share of pixels
 /// whose transparency agrees.
 fn psnr(ours: &[u8], theirs: &[u8]) -> (f64, f64) {
@@ -76,33 +111,8 @@ fn psnr(ours: &[u8], theirs: &[u8]) -> (f64, f64) {
 fn composite_tiles_match_gdal2tiles_with_psnr_above_30_db_and_are_no_larger() {
     let work = tempfile::tempdir().expect("tempdir");
     let dir = work.path();
-    let vrt = dir.join("olinda-rgb.vrt");
-    let (lo, hi) = (STRETCH.0.to_string(), STRETCH.1.to_string());
-    sh(
-        "gdal_translate",
-        &[
-            "-q",
-            "-of",
-            "VRT",
-            "-ot",
-            "Byte",
-            "-scale",
-            &lo,
-            &hi,
-            "0",
-            "255",
-            "-a_nodata",
-            "none",
-            "-b",
-            "3",
-            "-b",
-            "2",
-            "-b",
-            "1",
-            sample("olinda/L7_ETMs.tif").to_str().expect("utf-8"),
-            vrt.to_str().expect("utf-8"),
-        ],
-    );
+    let vrt = olinda_rgb_vrt(dir);
+    let (lo, hi) = (STRETCH.0, STRETCH.1);
     for resampling in ["average", "bilinear"] {
         let out = dir.join(format!("ours-{resampling}"));
         let theirs_dir = dir.join(format!("gdal2tiles-{resampling}"));
@@ -174,33 +184,18 @@ fn composite_tiles_match_gdal2tiles_with_psnr_above_30_db_and_are_no_larger() {
 fn composite_tiles_above_the_source_resolution_match_gdalwarp_onto_the_tile_for_each_kernel() {
     let work = tempfile::tempdir().expect("tempdir");
     let dir = work.path();
-    let vrt = dir.join("olinda-rgb.vrt");
-    sh(
-        "gdal_translate",
-        &[
-            "-q",
-            "-of",
-            "VRT",
-            "-ot",
-            "Byte",
-            "-a_nodata",
-            "none",
-            "-b",
-            "3",
-            "-b",
-            "2",
-            "-b",
-            "1",
-            sample("olinda/L7_ETMs.tif").to_str().expect("utf-8"),
-            vrt.to_str().expect("utf-8"),
-        ],
-    );
+    let vrt = olinda_rgb_vrt(dir);
     for resampling in ["average", "bilinear", "nearest"] {
         let out = dir.join(format!("ours-{resampling}"));
         let p = write_pipeline(
             dir,
             &format!("z13-{resampling}.toml"),
-            &composite_pipeline(&out, "range = [0, 255]", resampling, "13"),
+            &composite_pipeline(
+                &out,
+                &format!("range = [{}, {}]", STRETCH.0, STRETCH.1),
+                resampling,
+                "13",
+            ),
         );
         aftermath()
             .args(["run", p.to_str().expect("utf-8")])
