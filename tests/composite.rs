@@ -339,3 +339,65 @@ fn a_percentile_stretch_clips_about_the_asked_share_of_each_band() {
         "a composite writes tiles only"
     );
 }
+
+#[test]
+fn composite_tif_is_the_stretched_bands_on_the_scene_grid() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let dir = work.path();
+    let out = dir.join("out");
+    let p = write_pipeline(
+        dir,
+        "cog.toml",
+        &composite_pipeline(
+            &out,
+            "range = [[20, 120], [10, 90], [30, 110]]",
+            "bilinear",
+            "11-12",
+        ),
+    );
+    aftermath()
+        .args(["run", p.to_str().expect("utf-8")])
+        .assert()
+        .success();
+    let cog = out.join("composite.tif");
+    let info = gdal_info(&cog);
+    assert_eq!(
+        info["metadata"]["IMAGE_STRUCTURE"]["LAYOUT"], "COG",
+        "{info}"
+    );
+    let source = gdal::Dataset::open(sample("olinda/L7_ETMs.tif")).expect("source");
+    let ds = gdal::Dataset::open(&cog).expect("composite.tif");
+    assert_eq!(ds.raster_size(), source.raster_size(), "the scene's grid");
+    assert_eq!(
+        ds.geo_transform().expect("gt"),
+        source.geo_transform().expect("gt")
+    );
+    let (w, h, ours) = gdal_bands(&ds);
+    assert_eq!(ours.len(), 4, "RGBA");
+    let (_, _, dn) = gdal_bands(&source);
+    // red, green, blue = bands 3, 2, 1, each with its own range.
+    for (channel, (band, (lo, hi))) in [(3, (20.0, 120.0)), (2, (10.0, 90.0)), (1, (30.0, 110.0))]
+        .into_iter()
+        .enumerate()
+    {
+        let mut off = 0;
+        for i in 0..w * h {
+            let v = f64::from(dn[band - 1][i]);
+            let expected = (255.0 * (v - lo) / (hi - lo)).clamp(0.0, 255.0).round();
+            if (f64::from(ours[channel][i]) - expected).abs() > 1.0 {
+                off += 1;
+            }
+            assert_eq!(ours[3][i], 255, "every pixel of the crop has data");
+        }
+        assert_eq!(
+            off, 0,
+            "channel {channel}: {off} pixels differ from the stretched DN"
+        );
+    }
+    let item: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("item.json")).expect("item.json"))
+            .expect("json");
+    assert_eq!(item["assets"]["composite"]["href"], "./composite.tif");
+    assert!(item["assets"]["composite"]["proj:shape"].is_array());
+    assert!(item["assets"].get("index").is_none());
+}

@@ -8,7 +8,9 @@ use super::{
     LEGEND_KEY, LEGEND_PNG_KEY, POLYGONS_KEY, STATS_CSV_KEY, STATS_JSON_KEY, TILEJSON_KEY, WMTS_KEY,
 };
 use crate::plan::TileFormat;
-use crate::runner::{Prepared, Summary, CLASSES_COG_KEY, COG_MEDIA_TYPE, INDEX_COG_KEY};
+use crate::runner::{
+    Prepared, Summary, CLASSES_COG_KEY, COG_MEDIA_TYPE, COMPOSITE_COG_KEY, INDEX_COG_KEY,
+};
 use crate::store::pmtiles::{PMTILES_KEY, PMTILES_MEDIA_TYPE};
 use crate::store::OutputStore;
 use crate::tiling::lon_lat_bounds;
@@ -115,6 +117,15 @@ pub fn stac_item(prepared: &Prepared, summary: &Summary, store: &OutputStore, no
             "Product values (Float32, NaN = nodata)",
         );
     }
+    if written(COMPOSITE_COG_KEY) {
+        asset(
+            "composite",
+            COMPOSITE_COG_KEY,
+            cog,
+            "visual",
+            "Composite as displayed (RGBA Byte, alpha 0 = nodata)",
+        );
+    }
     if written(STATS_JSON_KEY) {
         asset(
             "stats",
@@ -174,14 +185,14 @@ pub fn stac_item(prepared: &Prepared, summary: &Summary, store: &OutputStore, no
             // STAC/rasterio order of GDAL's geotransform
             "proj:transform": [g[1], g[2], g[0], g[4], g[5], g[3]],
         });
-        for key in ["index", "classes"] {
+        for key in ["index", "classes", "composite"] {
             if let Some(Value::Object(asset)) = assets.get_mut(key) {
                 if let Value::Object(p) = &projection {
                     asset.extend(p.clone());
                 }
             }
         }
-        if assets.contains_key("index") {
+        if assets.contains_key("index") || assets.contains_key("composite") {
             extensions.push(PROJECTION);
         }
     }

@@ -28,6 +28,14 @@ pub struct GridWriter {
     classified: bool,
 }
 
+/// Colour interpretation of the bands of an RGBA raster.
+const RGBA: [ColorInterpretation; 4] = [
+    ColorInterpretation::RedBand,
+    ColorInterpretation::GreenBand,
+    ColorInterpretation::BlueBand,
+    ColorInterpretation::AlphaBand,
+];
+
 fn write_error(path: &Path, e: impl std::fmt::Display) -> ReadError {
     ReadError::Write {
         path: path.display().to_string(),
@@ -38,7 +46,7 @@ fn write_error(path: &Path, e: impl std::fmt::Display) -> ReadError {
 impl GridWriter {
     /// A Float32 raster with NaN as nodata.
     pub fn float(scratch: &Path, grid: &Grid) -> Result<GridWriter, ReadError> {
-        let dataset = create::<f32>(scratch, grid)?;
+        let dataset = create::<f32>(scratch, grid, 1)?;
         let mut band = dataset.rasterband(1).map_err(|e| write_error(scratch, e))?;
         band.set_no_data_value(Some(f64::NAN))
             .map_err(|e| write_error(scratch, e))?;
@@ -56,7 +64,7 @@ impl GridWriter {
         grid: &Grid,
         classes: &[ClassInfo],
     ) -> Result<GridWriter, ReadError> {
-        let dataset = create::<u8>(scratch, grid)?;
+        let dataset = create::<u8>(scratch, grid, 1)?;
         let mut band = dataset.rasterband(1).map_err(|e| write_error(scratch, e))?;
         band.set_no_data_value(Some(0.0))
             .map_err(|e| write_error(scratch, e))?;
@@ -77,6 +85,46 @@ impl GridWriter {
             scratch: scratch.to_path_buf(),
             classified: true,
         })
+    }
+
+    /// A Byte RGBA raster (a rendered composite): alpha 0 = nodata.
+    pub fn rgba(scratch: &Path, grid: &Grid) -> Result<GridWriter, ReadError> {
+        let dataset = create::<u8>(scratch, grid, RGBA.len())?;
+        for (b, interpretation) in RGBA.into_iter().enumerate() {
+            let mut band = dataset
+                .rasterband(b + 1)
+                .map_err(|e| write_error(scratch, e))?;
+            band.set_color_interpretation(interpretation)
+                .map_err(|e| write_error(scratch, e))?;
+        }
+        Ok(GridWriter {
+            dataset,
+            scratch: scratch.to_path_buf(),
+            classified: false,
+        })
+    }
+
+    /// Writes full-width rows starting at `first_row` of every band, from interleaved
+    /// values (one per band per pixel), for rasters of several bands.
+    pub fn write_interleaved(
+        &mut self,
+        first_row: usize,
+        width: usize,
+        interleaved: &[u8],
+    ) -> Result<(), ReadError> {
+        let bands = self.dataset.raster_count();
+        for b in 0..bands {
+            let plane: Vec<u8> = interleaved.iter().skip(b).step_by(bands).copied().collect();
+            let rows = plane.len() / width.max(1);
+            let mut buffer = Buffer::new((width, rows), plane);
+            let mut band = self
+                .dataset
+                .rasterband(b + 1)
+                .map_err(|e| write_error(&self.scratch, e))?;
+            band.write((0, first_row as isize), (width, rows), &mut buffer)
+                .map_err(|e| write_error(&self.scratch, e))?;
+        }
+        Ok(())
     }
 
     /// Writes full-width rows starting at `first_row` (Float32 or Byte, as created).
@@ -124,7 +172,11 @@ impl GridWriter {
     }
 }
 
-fn create<T: gdal::raster::GdalType>(scratch: &Path, grid: &Grid) -> Result<Dataset, ReadError> {
+fn create<T: gdal::raster::GdalType>(
+    scratch: &Path,
+    grid: &Grid,
+    bands: usize,
+) -> Result<Dataset, ReadError> {
     let driver = DriverManager::get_driver_by_name("GTiff").map_err(|e| write_error(scratch, e))?;
     let mut options = CslStringList::new();
     for (k, v) in [
@@ -138,7 +190,13 @@ fn create<T: gdal::raster::GdalType>(scratch: &Path, grid: &Grid) -> Result<Data
     }
     let options = RasterCreationOptions::from(options);
     let mut dataset = driver
-        .create_with_band_type_with_options::<T, _>(scratch, grid.width, grid.height, 1, &options)
+        .create_with_band_type_with_options::<T, _>(
+            scratch,
+            grid.width,
+            grid.height,
+            bands,
+            &options,
+        )
         .map_err(|e| write_error(scratch, e))?;
     dataset
         .set_geo_transform(&grid.geo_transform)

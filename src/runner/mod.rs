@@ -9,7 +9,7 @@ mod summary;
 mod writer;
 
 pub use prepare::{prepare, Prepared};
-pub use products::{CLASSES_COG_KEY, COG_MEDIA_TYPE, INDEX_COG_KEY};
+pub use products::{CLASSES_COG_KEY, COG_MEDIA_TYPE, COMPOSITE_COG_KEY, INDEX_COG_KEY};
 pub use pyramid::index_values;
 pub use summary::{Summary, TileFailure};
 

@@ -18,20 +18,18 @@ use crate::plan::ProductGrid;
 use crate::read::cog::{ClassInfo, GridWriter};
 use crate::read::polygons::class_polygons;
 use crate::read::{Grid, PixelAreas, ReadError, ReaderPool};
+use crate::render::{Composite, Style};
 use crate::store::OutputStore;
 
 pub const INDEX_COG_KEY: &str = "index.tif";
 pub const CLASSES_COG_KEY: &str = "classes.tif";
+pub const COMPOSITE_COG_KEY: &str = "composite.tif";
 pub const COG_MEDIA_TYPE: &str = "image/tiff; application=geotiff; profile=cloud-optimized";
 /// Rows per window: 256 rows of a 10980-px Sentinel-2 tile are 11 MB of f32 per band.
 const ROWS_PER_WINDOW: usize = 256;
 
-/// The grid the product rasters are computed on; `None` when the product reads no scene or
-/// is a composite (tiles only).
+/// The grid the product rasters are computed on; `None` when the product reads no scene.
 pub(super) fn product_grid(prepared: &Prepared) -> Result<Option<Grid>, Error> {
-    if !prepared.plan.product.has_index_values() {
-        return Ok(None);
-    }
     Ok(match &prepared.plan.product.grid {
         ProductGrid::FirstScene => prepared.inputs.first().map(|i| i.grid.clone()),
         // compile checks that the product reads the scene
@@ -59,6 +57,9 @@ pub(super) fn write_products(
         message: e.to_string(),
     })?;
     let dir = scratch.path();
+    if let Style::Composite(composite) = &prepared.plan.style {
+        return write_composite(prepared, composite, &grid, dir, store, runtime);
+    }
     let mut index = GridWriter::float(&dir.join("index-rows.tif"), &grid)?;
     let table = prepared.plan.style.class_table();
     let mut classes = match table {
@@ -84,11 +85,7 @@ pub(super) fn write_products(
     let readers = ReaderPool::for_grid(&grid);
     let areas = PixelAreas::of(&grid)?;
     let mut stats = AreaStats::new(table.map_or(0, |t| t.classes.len()));
-    let windows: Vec<Range<usize>> = (0..grid.height)
-        .step_by(ROWS_PER_WINDOW)
-        .map(|start| start..(start + ROWS_PER_WINDOW).min(grid.height))
-        .collect();
-    for batch in windows.chunks(rayon::current_num_threads().max(1)) {
+    for batch in windows(&grid).chunks(rayon::current_num_threads().max(1)) {
         let computed: Vec<Result<Vec<f32>, ReadError>> = batch
             .par_iter()
             .map(|rows| window_values(prepared, &readers, &grid, rows.clone()))
@@ -123,11 +120,7 @@ pub(super) fn write_products(
     for (writer, key) in outputs {
         let path = dir.join(key);
         writer.finish(&path)?;
-        let bytes = std::fs::read(&path).map_err(|e| Error::Runtime {
-            what: "reading back a product raster",
-            message: format!("{}: {e}", path.display()),
-        })?;
-        runtime.block_on(store.put(key, bytes.into(), COG_MEDIA_TYPE))?;
+        upload(runtime, store, &path, key)?;
         written.push(key.to_string());
         if let (CLASSES_COG_KEY, Some(t)) = (key, table) {
             let polygons = class_polygons(&path)?;
@@ -141,6 +134,55 @@ pub(super) fn write_products(
         }
     }
     Ok(written)
+}
+
+/// The composite as displayed, an RGBA Byte COG (`composite.tif`): each channel stretched as
+/// in the tiles, alpha 0 where a band has no data.
+fn write_composite(
+    prepared: &Prepared,
+    composite: &Composite,
+    grid: &Grid,
+    dir: &std::path::Path,
+    store: &OutputStore,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<Vec<String>, Error> {
+    let mut writer = GridWriter::rgba(&dir.join("composite-rows.tif"), grid)?;
+    let readers = ReaderPool::for_grid(grid);
+    for batch in windows(grid).chunks(rayon::current_num_threads().max(1)) {
+        let computed: Vec<Result<Vec<f32>, ReadError>> = batch
+            .par_iter()
+            .map(|rows| window_values(prepared, &readers, grid, rows.clone()))
+            .collect();
+        for (rows, planes) in batch.iter().zip(computed) {
+            writer.write_interleaved(rows.start, grid.width, &composite.render(&planes?))?;
+        }
+    }
+    let path = dir.join(COMPOSITE_COG_KEY);
+    writer.finish(&path)?;
+    upload(runtime, store, &path, COMPOSITE_COG_KEY)?;
+    Ok(vec![COMPOSITE_COG_KEY.to_string()])
+}
+
+/// Row windows covering `grid`, top to bottom.
+fn windows(grid: &Grid) -> Vec<Range<usize>> {
+    (0..grid.height)
+        .step_by(ROWS_PER_WINDOW)
+        .map(|start| start..(start + ROWS_PER_WINDOW).min(grid.height))
+        .collect()
+}
+
+/// Uploads a finished COG.
+fn upload(
+    runtime: &tokio::runtime::Runtime,
+    store: &OutputStore,
+    path: &std::path::Path,
+    key: &str,
+) -> Result<(), Error> {
+    let bytes = std::fs::read(path).map_err(|e| Error::Runtime {
+        what: "reading back a product raster",
+        message: format!("{}: {e}", path.display()),
+    })?;
+    Ok(runtime.block_on(store.put(key, bytes.into(), COG_MEDIA_TYPE))?)
 }
 
 fn window_values(
