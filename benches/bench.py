@@ -93,6 +93,7 @@ zoom = {zoom}
 resampling = "{RESAMPLING}"
 [output]
 url = "{WORK / f"out-aftermath-{size}"}"
+products = false   # tiles only, as the peers write
 """)
     return path
 

@@ -195,6 +195,8 @@ pub struct Output {
     pub store: StoreConfig,
     pub format: TileFormat,
     pub encoding: TileEncoding,
+    /// Whether the product rasters (COGs, areas, polygons) are written after the tiles.
+    pub products: bool,
 }
 
 /// How the tiles are stored.

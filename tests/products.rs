@@ -588,3 +588,25 @@ fn a_chosen_product_grid_matches_gdalwarp_to_that_grid() {
         serde_json::json!([h, w])
     );
 }
+
+#[test]
+fn products_false_writes_tiles_and_their_documents_only() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let out = run_olinda(
+        work.path(),
+        "tiles-only",
+        MNDWI_RAMP,
+        "11-12",
+        "products = false",
+    );
+    assert!(!tile_set(&out).is_empty());
+    for absent in ["index.tif", "stats.json", "stats.csv"] {
+        assert!(!out.join(absent).exists(), "{absent} written");
+    }
+    for present in ["tilejson.json", "legend.json", "item.json", "run.json"] {
+        assert!(out.join(present).exists(), "{present} missing");
+    }
+    let item: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("item.json")).expect("item")).expect("json");
+    assert!(item["assets"].get("index").is_none());
+}

@@ -28,8 +28,12 @@ pub const COG_MEDIA_TYPE: &str = "image/tiff; application=geotiff; profile=cloud
 /// Rows per window: 256 rows of a 10980-px Sentinel-2 tile are 11 MB of f32 per band.
 const ROWS_PER_WINDOW: usize = 256;
 
-/// The grid the product rasters are computed on; `None` when the product reads no scene.
+/// The grid the product rasters are computed on; `None` when the product reads no scene or
+/// the pipeline asks for tiles only (`[output] products = false`).
 pub(super) fn product_grid(prepared: &Prepared) -> Result<Option<Grid>, Error> {
+    if !prepared.plan.output.products {
+        return Ok(None);
+    }
     Ok(match &prepared.plan.product.grid {
         ProductGrid::FirstScene => prepared.inputs.first().map(|i| i.grid.clone()),
         // compile checks that the product reads the scene

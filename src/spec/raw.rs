@@ -193,4 +193,6 @@ pub struct OutputSpec {
     pub cache_control: Option<String>,
     /// `"png"` (one object per tile, the default) or `"pmtiles"` (one archive).
     pub format: Option<String>,
+    /// `false`: tiles and their documents only, no product rasters (COGs, areas, polygons).
+    pub products: Option<bool>,
 }

@@ -154,6 +154,11 @@ impl Compiler<'_> {
                 store,
                 format,
                 encoding,
+                products: spec
+                    .output
+                    .as_ref()
+                    .and_then(|o| o.products)
+                    .unwrap_or(true),
             }),
             Err(message) => {
                 self.problem("output.url", message);
