@@ -76,16 +76,16 @@ pub(super) fn read_tile(
             Ok(pixels) => pixels,
             Err(e) => return Some(Err(e)),
         };
-        let window = Window {
+        let mut window = Window {
             x0,
             y0,
             width: w,
             height: h,
             bands: chunk.len(),
             nodata: nodata.map(|v| v as f32),
-            pixels: &pixels,
+            pixels,
         };
-        planes.extend(resample(&window, &grid, resampling)?);
+        planes.extend(resample(&mut window, &grid, resampling)?);
     }
     Some(Ok(planes))
 }

@@ -54,16 +54,16 @@ pub(super) type Pixel = [f32; LANES];
 
 /// A window of up to [`LANES`] source bands, pixel-interleaved: `width`×`height` pixels from
 /// source pixel (`x0`, `y0`), as stored; a value equal to `nodata`, or NaN, has no data.
-pub(super) struct Window<'a> {
+pub(super) struct Window {
     pub x0: usize,
     pub y0: usize,
     pub width: usize,
     pub height: usize,
     /// How many lanes hold bands.
     pub bands: usize,
-    /// The bands' nodata value (checked here, not in a pass over the window).
+    /// The bands' nodata value (replaced by NaN in place before resampling).
     pub nodata: Option<f32>,
-    pub pixels: &'a [Pixel],
+    pub pixels: Vec<Pixel>,
 }
 
 /// Source pixels per tile pixel along x and y (≥ 1 when the tile is coarser than the source).
@@ -135,7 +135,7 @@ impl Taps {
 /// Resamples every band of `window` into a `size`×`size` tile; `None` for kernels left to
 /// GDAL. Weights are computed once per tile pixel and applied to all bands at once.
 pub(super) fn resample(
-    window: &Window,
+    window: &mut Window,
     grid: &CornerGrid,
     resampling: Resampling,
 ) -> Option<Vec<Vec<f32>>> {
@@ -164,12 +164,12 @@ pub(super) fn resample(
     let (rx, ry) = (sx.max(1.0) as f32, sy.max(1.0) as f32);
     // Nodata becomes NaN once, so the kernels test one thing; a window where every band has
     // data everywhere (most tiles) skips the test altogether.
-    let nodata = window.nodata.unwrap_or(f32::NAN);
-    let pixels: Vec<Pixel> = window
-        .pixels
-        .iter()
-        .map(|px| px.map(|v| if v == nodata { f32::NAN } else { v }))
-        .collect();
+    if let Some(nodata) = window.nodata {
+        for px in window.pixels.iter_mut() {
+            *px = px.map(|v| if v == nodata { f32::NAN } else { v });
+        }
+    }
+    let pixels: &[Pixel] = &window.pixels;
     let complete = pixels
         .iter()
         .all(|px| px[..window.bands].iter().all(|v| !v.is_nan()));
@@ -210,14 +210,14 @@ pub(super) fn resample(
                 ),
             };
             if complete {
-                let (sum, weight) = weighted_sums_complete(&pixels, width, &tx, &ty);
+                let (sum, weight) = weighted_sums_complete(pixels, width, &tx, &ty);
                 if weight > 1e-5 {
                     let inverse = 1.0 / weight;
                     *o = sum.map(|v| v * inverse);
                 }
                 continue;
             }
-            let (sum, weights) = weighted_sums(&pixels, width, &tx, &ty);
+            let (sum, weights) = weighted_sums(pixels, width, &tx, &ty);
             for lane in 0..LANES {
                 // Bilinear has no value where the pixel under the centre has none (GDAL).
                 let centre_valid = resampling != Resampling::Bilinear || !centre[lane].is_nan();
@@ -333,17 +333,17 @@ mod tests {
         // Source 4×1: 1, 3, NaN, 7. Tile pixel 0 covers x 0.5..2.5 → (0.5·1 + 1·3) / 1.5;
         // tile pixel 1 covers x 2.5..4.5: only pixel 3 (half of it) is valid → 7.
         let values = [1.0, 3.0, f32::NAN, 7.0].map(|v| [v, 0.0, 0.0, 0.0]);
-        let w = Window {
+        let mut w = Window {
             x0: 0,
             y0: 0,
             width: 4,
             height: 1,
             bands: 1,
             nodata: None,
-            pixels: &values,
+            pixels: values.to_vec(),
         };
         let g = affine(2, 1, |x, y| (0.5 + 2.0 * x, y * 0.5));
-        let out = &resample(&w, &g, Resampling::Average).expect("average")[0];
+        let out = &resample(&mut w, &g, Resampling::Average).expect("average")[0];
         assert!((out[0] - 3.5 / 1.5).abs() < 1e-6, "{}", out[0]);
         assert_eq!(out[1], 7.0);
     }
@@ -354,46 +354,46 @@ mod tests {
         // 0.5 and 1.5: bilinear 10 + 0.75·10; nearest: pixel 1 → 20.
         // Two bands: the second is the first doubled.
         let values = [[10.0, 20.0, 0.0, 0.0], [20.0, 40.0, 0.0, 0.0]];
-        let w = Window {
+        let mut w = Window {
             x0: 0,
             y0: 0,
             width: 2,
             height: 1,
             bands: 2,
             nodata: None,
-            pixels: &values,
+            pixels: values.to_vec(),
         };
         let g = affine(1, 1, |x, y| (1.0 + 0.5 * x, 0.5 * y));
         assert_eq!(
-            resample(&w, &g, Resampling::Bilinear),
+            resample(&mut w, &g, Resampling::Bilinear),
             Some(vec![vec![17.5], vec![35.0]])
         );
         assert_eq!(
-            resample(&w, &g, Resampling::Nearest),
+            resample(&mut w, &g, Resampling::Nearest),
             Some(vec![vec![20.0], vec![40.0]])
         );
-        assert_eq!(resample(&w, &g, Resampling::Cubic), None);
+        assert_eq!(resample(&mut w, &g, Resampling::Cubic), None);
     }
 
     #[test]
     fn the_nodata_value_counts_as_no_data_in_every_kernel() {
         // Source 2×1 with nodata 0: 0, 8. Tile pixel centred in the first source pixel.
         let values = [[0.0, 0.0, 0.0, 0.0], [8.0, 0.0, 0.0, 0.0]];
-        let w = Window {
+        let mut w = Window {
             x0: 0,
             y0: 0,
             width: 2,
             height: 1,
             bands: 1,
             nodata: Some(0.0),
-            pixels: &values,
+            pixels: values.to_vec(),
         };
         let g = affine(1, 1, |x, y| (0.2 + 1.2 * x, 0.5 * y));
         let nan = |r: Option<Vec<Vec<f32>>>| r.expect("kernel")[0][0];
-        assert!(nan(resample(&w, &g, Resampling::Nearest)).is_nan());
-        assert!(nan(resample(&w, &g, Resampling::Bilinear)).is_nan());
+        assert!(nan(resample(&mut w, &g, Resampling::Nearest)).is_nan());
+        assert!(nan(resample(&mut w, &g, Resampling::Bilinear)).is_nan());
         // Average over x 0.2..1.4: only the valid pixel 1 counts.
-        assert_eq!(nan(resample(&w, &g, Resampling::Average)), 8.0);
+        assert_eq!(nan(resample(&mut w, &g, Resampling::Average)), 8.0);
     }
 
     #[test]
@@ -410,14 +410,14 @@ mod tests {
                 ]
             })
             .collect();
-        let window = Window {
+        let mut window = Window {
             x0: 0,
             y0: 0,
             width: w,
             height: h,
             bands: 3,
             nodata: Some(0.0),
-            pixels: &pixels,
+            pixels,
         };
         // Scale 1.9 with a slight rotation, as UTM → Web Mercator at zoom 13 for 10 m pixels.
         let g = affine(256, 32, |x, y| {
@@ -430,7 +430,7 @@ mod tests {
         ] {
             let started = std::time::Instant::now();
             for _ in 0..50 {
-                std::hint::black_box(resample(&window, &g, kernel));
+                std::hint::black_box(resample(&mut window, &g, kernel));
             }
             eprintln!(
                 "{kernel:?}: {:.2} ms per tile",
