@@ -105,11 +105,6 @@ impl Product {
         }
     }
 
-    /// A composite has no single value per pixel to measure, classify or write as `index.tif`.
-    pub fn has_index_values(&self) -> bool {
-        self.channels() == 1
-    }
-
     /// The scenes the product reads, each once, in the order it first reads them.
     pub fn scenes_read(&self) -> Vec<&str> {
         let mut scenes: Vec<&str> = Vec::new();

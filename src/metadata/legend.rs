@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::render::Style;
+use crate::render::{Composite, Style};
 
 use super::escape_markup;
 
@@ -37,7 +37,7 @@ pub fn legend_json(style: &Style, title: &str) -> Value {
         Style::Composite(c) => json!({
             "title": title,
             "type": "composite",
-            "channels": CHANNELS.iter().zip(&c.bands).zip(&c.ranges).map(|((channel, band), (min, max))| json!({
+            "channels": Composite::CHANNELS.iter().zip(&c.bands).zip(&c.ranges).map(|(((channel, _), band), (min, max))| json!({
                 "channel": channel,
                 "band": band,
                 "min": min,
@@ -48,10 +48,6 @@ pub fn legend_json(style: &Style, title: &str) -> Value {
         }),
     }
 }
-
-/// The display channels of a composite, in plane order.
-const CHANNELS: [&str; 3] = ["red", "green", "blue"];
-const CHANNEL_COLORS: [&str; 3] = ["#ff0000", "#00ff00", "#0000ff"];
 
 pub fn legend_html(style: &Style, title: &str) -> String {
     let swatch = |color: &str, label: &str| {
@@ -72,11 +68,13 @@ pub fn legend_html(style: &Style, title: &str) -> String {
             .iter()
             .map(|(v, c)| swatch(c, &format!("{v:.3}")))
             .collect(),
-        Style::Composite(c) => CHANNEL_COLORS
+        Style::Composite(c) => Composite::CHANNELS
             .iter()
             .zip(&c.bands)
             .zip(&c.ranges)
-            .map(|((color, band), (min, max))| swatch(color, &format!("{band} ({min} – {max})")))
+            .map(|(((_, color), band), (min, max))| {
+                swatch(&color.to_hex(), &format!("{band} ({min} – {max})"))
+            })
             .collect(),
     };
     format!(

@@ -47,13 +47,10 @@ pub fn run_record(
             Formula::WaterChange { water_index, threshold } => json!({
                 "index": "water_change", "water_index": water_index, "threshold": threshold
             }),
-            Formula::Composite => json!({
-                "composite": plan.product.reads.iter().take(3).map(|(_, band)| band).collect::<Vec<_>>(),
-                "ranges": match &plan.style {
-                    crate::render::Style::Composite(c) => json!(c.ranges),
-                    _ => Value::Null,
-                },
-            }),
+            Formula::Composite => match &plan.style {
+                crate::render::Style::Composite(c) => json!({ "composite": c.bands, "ranges": c.ranges }),
+                _ => Value::Null, // compile pairs a composite formula with a composite style
+            },
         },
         "inputs": inputs,
         "tiling": {

@@ -6,7 +6,7 @@
 //! projection, a transform that is not close to linear over a grid cell, or a tile much
 //! coarser than the source (the window would be large).
 
-use super::resample::{resample, scale, CornerGrid, Window, LANES};
+use super::resample::{resample, scale, supported, CornerGrid, Window, LANES};
 use super::warp::Warper;
 use super::Resampling;
 
@@ -30,11 +30,7 @@ pub(super) fn read_tile(
     size: usize,
     resampling: Resampling,
 ) -> Option<Result<Vec<Vec<f32>>, String>> {
-    if !matches!(
-        resampling,
-        Resampling::Nearest | Resampling::Bilinear | Resampling::Average
-    ) || size % STEP != 0
-    {
+    if !supported(resampling) || size % STEP != 0 {
         return None;
     }
     let n = size / STEP + 1;

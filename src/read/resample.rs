@@ -132,17 +132,23 @@ impl Taps {
     }
 }
 
+/// Whether `resampling` is one of the kernels done here (the others are left to GDAL).
+pub(super) fn supported(resampling: Resampling) -> bool {
+    matches!(
+        resampling,
+        Resampling::Nearest | Resampling::Bilinear | Resampling::Average
+    )
+}
+
 /// Resamples every band of `window` into a `size`×`size` tile; `None` for kernels left to
-/// GDAL. Weights are computed once per tile pixel and applied to all bands at once.
+/// GDAL (see [`supported`]). Weights are computed once per tile pixel and applied to all
+/// bands at once.
 pub(super) fn resample(
     window: &mut Window,
     grid: &CornerGrid,
     resampling: Resampling,
 ) -> Option<Vec<Vec<f32>>> {
-    if !matches!(
-        resampling,
-        Resampling::Nearest | Resampling::Bilinear | Resampling::Average
-    ) {
+    if !supported(resampling) {
         return None;
     }
     let size = grid.size;

@@ -2,6 +2,8 @@
 //! 0–255 (values outside clamp), as `gdal_translate -scale min max 0 255` does; transparent
 //! where the pixel has no data.
 
+use super::Rgba;
+
 /// A three-band composite's look.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Composite {
@@ -15,6 +17,13 @@ pub struct Composite {
 }
 
 impl Composite {
+    /// The display channels in plane order, with the colour that stands for each in legends.
+    pub const CHANNELS: [(&'static str, Rgba); 3] = [
+        ("red", Rgba([255, 0, 0, 255])),
+        ("green", Rgba([0, 255, 0, 255])),
+        ("blue", Rgba([0, 0, 255, 255])),
+    ];
+
     /// Clamps each plane to its channel's range. Done before overviews are averaged, so an
     /// overview pixel is the average of what is displayed (as image pyramids are built), not
     /// of values beyond the stretch that would display brighter than any child.

@@ -5,7 +5,7 @@
 use font8x8::UnicodeFonts;
 
 use super::png::{encode_rgba, RenderError};
-use super::{Rgba, Style};
+use super::{Composite, Rgba, Style};
 
 const SCALE: usize = 2;
 const GLYPH: usize = 8 * SCALE;
@@ -52,11 +52,10 @@ pub fn legend_png(style: &Style, title: &str) -> Result<Vec<u8>, RenderError> {
             let height = 2 * MARGIN + LINE * 4;
             let mut canvas = Canvas::new(width, height);
             canvas.text(MARGIN, MARGIN, &title);
-            let primaries = [[255, 0, 0, 255], [0, 255, 0, 255], [0, 0, 255, 255]];
-            for (i, (label, rgba)) in labels.iter().zip(primaries).enumerate() {
+            for (i, (label, (_, color))) in labels.iter().zip(Composite::CHANNELS).enumerate() {
                 let y = MARGIN + LINE * (i + 1);
                 canvas.rect(MARGIN, y, SWATCH, SWATCH, FRAME);
-                canvas.rect(MARGIN + 1, y + 1, SWATCH - 2, SWATCH - 2, Rgba(rgba));
+                canvas.rect(MARGIN + 1, y + 1, SWATCH - 2, SWATCH - 2, color);
                 canvas.text(MARGIN + SWATCH + 8, y, label);
             }
             canvas

@@ -12,6 +12,15 @@ use crate::plan::{Formula, Product, ProductGrid, Scene, SceneMask};
 use crate::read::grid::check_crs;
 use crate::spec::raw::{CompositeSpec, GridSpec, PipelineSpec, ProductSpec};
 
+/// The scene a single-scene product reads: `scene`, else the pipeline's only scene, else
+/// `post`.
+fn single_scene(p: &ProductSpec, scenes: &BTreeMap<String, Scene>) -> String {
+    let only = (scenes.len() == 1)
+        .then(|| scenes.keys().next().cloned())
+        .flatten();
+    p.scene.clone().or(only).unwrap_or_else(|| "post".into())
+}
+
 impl Compiler<'_> {
     pub(super) fn product(
         &mut self,
@@ -215,10 +224,7 @@ impl Compiler<'_> {
             index.bands().to_vec()
         };
         let label = if water { WATER_CHANGE } else { index.name() };
-        let only = (scenes.len() == 1)
-            .then(|| scenes.keys().next().cloned())
-            .flatten();
-        let roles: Vec<(Epoch, &str, Option<String>)> = if is_change {
+        let roles: Vec<(Epoch, &str, String)> = if is_change {
             if p.scene.is_some() {
                 self.problem(
                     "product.scene",
@@ -229,12 +235,12 @@ impl Compiler<'_> {
                 (
                     Epoch::Pre,
                     "product.pre",
-                    Some(p.pre.clone().unwrap_or("pre".into())),
+                    p.pre.clone().unwrap_or("pre".into()),
                 ),
                 (
                     Epoch::Post,
                     "product.post",
-                    Some(p.post.clone().unwrap_or("post".into())),
+                    p.post.clone().unwrap_or("post".into()),
                 ),
             ]
         } else {
@@ -244,21 +250,11 @@ impl Compiler<'_> {
                     format!("`{label}` reads one scene; use `scene`"),
                 );
             }
-            vec![(
-                Epoch::Single,
-                "product.scene",
-                p.scene.clone().or(only).or(Some("post".into())),
-            )]
+            vec![(Epoch::Single, "product.scene", single_scene(p, scenes))]
         };
         let mut chosen = Vec::new();
         for (epoch, key, scene) in roles {
-            let Some(scene) = scene else { continue };
-            let Some(found) = scenes.get(&scene) else {
-                let known = scenes.keys().cloned().collect::<Vec<_>>().join(", ");
-                self.problem(
-                    key,
-                    format!("no scene named `{scene}`; the pipeline has: {known}"),
-                );
+            let Some(found) = self.scene_named(key, &scene, scenes) else {
                 continue;
             };
             for need in needs.iter().filter(|n| n.epoch == epoch) {
@@ -344,21 +340,11 @@ impl Compiler<'_> {
         if p.grid.is_some() {
             self.problem(
                 "product.grid",
-                "a composite writes tiles only, no product rasters; drop `grid`",
+                "a composite's `composite.tif` is written on its scene's grid; drop `grid`",
             );
         }
-        let only = (scenes.len() == 1)
-            .then(|| scenes.keys().next().cloned())
-            .flatten();
-        let scene = p.scene.clone().or(only).unwrap_or_else(|| "post".into());
-        let Some(found) = scenes.get(&scene) else {
-            let known = scenes.keys().cloned().collect::<Vec<_>>().join(", ");
-            self.problem(
-                "product.scene",
-                format!("no scene named `{scene}`; the pipeline has: {known}"),
-            );
-            return None;
-        };
+        let scene = single_scene(p, scenes);
+        let found = self.scene_named("product.scene", &scene, scenes)?;
         let before = self.problems.len();
         for band in &bands {
             if !found.bands.contains_key(band) {
@@ -389,6 +375,24 @@ impl Compiler<'_> {
             grid: ProductGrid::FirstScene,
             quality: Vec::new(),
         })
+    }
+
+    /// The scene called `name`, or a problem at `key` listing the scenes there are.
+    fn scene_named<'s>(
+        &mut self,
+        key: &str,
+        name: &str,
+        scenes: &'s BTreeMap<String, Scene>,
+    ) -> Option<&'s Scene> {
+        let found = scenes.get(name);
+        if found.is_none() {
+            let known = scenes.keys().cloned().collect::<Vec<_>>().join(", ");
+            self.problem(
+                key,
+                format!("no scene named `{name}`; the pipeline has: {known}"),
+            );
+        }
+        found
     }
 
     /// Parses an expression and checks every `scene.band` it reads against the pipeline.
