@@ -6,7 +6,7 @@
 //! projection, a transform that is not close to linear over a grid cell, or a tile much
 //! coarser than the source (the window would be large).
 
-use super::resample::{resample, scale, supported, CornerGrid, Window, LANES};
+use super::resample::{self, resample, scale, supported, CornerGrid, LANES};
 use super::warp::Warper;
 use super::Resampling;
 
@@ -19,6 +19,9 @@ const MAX_ERROR: f64 = 0.125;
 const MAX_SCALE: f64 = 2.0;
 /// Source pixels read beyond the positions the tile covers, for the bilinear kernel.
 const MARGIN: f64 = 3.0;
+/// Tile rows resampled from one source window: the window (a few dozen source rows of
+/// f32 pixels) stays in the CPU's cache while it is read, converted and resampled.
+const STRIP: usize = 16;
 
 /// Warps `bands` (1-based) of the warper's source into a `size`×`size` tile with
 /// geotransform `gt`; `None` when GDAL's warper should do it.
@@ -53,37 +56,40 @@ pub(super) fn read_tile(
         return None;
     }
     let (width, height) = warper.source_size();
-    let span = |v: &[f64], limit: usize| {
-        let lo = v.iter().copied().fold(f64::INFINITY, f64::min) - MARGIN;
-        let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max) + MARGIN;
-        let lo = lo.floor().clamp(0.0, limit as f64) as usize;
-        let hi = hi.ceil().clamp(0.0, limit as f64) as usize;
-        (lo, hi)
-    };
-    let (x0, x1) = span(&xs, width);
-    let (y0, y1) = span(&ys, height);
-    if x0 >= x1 || y0 >= y1 {
-        return Some(Ok(vec![vec![f32::NAN; size * size]; bands.len()]));
-    }
-    let (w, h) = (x1 - x0, y1 - y0);
+    let side = size + 1;
     let mut planes = Vec::with_capacity(bands.len());
     for chunk in bands.chunks(LANES) {
-        let pixels = match warper.read_source(chunk, (x0, y0), (w, h)) {
-            Ok(pixels) => pixels,
-            Err(e) => return Some(Err(e)),
-        };
-        let mut window = Window {
-            x0,
-            y0,
-            width: w,
-            height: h,
-            bands: chunk.len(),
-            nodata: nodata.map(|v| v as f32),
-            pixels,
-        };
-        planes.extend(resample(&mut window, &grid, resampling)?);
+        let mut pixels = Vec::with_capacity(size * size);
+        for first in (0..size).step_by(STRIP) {
+            let rows = first..(first + STRIP).min(size);
+            let corners = rows.start * side..(rows.end + 1) * side;
+            let (x0, x1) = span(&grid.x[corners.clone()], width);
+            let (y0, y1) = span(&grid.y[corners], height);
+            if x0 >= x1 || y0 >= y1 {
+                pixels.resize(rows.end * size, [f32::NAN; LANES]);
+                continue;
+            }
+            let window = match warper.read_window(chunk, (x0, y0), (x1 - x0, y1 - y0), nodata) {
+                Ok(window) => window,
+                Err(e) => return Some(Err(e)),
+            };
+            if !resample(&window, &grid, rows, resampling, &mut pixels) {
+                return None;
+            }
+        }
+        planes.extend(resample::planes(&pixels, chunk.len()));
     }
     Some(Ok(planes))
+}
+
+/// The source pixels `lo..hi` under positions `v`, widened by [`MARGIN`] and clipped to
+/// `0..limit`.
+fn span(v: &[f64], limit: usize) -> (usize, usize) {
+    let lo = v.iter().copied().fold(f64::INFINITY, f64::min) - MARGIN;
+    let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max) + MARGIN;
+    let lo = lo.floor().clamp(0.0, limit as f64) as usize;
+    let hi = hi.ceil().clamp(0.0, limit as f64) as usize;
+    (lo, hi)
 }
 
 /// Whether positions interpolated between grid points are within [`MAX_ERROR`] of the

@@ -12,7 +12,7 @@ use std::ffi::{c_int, c_void, CString};
 use gdal::{Dataset, DriverManager};
 
 use super::footprint::last_gdal_error;
-use super::resample::{Pixel, LANES};
+use super::resample::{Sample, Window, LANES};
 use super::Resampling;
 
 /// gdalwarp's default maximum error of the approximating transformer, in pixels.
@@ -101,22 +101,63 @@ impl Warper {
         ok.iter().all(|v| *v != 0)
     }
 
-    /// Reads up to [`LANES`] `bands` (1-based) of the source window at (`x0`, `y0`) of
-    /// `width`×`height` pixels, at full resolution, as f32, pixel-interleaved: band `i` in
-    /// lane `i` of each pixel (lanes beyond the bands are 0).
-    pub(super) fn read_source(
+    /// Reads up to [`LANES`] `bands` (1-based) of the source window at `origin` of `size`
+    /// pixels, at full resolution, in the bands' own type (GDAL copies blocks as they are),
+    /// turned into pixels here; `nodata` (or NaN) marks missing values.
+    pub(super) fn read_window(
+        &self,
+        bands: &[usize],
+        origin: (usize, usize),
+        size: (usize, usize),
+        nodata: Option<f64>,
+    ) -> Result<Window, String> {
+        use gdal_sys::GDALDataType::*;
+        let bands = &bands[..bands.len().min(LANES)];
+        let types: Vec<_> = bands
+            .iter()
+            .map(|b| {
+                let band = self.dataset.rasterband(*b).map_err(|e| e.to_string())?;
+                // SAFETY: the band handle is valid while the dataset is open.
+                Ok(unsafe { gdal_sys::GDALGetRasterDataType(band.c_rasterband()) })
+            })
+            .collect::<Result<_, String>>()?;
+        let same = |t| types.iter().all(|v| *v == t);
+        macro_rules! window {
+            ($t:ty) => {
+                Window::from_planes(
+                    origin,
+                    size,
+                    &self.read_planes::<$t>(bands, origin, size)?,
+                    nodata,
+                )
+            };
+        }
+        Ok(if same(GDT_Byte) {
+            window!(u8)
+        } else if same(GDT_UInt16) {
+            window!(u16)
+        } else if same(GDT_Int16) {
+            window!(i16)
+        } else if same(GDT_Float32) {
+            window!(f32)
+        } else {
+            window!(f64)
+        })
+    }
+
+    /// Band-sequential planes of `bands` over the window, in `T` (GDAL converts if the
+    /// bands are stored otherwise; for the stored type it copies block rows as they are).
+    fn read_planes<T: Native>(
         &self,
         bands: &[usize],
         (x0, y0): (usize, usize),
         (width, height): (usize, usize),
-    ) -> Result<Vec<Pixel>, String> {
-        let n = bands.len().min(LANES);
-        let mut buf: Vec<Pixel> = vec![[0.0; LANES]; width * height];
-        let mut band_map: Vec<c_int> = bands[..n].iter().map(|b| *b as c_int).collect();
-        let value = std::mem::size_of::<f32>() as i64;
-        let pixel = std::mem::size_of::<Pixel>() as i64;
-        // SAFETY: `buf` holds width×height pixels of LANES f32; the spacings address lane `i`
-        // of each pixel for band `i` < n ≤ LANES.
+    ) -> Result<Vec<T>, String> {
+        let mut buf: Vec<T> = vec![T::default(); width * height * bands.len()];
+        let mut band_map: Vec<c_int> = bands.iter().map(|b| *b as c_int).collect();
+        let value = std::mem::size_of::<T>() as i64;
+        // SAFETY: `buf` holds width×height values of T per band, band-sequential, and T's
+        // size matches the GDAL type `T::TYPE` it is read as.
         let err = unsafe {
             gdal_sys::GDALDatasetRasterIOEx(
                 self.dataset.c_dataset(),
@@ -128,12 +169,12 @@ impl Warper {
                 buf.as_mut_ptr() as *mut c_void,
                 width as c_int,
                 height as c_int,
-                gdal_sys::GDALDataType::GDT_Float32,
-                n as c_int,
+                T::TYPE,
+                bands.len() as c_int,
                 band_map.as_mut_ptr(),
-                pixel,
-                pixel * width as i64,
                 value,
+                value * width as i64,
+                value * (width * height) as i64,
                 std::ptr::null_mut(),
             )
         };
@@ -232,3 +273,17 @@ impl Warper {
             .collect()
     }
 }
+
+/// A sample type GDAL reads into: its GDAL data type.
+pub(super) trait Native: Sample {
+    const TYPE: gdal_sys::GDALDataType::Type;
+}
+
+macro_rules! native {
+    ($($t:ty => $gdal:ident),*) => {$(
+        impl Native for $t {
+            const TYPE: gdal_sys::GDALDataType::Type = gdal_sys::GDALDataType::$gdal;
+        }
+    )*};
+}
+native!(u8 => GDT_Byte, u16 => GDT_UInt16, i16 => GDT_Int16, f32 => GDT_Float32, f64 => GDT_Float64);
