@@ -688,7 +688,10 @@ mod tests {
             let fast = whole(&complete, 3, &g, kernel).expect("kernel");
             let slow = whole(&general, 3, &g, kernel).expect("kernel");
             for (a, b) in fast.iter().flatten().zip(slow.iter().flatten()) {
-                assert!((a - b).abs() <= 1e-3 * b.abs().max(1.0), "{kernel:?}: {a} vs {b}");
+                assert!(
+                    (a - b).abs() <= 1e-3 * b.abs().max(1.0),
+                    "{kernel:?}: {a} vs {b}"
+                );
             }
         }
     }
@@ -711,7 +714,10 @@ mod tests {
                 let cy = y0 + scale * (row as f64 + 0.5);
                 let expected = (3.0 * cx + 5.0 * cy) as f32;
                 let got = out[row * 32 + col];
-                assert!((got - expected).abs() < 1e-3, "({col}, {row}): {got} vs {expected}");
+                assert!(
+                    (got - expected).abs() < 1e-3,
+                    "({col}, {row}): {got} vs {expected}"
+                );
             }
         }
     }
