@@ -4,12 +4,18 @@ use crate::read::ReadError;
 use crate::spec::SpecError;
 use crate::store::StoreError;
 
-/// Exit codes: 0 ok, 1 run failed, 2 bad usage/pipeline/input, 3 finished with failed tiles.
+/// Exit codes: 0 ok, 1 run failed, 2 bad usage/pipeline/input, 3 finished with failed tiles,
+/// 128 + the signal's number when a signal stopped the run (130 SIGINT, 143 SIGTERM).
 pub mod exit_code {
     pub const OK: u8 = 0;
     pub const RUN_FAILED: u8 = 1;
     pub const BAD_INPUT: u8 = 2;
     pub const FAILED_TILES: u8 = 3;
+
+    /// The shell's convention for a process stopped by `signal`.
+    pub fn interrupted(signal: i32) -> u8 {
+        (128 + signal.clamp(1, 127)) as u8
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +35,12 @@ pub enum Error {
     NoTiles,
     #[error("{what} failed: {message}")]
     Runtime { what: &'static str, message: String },
+    #[error(
+        "interrupted by {}: the tiles in flight were written, run.json was not; \
+         run again with --resume to finish the job",
+        crate::runner::signal_name(*signal)
+    )]
+    Interrupted { signal: i32 },
 }
 
 impl Error {
@@ -41,6 +53,7 @@ impl Error {
             Error::Store(StoreError::Put { .. } | StoreError::Get { .. }) => exit_code::RUN_FAILED,
             Error::Store(_) => exit_code::BAD_INPUT,
             Error::Runtime { .. } => exit_code::RUN_FAILED,
+            Error::Interrupted { signal } => exit_code::interrupted(*signal),
         }
     }
 }

@@ -1,12 +1,15 @@
-//! The `aftermath` command: parse arguments, set up logging, call the library, map the result
-//! to an exit code (0 ok, 1 run failed, 2 bad usage/pipeline/input, 3 finished with failed tiles).
+//! The `aftermath` command: parse arguments, set up logging and signal handling, call the
+//! library, map the result to an exit code (0 ok, 1 run failed, 2 bad usage/pipeline/input,
+//! 3 finished with failed tiles, 130/143 stopped by SIGINT/SIGTERM).
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 use aftermath::error::exit_code;
-use aftermath::runner::{self, RunOptions};
+use aftermath::runner::{self, signal_name, Interrupt, RunOptions};
 use aftermath::spec::{self, Overrides, ProcessEnvironment};
 use aftermath::tiling::ZoomRange;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -21,6 +24,10 @@ struct Cli {
     /// Log format on stderr (filter with RUST_LOG, e.g. RUST_LOG=aftermath=debug).
     #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
     log_format: LogFormat,
+    /// Print one JSON document on stdout (the run's summary, the plan, the check, or the
+    /// error) instead of text; logs stay on stderr.
+    #[arg(long, global = true)]
+    json: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -83,13 +90,50 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.log_format);
     aftermath::read::log_gdal_messages();
-    match execute(cli.command) {
+    let interrupt = Interrupt::new();
+    if matches!(cli.command, Command::Run { .. }) {
+        if let Err(e) = stop_on_signals(&interrupt) {
+            tracing::warn!(error = %e, "cannot handle SIGINT/SIGTERM; they will kill the run");
+        }
+    }
+    let json = cli.json;
+    match execute(cli.command, json, &interrupt) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
+            if json {
+                let (status, signal) = match &e {
+                    aftermath::Error::Interrupted { signal } => {
+                        ("interrupted", Some(signal_name(*signal)))
+                    }
+                    _ => ("error", None),
+                };
+                let doc = serde_json::json!({
+                    "status": status,
+                    "exit_code": e.exit_code(),
+                    "signal": signal,
+                    "error": e.to_string(),
+                });
+                println!("{doc}");
+            }
             eprintln!("error: {e}");
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// SIGINT and SIGTERM set `interrupt` (the run stops starting tiles, writes those in flight,
+/// leaves run.json unwritten and exits 130/143); a second one exits at once, same code.
+fn stop_on_signals(interrupt: &Interrupt) -> std::io::Result<()> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let again = Arc::new(AtomicBool::new(false));
+    for signal in [SIGINT, SIGTERM] {
+        let code = i32::from(exit_code::interrupted(signal));
+        // Handlers run in the order registered: the shutdown only fires once `again` is set.
+        signal_hook::flag::register_conditional_shutdown(signal, code, Arc::clone(&again))?;
+        signal_hook::flag::register(signal, Arc::clone(&again))?;
+        signal_hook::flag::register_usize(signal, interrupt.flag(), signal as usize)?;
+    }
+    Ok(())
 }
 
 fn init_logging(format: LogFormat) {
@@ -105,7 +149,7 @@ fn init_logging(format: LogFormat) {
     }
 }
 
-fn execute(command: Command) -> Result<u8, aftermath::Error> {
+fn execute(command: Command, json: bool, interrupt: &Interrupt) -> Result<u8, aftermath::Error> {
     match command {
         Command::Run {
             pipeline,
@@ -121,23 +165,39 @@ fn execute(command: Command) -> Result<u8, aftermath::Error> {
                 store_options: store_opt,
             };
             let plan = spec::load_plan(&pipeline, &ProcessEnvironment, &overrides)?;
-            let summary = runner::run(&plan, &RunOptions { threads, resume })?;
-            print!("{summary}");
+            let options = RunOptions {
+                threads,
+                resume,
+                interrupt: interrupt.clone(),
+            };
+            let summary = runner::run(&plan, &options)?;
+            if json {
+                println!("{}", summary.to_json());
+            } else {
+                print!("{summary}");
+            }
             Ok(summary.exit_code())
         }
         Command::Validate { pipeline } => {
             let plan = spec::load_plan(&pipeline, &ProcessEnvironment, &Overrides::default())?;
             let prepared = runner::prepare(&plan)?;
+            let scenes: Vec<&str> = prepared.inputs.iter().map(|i| i.name.as_str()).collect();
+            if json {
+                let doc = serde_json::json!({
+                    "status": "ok",
+                    "pipeline": pipeline.display().to_string(),
+                    "product": plan.product.name(),
+                    "scenes": scenes,
+                    "zooms": { "min": prepared.zooms.min, "max": prepared.zooms.max },
+                });
+                println!("{doc}");
+                return Ok(exit_code::OK);
+            }
             println!(
                 "{}: ok ({} of {}, zooms {})",
                 pipeline.display(),
                 plan.product.name(),
-                prepared
-                    .inputs
-                    .iter()
-                    .map(|i| i.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" → "),
+                scenes.join(" → "),
                 prepared.zooms
             );
             Ok(exit_code::OK)
@@ -149,7 +209,29 @@ fn execute(command: Command) -> Result<u8, aftermath::Error> {
             };
             let plan = spec::load_plan(&pipeline, &ProcessEnvironment, &overrides)?;
             let prepared = runner::prepare(&plan)?;
-            let [w, s, e, n] = aftermath::tiling::lon_lat_bounds(prepared.footprint.bounds);
+            let bounds = aftermath::tiling::lon_lat_bounds(prepared.footprint.bounds);
+            let counts = prepared.tile_counts();
+            if json {
+                let per_zoom: serde_json::Map<String, serde_json::Value> = counts
+                    .iter()
+                    .map(|(z, n)| (z.to_string(), (*n).into()))
+                    .collect();
+                let doc = serde_json::json!({
+                    "pipeline": pipeline.display().to_string(),
+                    "product": plan.product.name(),
+                    "bounds": bounds,
+                    "zooms": { "min": prepared.zooms.min, "max": prepared.zooms.max },
+                    "tile_size": plan.tiling.tile_size,
+                    "tiles": {
+                        "per_zoom": per_zoom,
+                        "total": counts.iter().map(|(_, n)| n).sum::<u64>(),
+                    },
+                    "output": plan.output.url,
+                });
+                println!("{doc}");
+                return Ok(exit_code::OK);
+            }
+            let [w, s, e, n] = bounds;
             println!("pipeline: {}", pipeline.display());
             println!("product:  {}", plan.product.name());
             println!("bounds:   {w:.6}, {s:.6}, {e:.6}, {n:.6} (lon/lat)");
@@ -158,7 +240,7 @@ fn execute(command: Command) -> Result<u8, aftermath::Error> {
                 prepared.zooms, plan.tiling.tile_size
             );
             let mut total = 0;
-            for (z, count) in prepared.tile_counts() {
+            for (z, count) in counts {
                 println!("  zoom {z:>2}: {count} tiles at most");
                 total += count;
             }

@@ -2,12 +2,14 @@
 //! pyramid on rayon (READ → COMPUTE → RENDER per tile), hands encoded tiles to an async writer
 //! over a bounded channel (STORE on tokio), then writes TileJSON and, last, `run.json`.
 
+mod interrupt;
 mod prepare;
 mod products;
 mod pyramid;
 mod summary;
 mod writer;
 
+pub use interrupt::{signal_name, Interrupt};
 pub use prepare::{prepare, Prepared};
 pub use products::{CLASSES_COG_KEY, COG_MEDIA_TYPE, COMPOSITE_COG_KEY, INDEX_COG_KEY};
 pub use pyramid::index_values;
@@ -31,6 +33,8 @@ pub struct RunOptions {
     pub threads: Option<usize>,
     /// Leave objects whose stored content is already identical (`--resume`).
     pub resume: bool,
+    /// Set (by a signal handler) to stop the run early.
+    pub interrupt: Interrupt,
 }
 
 /// GDAL block cache per run, MiB. Together with the tiles in flight this bounds memory.
@@ -68,6 +72,7 @@ fn run_prepared(
 ) -> Result<Summary, Error> {
     let plan = &prepared.plan;
     let clock = Instant::now();
+    options.interrupt.check()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -107,14 +112,23 @@ fn run_prepared(
             what: "starting worker threads",
             message: e.to_string(),
         })?;
-    let built = pool.install(|| pyramid::build(prepared, sender));
+    let built = pool.install(|| pyramid::build(prepared, sender, &options.interrupt));
+    if let Some(signal) = options.interrupt.signal() {
+        tracing::warn!(
+            signal = %signal_name(signal),
+            "interrupted: no new tiles; writing the tiles in flight"
+        );
+    }
     let (written, spool) = runtime.block_on(writer).map_err(|e| Error::Runtime {
         what: "the tile writer",
         message: e.to_string(),
     })?;
+    options.interrupt.check()?;
     let tiles_seconds = clock.elapsed().as_secs_f64() - prepare_seconds;
 
     let mut summary = Summary::new(prepared, store, built, written);
+    summary.prepare_seconds = prepare_seconds;
+    summary.tiles_seconds = tiles_seconds;
     if summary.tiles_written() == 0 && summary.failures.is_empty() {
         return Err(Error::NoTiles);
     }
@@ -123,14 +137,16 @@ fn run_prepared(
     let written = products::product_grid(prepared).and_then(|grid| {
         summary.product_grid = grid.clone();
         match grid {
-            Some(grid) => {
-                pool.install(|| products::write_products(prepared, &grid, store, &runtime))
-            }
+            Some(grid) => pool.install(|| {
+                products::write_products(prepared, &grid, store, &runtime, &options.interrupt)
+            }),
             None => Ok(Vec::new()),
         }
     });
+    options.interrupt.check()?;
     match written {
         Ok(keys) => summary.products = keys,
+        Err(e @ Error::Interrupted { .. }) => return Err(e),
         Err(e) => {
             tracing::warn!(error = %e, "product rasters failed");
             summary.product_errors.push(e.to_string());
@@ -183,6 +199,7 @@ fn run_prepared(
         put_json(&runtime, store, metadata::STAC_ITEM_KEY, &item, GEOJSON)?;
         summary.products.push(metadata::STAC_ITEM_KEY.to_string());
     }
+    options.interrupt.check()?;
     if !unchanged_finished_job && summary.failures.is_empty() && summary.product_errors.is_empty() {
         // Written last: its presence means the run completed.
         let record =

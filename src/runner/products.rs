@@ -10,7 +10,7 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use super::Prepared;
+use super::{Interrupt, Prepared};
 use crate::compute::area_stats::AreaStats;
 use crate::error::Error;
 use crate::metadata;
@@ -54,6 +54,7 @@ pub(super) fn write_products(
     grid: &Grid,
     store: &OutputStore,
     runtime: &tokio::runtime::Runtime,
+    interrupt: &Interrupt,
 ) -> Result<Vec<String>, Error> {
     let grid = grid.clone();
     let scratch = tempfile::tempdir().map_err(|e| Error::Runtime {
@@ -62,7 +63,7 @@ pub(super) fn write_products(
     })?;
     let dir = scratch.path();
     if let Style::Composite(composite) = &prepared.plan.style {
-        return write_composite(prepared, composite, &grid, dir, store, runtime);
+        return write_composite(prepared, composite, &grid, dir, store, runtime, interrupt);
     }
     let mut index = GridWriter::float(&dir.join("index-rows.tif"), &grid)?;
     let table = prepared.plan.style.class_table();
@@ -90,6 +91,7 @@ pub(super) fn write_products(
     let areas = PixelAreas::of(&grid)?;
     let mut stats = AreaStats::new(table.map_or(0, |t| t.classes.len()));
     for batch in windows(&grid).chunks(rayon::current_num_threads().max(1)) {
+        interrupt.check()?;
         let computed: Vec<Result<Vec<f32>, ReadError>> = batch
             .par_iter()
             .map(|rows| window_values(prepared, &readers, &grid, rows.clone()))
@@ -149,10 +151,12 @@ fn write_composite(
     dir: &std::path::Path,
     store: &OutputStore,
     runtime: &tokio::runtime::Runtime,
+    interrupt: &Interrupt,
 ) -> Result<Vec<String>, Error> {
     let mut writer = GridWriter::rgba(&dir.join("composite-rows.tif"), grid)?;
     let readers = ReaderPool::for_grid(grid);
     for batch in windows(grid).chunks(rayon::current_num_threads().max(1)) {
+        interrupt.check()?;
         let computed: Vec<Result<Vec<f32>, ReadError>> = batch
             .par_iter()
             .map(|rows| window_values(prepared, &readers, grid, rows.clone()))

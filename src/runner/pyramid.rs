@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use tokio::sync::mpsc::Sender;
 
 use super::writer::EncodedTile;
-use super::{Prepared, TileFailure};
+use super::{Interrupt, Prepared, TileFailure};
 use crate::compute::overview::{downsample, Aggregate};
 use crate::read::ReaderPool;
 use crate::render::Style;
@@ -23,15 +23,23 @@ pub struct Built {
 
 struct Context<'a> {
     prepared: &'a Prepared,
+    interrupt: &'a Interrupt,
     readers: ReaderPool,
     sender: Sender<EncodedTile>,
     failures: Mutex<Vec<TileFailure>>,
     empty: std::sync::atomic::AtomicU64,
 }
 
-pub(super) fn build(prepared: &Prepared, sender: Sender<EncodedTile>) -> Built {
+/// Builds every tile; once `interrupt` is set no tile starts and no overview is written (its
+/// children may be missing), while tiles already built are still sent.
+pub(super) fn build(
+    prepared: &Prepared,
+    sender: Sender<EncodedTile>,
+    interrupt: &Interrupt,
+) -> Built {
     let ctx = Context {
         prepared,
+        interrupt,
         readers: ReaderPool::new(),
         sender,
         failures: Mutex::new(Vec::new()),
@@ -54,6 +62,9 @@ pub(super) fn build(prepared: &Prepared, sender: Sender<EncodedTile>) -> Built {
 /// Values of `tile` (NaN = no data), after sending its PNG to the writer; `None` when the tile
 /// has no data or failed.
 fn tile_values(ctx: &Context, tile: TileId) -> Option<Vec<f32>> {
+    if ctx.interrupt.is_set() {
+        return None;
+    }
     let p = ctx.prepared;
     let size = p.plan.tiling.tile_size as usize;
     let values = if Some(tile.z) == p.pyramid.max_zoom() {
@@ -81,7 +92,7 @@ fn tile_values(ctx: &Context, tile: TileId) -> Option<Vec<f32>> {
                 }
             })
             .collect();
-        if built.iter().all(Option::is_none) {
+        if built.iter().all(Option::is_none) || ctx.interrupt.is_set() {
             return None;
         }
         let quads = [0, 1, 2, 3].map(|i| built[i].as_deref());

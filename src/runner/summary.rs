@@ -43,6 +43,9 @@ pub struct Summary {
     /// Why the product rasters could not be written, if they could not.
     pub product_errors: Vec<String>,
     pub seconds: f64,
+    /// Seconds opening the output, and building and writing the tiles.
+    pub prepare_seconds: f64,
+    pub tiles_seconds: f64,
     /// `run.json` was written.
     pub completed: bool,
 }
@@ -70,6 +73,8 @@ impl Summary {
             product_grid: None,
             objects: (0, 0),
             seconds: 0.0,
+            prepare_seconds: 0.0,
+            tiles_seconds: 0.0,
             completed: false,
         }
     }
@@ -89,6 +94,48 @@ impl Summary {
         } else {
             exit_code::FAILED_TILES
         }
+    }
+
+    /// The summary as one JSON document (`aftermath run --json`), for schedulers: status and
+    /// exit code, tiles per zoom, failures, bytes, durations and the URLs of what was written.
+    pub fn to_json(&self) -> serde_json::Value {
+        let per_zoom: serde_json::Map<String, serde_json::Value> = self
+            .per_zoom
+            .iter()
+            .map(|(z, n)| (z.to_string(), (*n).into()))
+            .collect();
+        let products: serde_json::Map<String, serde_json::Value> = self
+            .products
+            .iter()
+            .map(|key| (key.clone(), self.url_of(key).into()))
+            .collect();
+        serde_json::json!({
+            "status": if self.exit_code() == exit_code::OK { "complete" } else { "failed_tiles" },
+            "exit_code": self.exit_code(),
+            "output": self.output,
+            "zooms": { "min": self.zooms.min, "max": self.zooms.max },
+            "bounds": self.bounds,
+            "tiles": {
+                "written": self.tiles_written(),
+                "per_zoom": per_zoom,
+                "empty_skipped": self.empty_tiles_skipped,
+                "failed": self.failures.len(),
+                "bytes": self.bytes,
+            },
+            "failures": self.failures,
+            "product_errors": self.product_errors,
+            "objects": { "written": self.objects.0, "unchanged": self.objects.1 },
+            "seconds": {
+                "total": self.seconds,
+                "prepare": self.prepare_seconds,
+                "tiles": self.tiles_seconds,
+            },
+            "urls": {
+                "tilejson": self.url_of(metadata::TILEJSON_KEY),
+                "run_record": self.completed.then(|| self.url_of(metadata::RUN_RECORD_KEY)),
+                "products": products,
+            },
+        })
     }
 }
 
