@@ -41,6 +41,14 @@ pub enum Error {
         crate::runner::signal_name(*signal)
     )]
     Interrupted { signal: i32 },
+    #[error("{0}")]
+    ShardUsage(String),
+    #[error(
+        "shard(s) {} of {count} have not finished (no marker under _shards/ in the output): \
+         run them (again, with --resume) before `aftermath finalize`",
+        missing.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
+    )]
+    ShardsUnfinished { missing: Vec<usize>, count: usize },
 }
 
 impl Error {
@@ -54,6 +62,8 @@ impl Error {
             Error::Store(_) => exit_code::BAD_INPUT,
             Error::Runtime { .. } => exit_code::RUN_FAILED,
             Error::Interrupted { signal } => exit_code::interrupted(*signal),
+            Error::ShardUsage(_) => exit_code::BAD_INPUT,
+            Error::ShardsUnfinished { .. } => exit_code::RUN_FAILED,
         }
     }
 }

@@ -62,6 +62,31 @@ enum Command {
         /// nothing.
         #[arg(long)]
         resume: bool,
+        /// Build shard I of N (I from 0) of the tiles; `aftermath finalize` writes the rest
+        /// once every shard has finished. `/N` takes I from JOB_COMPLETION_INDEX (Kubernetes
+        /// Indexed Jobs) or AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch array jobs).
+        #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+        shard: Option<(Option<usize>, usize)>,
+    },
+    /// After every shard of a sharded job (`run --shard I/N`): build the zooms above the
+    /// shards', write the products, TileJSON, STAC item and, last, run.json.
+    Finalize {
+        pipeline: PathBuf,
+        /// Output directory or URL, replacing [output] url (as for `run`).
+        #[arg(long)]
+        output: Option<String>,
+        /// Object-store option KEY=VALUE, as for `run`; repeatable.
+        #[arg(long = "store-opt", value_name = "KEY=VALUE", value_parser = parse_store_opt)]
+        store_opt: Vec<(String, String)>,
+        /// Zoom range MIN-MAX, as given to the shards.
+        #[arg(long, value_parser = parse_zoom)]
+        zoom: Option<ZoomRange>,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Leave outputs already in place with the same content, as for `run`.
+        #[arg(long)]
+        resume: bool,
     },
     /// Check a pipeline file and its inputs without writing anything.
     Validate { pipeline: PathBuf },
@@ -70,6 +95,9 @@ enum Command {
         pipeline: PathBuf,
         #[arg(long, value_parser = parse_zoom)]
         zoom: Option<ZoomRange>,
+        /// Also list how N shards (`run --shard I/N`) split the tiles.
+        #[arg(long, value_name = "N")]
+        shards: Option<usize>,
     },
 }
 
@@ -80,6 +108,53 @@ fn parse_store_opt(text: &str) -> Result<(String, String), String> {
         }
         _ => Err("expected KEY=VALUE, e.g. aws_endpoint=http://127.0.0.1:3900".into()),
     }
+}
+
+/// `I/N`, or `/N` (the index from the environment).
+fn parse_shard(text: &str) -> Result<(Option<usize>, usize), String> {
+    let usage = || format!("expected I/N (e.g. 0/4) or /N, got {text:?}");
+    let (index, count) = text.split_once('/').ok_or_else(usage)?;
+    let count: usize = count.trim().parse().map_err(|_| usage())?;
+    let index = match index.trim() {
+        "" => None,
+        i => Some(i.parse().map_err(|_| usage())?),
+    };
+    if count == 0 || index.is_some_and(|i| i >= count) {
+        return Err(format!(
+            "{text}: the index counts from 0 and must be below N ≥ 1"
+        ));
+    }
+    Ok((index, count))
+}
+
+/// The shard to build: the index given, or the scheduler's array index from the environment.
+fn resolve_shard(
+    (index, count): (Option<usize>, usize),
+) -> Result<runner::Shard, aftermath::Error> {
+    const INDEX_VARIABLES: [&str; 2] = ["JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX"];
+    let index = match index {
+        Some(i) => i,
+        None => {
+            let found = INDEX_VARIABLES
+                .iter()
+                .find_map(|v| std::env::var(v).ok().map(|value| (*v, value)));
+            let Some((variable, value)) = found else {
+                return Err(aftermath::Error::ShardUsage(format!(
+                    "--shard /{count} takes the index from {}, and none is set; give --shard I/{count}",
+                    INDEX_VARIABLES.join(" or ")
+                )));
+            };
+            value.trim().parse().map_err(|_| {
+                aftermath::Error::ShardUsage(format!("{variable}={value:?} is not a shard index"))
+            })?
+        }
+    };
+    if index >= count {
+        return Err(aftermath::Error::ShardUsage(format!(
+            "shard index {index} is not below the number of shards {count}"
+        )));
+    }
+    Ok(runner::Shard { index, count })
 }
 
 fn parse_zoom(text: &str) -> Result<ZoomRange, String> {
@@ -158,6 +233,36 @@ fn execute(command: Command, json: bool, interrupt: &Interrupt) -> Result<u8, af
             zoom,
             threads,
             resume,
+            shard,
+        } => {
+            let overrides = Overrides {
+                output,
+                zoom,
+                store_options: store_opt,
+            };
+            let shard = shard.map(resolve_shard).transpose()?;
+            let plan = spec::load_plan(&pipeline, &ProcessEnvironment, &overrides)?;
+            let options = RunOptions {
+                threads,
+                resume,
+                interrupt: interrupt.clone(),
+                shard,
+            };
+            let summary = runner::run(&plan, &options)?;
+            if json {
+                println!("{}", summary.to_json());
+            } else {
+                print!("{summary}");
+            }
+            Ok(summary.exit_code())
+        }
+        Command::Finalize {
+            pipeline,
+            output,
+            store_opt,
+            zoom,
+            threads,
+            resume,
         } => {
             let overrides = Overrides {
                 output,
@@ -169,8 +274,9 @@ fn execute(command: Command, json: bool, interrupt: &Interrupt) -> Result<u8, af
                 threads,
                 resume,
                 interrupt: interrupt.clone(),
+                shard: None,
             };
-            let summary = runner::run(&plan, &options)?;
+            let summary = runner::finalize(&plan, &options)?;
             if json {
                 println!("{}", summary.to_json());
             } else {
@@ -202,7 +308,11 @@ fn execute(command: Command, json: bool, interrupt: &Interrupt) -> Result<u8, af
             );
             Ok(exit_code::OK)
         }
-        Command::Plan { pipeline, zoom } => {
+        Command::Plan {
+            pipeline,
+            zoom,
+            shards,
+        } => {
             let overrides = Overrides {
                 zoom,
                 ..Overrides::default()
@@ -211,6 +321,21 @@ fn execute(command: Command, json: bool, interrupt: &Interrupt) -> Result<u8, af
             let prepared = runner::prepare(&plan)?;
             let bounds = aftermath::tiling::lon_lat_bounds(prepared.footprint.bounds);
             let counts = prepared.tile_counts();
+            let split = shards
+                .map(|n| runner::shard_plan(&prepared, n))
+                .transpose()?;
+            let shard_list: Option<Vec<serde_json::Value>> = split.as_ref().map(|split| {
+                (0..split.roots.len())
+                    .map(|i| {
+                        serde_json::json!({
+                            "shard": i,
+                            "roots": split.roots[i].len(),
+                            "tiles": prepared.tiles_under(&split.roots[i]),
+                            "deepest_zoom_tiles": split.load[i],
+                        })
+                    })
+                    .collect()
+            });
             if json {
                 let per_zoom: serde_json::Map<String, serde_json::Value> = counts
                     .iter()
@@ -227,6 +352,13 @@ fn execute(command: Command, json: bool, interrupt: &Interrupt) -> Result<u8, af
                         "total": counts.iter().map(|(_, n)| n).sum::<u64>(),
                     },
                     "output": plan.output.url,
+                    "shards": split.as_ref().map(|split| serde_json::json!({
+                        "count": split.roots.len(),
+                        "shard_zoom": split.zoom,
+                        "finalize_zooms": (prepared.zooms.min < split.zoom)
+                            .then(|| [prepared.zooms.min, split.zoom - 1]),
+                        "shards": shard_list,
+                    })),
                 });
                 println!("{doc}");
                 return Ok(exit_code::OK);
@@ -245,6 +377,20 @@ fn execute(command: Command, json: bool, interrupt: &Interrupt) -> Result<u8, af
                 total += count;
             }
             println!("total:    {total} tiles at most (tiles without data are skipped)");
+            if let Some(split) = &split {
+                println!(
+                    "shards:   {} at zoom {} (finalize builds the zooms above)",
+                    split.roots.len(),
+                    split.zoom
+                );
+                for (i, roots) in split.roots.iter().enumerate() {
+                    println!(
+                        "  shard {i:>3}: {} tiles at most ({} roots)",
+                        prepared.tiles_under(roots),
+                        roots.len()
+                    );
+                }
+            }
             println!("output:   {}", plan.output.url);
             Ok(exit_code::OK)
         }

@@ -6,6 +6,7 @@ mod interrupt;
 mod prepare;
 mod products;
 mod pyramid;
+mod shards;
 mod summary;
 mod writer;
 
@@ -13,6 +14,7 @@ pub use interrupt::{signal_name, Interrupt};
 pub use prepare::{prepare, Prepared};
 pub use products::{CLASSES_COG_KEY, COG_MEDIA_TYPE, COMPOSITE_COG_KEY, INDEX_COG_KEY};
 pub use pyramid::index_values;
+pub use shards::{finalize, shard_plan};
 pub use summary::{Summary, TileFailure};
 
 use std::time::{Instant, SystemTime};
@@ -23,7 +25,8 @@ use crate::plan::{Plan, TileFormat};
 use crate::render;
 use crate::store::pmtiles::{ArchiveInfo, TileSpool, PMTILES_KEY, PMTILES_MEDIA_TYPE};
 use crate::store::OutputStore;
-use crate::tiling::lon_lat_bounds;
+use crate::tiling::{self, lon_lat_bounds};
+use pyramid::Below;
 use writer::TileSink;
 
 /// Knobs of one run that are not part of the pipeline.
@@ -35,6 +38,16 @@ pub struct RunOptions {
     pub resume: bool,
     /// Set (by a signal handler) to stop the run early.
     pub interrupt: Interrupt,
+    /// Build only this shard's part of the tiles (`--shard I/N`); `aftermath finalize` then
+    /// writes the rest.
+    pub shard: Option<Shard>,
+}
+
+/// One of `count` shards (`index` from 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
 }
 
 /// GDAL block cache per run, MiB. Together with the tiles in flight this bounds memory.
@@ -64,81 +77,158 @@ pub fn run_to_store(
     run_prepared(&prepare(plan)?, store, options, started)
 }
 
+/// What every part of a job needs: the I/O runtime and the worker threads.
+struct Engine {
+    runtime: tokio::runtime::Runtime,
+    pool: rayon::ThreadPool,
+    clock: Instant,
+    prepare_seconds: f64,
+}
+
+impl Engine {
+    /// Starts the runtime and the workers, and checks the output is writable.
+    fn start(store: &OutputStore, options: &RunOptions) -> Result<Engine, Error> {
+        let clock = Instant::now();
+        options.interrupt.check()?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Runtime {
+                what: "starting the I/O runtime",
+                message: e.to_string(),
+            })?;
+        runtime.block_on(store.check_writable())?;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(options.threads.unwrap_or(0))
+            .thread_name(|i| format!("aftermath-tile-{i}"))
+            .build()
+            .map_err(|e| Error::Runtime {
+                what: "starting worker threads",
+                message: e.to_string(),
+            })?;
+        Ok(Engine {
+            runtime,
+            pool,
+            prepare_seconds: clock.elapsed().as_secs_f64(),
+            clock,
+        })
+    }
+
+    /// Builds `roots` and the tiles below them (see [`pyramid::build`]) and writes them;
+    /// returns the summary of what was written and, for PMTiles, the spool of tiles.
+    fn tiles(
+        &self,
+        prepared: &Prepared,
+        store: &OutputStore,
+        options: &RunOptions,
+        roots: &[tiling::TileId],
+        below: Below,
+    ) -> Result<TilesDone, Error> {
+        let plan = &prepared.plan;
+        tracing::info!(
+            pipeline = %plan.pipeline.display(),
+            zooms = %prepared.zooms,
+            output = store.url(),
+            "tiling"
+        );
+        let (sender, receiver) = tokio::sync::mpsc::channel(CHANNEL_CAPACITY);
+        let sink = match plan.output.format {
+            TileFormat::Xyz => TileSink::Store(store.clone()),
+            TileFormat::Pmtiles => {
+                TileSink::Spool(TileSpool::new().map_err(|e| Error::Runtime {
+                    what: "creating the scratch file for the PMTiles archive",
+                    message: e.to_string(),
+                })?)
+            }
+        };
+        let writer = self.runtime.spawn(writer::write_tiles(
+            sink,
+            receiver,
+            UPLOADS_IN_FLIGHT,
+            plan.output.encoding,
+        ));
+        let mut built = self
+            .pool
+            .install(|| pyramid::build(prepared, roots, below, sender, &options.interrupt));
+        if let Some(signal) = options.interrupt.signal() {
+            tracing::warn!(
+                signal = %signal_name(signal),
+                "interrupted: no new tiles; writing the tiles in flight"
+            );
+        }
+        let (written, spool) = self.runtime.block_on(writer).map_err(|e| Error::Runtime {
+            what: "the tile writer",
+            message: e.to_string(),
+        })?;
+        options.interrupt.check()?;
+        let roots = std::mem::take(&mut built.roots);
+        let mut summary = Summary::new(prepared, store, built, written);
+        summary.prepare_seconds = self.prepare_seconds;
+        summary.tiles_seconds = self.clock.elapsed().as_secs_f64() - self.prepare_seconds;
+        Ok(TilesDone {
+            summary,
+            roots,
+            spool,
+        })
+    }
+}
+
+/// What [`Engine::tiles`] did: the summary so far, the values of the roots it built (with
+/// data), and for PMTiles the spool of tiles.
+struct TilesDone {
+    summary: Summary,
+    roots: Vec<(tiling::TileId, Vec<f32>)>,
+    spool: Option<TileSpool>,
+}
+
 fn run_prepared(
     prepared: &Prepared,
     store: &OutputStore,
     options: &RunOptions,
     started: SystemTime,
 ) -> Result<Summary, Error> {
-    let plan = &prepared.plan;
-    let clock = Instant::now();
-    options.interrupt.check()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Runtime {
-            what: "starting the I/O runtime",
-            message: e.to_string(),
-        })?;
-    runtime.block_on(store.check_writable())?;
-    let prepare_seconds = clock.elapsed().as_secs_f64();
-    tracing::info!(
-        pipeline = %plan.pipeline.display(),
-        zooms = %prepared.zooms,
-        output = store.url(),
-        "tiling"
-    );
-
-    let (sender, receiver) = tokio::sync::mpsc::channel(CHANNEL_CAPACITY);
-    let sink = match plan.output.format {
-        TileFormat::Xyz => TileSink::Store(store.clone()),
-        TileFormat::Pmtiles => TileSink::Spool(TileSpool::new().map_err(|e| Error::Runtime {
-            what: "creating the scratch file for the PMTiles archive",
-            message: e.to_string(),
-        })?),
-    };
-    let writer = runtime.spawn(writer::write_tiles(
-        sink,
-        receiver,
-        UPLOADS_IN_FLIGHT,
-        plan.output.encoding,
-    ));
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.threads.unwrap_or(0))
-        .thread_name(|i| format!("aftermath-tile-{i}"))
-        .build()
-        .map_err(|e| Error::Runtime {
-            what: "starting worker threads",
-            message: e.to_string(),
-        })?;
-    let built = pool.install(|| pyramid::build(prepared, sender, &options.interrupt));
-    if let Some(signal) = options.interrupt.signal() {
-        tracing::warn!(
-            signal = %signal_name(signal),
-            "interrupted: no new tiles; writing the tiles in flight"
-        );
+    if let Some(shard) = options.shard {
+        return shards::run_shard(prepared, store, options, shard);
     }
-    let (written, spool) = runtime.block_on(writer).map_err(|e| Error::Runtime {
-        what: "the tile writer",
-        message: e.to_string(),
-    })?;
-    options.interrupt.check()?;
-    let tiles_seconds = clock.elapsed().as_secs_f64() - prepare_seconds;
-
-    let mut summary = Summary::new(prepared, store, built, written);
-    summary.prepare_seconds = prepare_seconds;
-    summary.tiles_seconds = tiles_seconds;
-    if summary.tiles_written() == 0 && summary.failures.is_empty() {
+    let engine = Engine::start(store, options)?;
+    let roots = pyramid::top_tiles(prepared);
+    let done = engine.tiles(prepared, store, options, &roots, Below::Sources)?;
+    if done.summary.tiles_written() == 0 && done.summary.failures.is_empty() {
         return Err(Error::NoTiles);
     }
+    publish(
+        prepared,
+        store,
+        options,
+        &engine,
+        done.summary,
+        done.spool,
+        started,
+    )
+}
+
+/// Everything after the tiles: the product rasters, the legend, TileJSON, the preview page,
+/// WMTS capabilities or the PMTiles archive, the STAC item and, last, `run.json`.
+fn publish(
+    prepared: &Prepared,
+    store: &OutputStore,
+    options: &RunOptions,
+    engine: &Engine,
+    mut summary: Summary,
+    spool: Option<TileSpool>,
+    started: SystemTime,
+) -> Result<Summary, Error> {
+    let plan = &prepared.plan;
+    let (runtime, pool, clock) = (&engine.runtime, &engine.pool, engine.clock);
+    let (prepare_seconds, tiles_seconds) = (summary.prepare_seconds, summary.tiles_seconds);
     // The product rasters: a failure there is reported like a failed tile (exit 3), so the
     // tiles already written stay usable.
     let written = products::product_grid(prepared).and_then(|grid| {
         summary.product_grid = grid.clone();
         match grid {
             Some(grid) => pool.install(|| {
-                products::write_products(prepared, &grid, store, &runtime, &options.interrupt)
+                products::write_products(prepared, &grid, store, runtime, &options.interrupt)
             }),
             None => Ok(Vec::new()),
         }
@@ -153,7 +243,7 @@ fn run_prepared(
         }
     }
     let legend = metadata::legend_json(&plan.style, plan.display_title());
-    put_json(&runtime, store, metadata::LEGEND_KEY, &legend, JSON)?;
+    put_json(runtime, store, metadata::LEGEND_KEY, &legend, JSON)?;
     let legend_png =
         render::legend_png(&plan.style, plan.display_title()).map_err(|e| Error::Runtime {
             what: "the legend image",
@@ -161,7 +251,7 @@ fn run_prepared(
         })?;
     runtime.block_on(store.put(metadata::LEGEND_PNG_KEY, legend_png.into(), "image/png"))?;
     let tilejson = metadata::tilejson(prepared, store);
-    put_json(&runtime, store, metadata::TILEJSON_KEY, &tilejson, JSON)?;
+    put_json(runtime, store, metadata::TILEJSON_KEY, &tilejson, JSON)?;
     let preview = metadata::preview_html(prepared);
     runtime.block_on(store.put(
         metadata::PREVIEW_KEY,
@@ -196,7 +286,7 @@ fn run_prepared(
     } else if summary.product_errors.is_empty() {
         let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
         let item = metadata::stac_item(prepared, &summary, store, &now);
-        put_json(&runtime, store, metadata::STAC_ITEM_KEY, &item, GEOJSON)?;
+        put_json(runtime, store, metadata::STAC_ITEM_KEY, &item, GEOJSON)?;
         summary.products.push(metadata::STAC_ITEM_KEY.to_string());
     }
     options.interrupt.check()?;
@@ -204,7 +294,7 @@ fn run_prepared(
         // Written last: its presence means the run completed.
         let record =
             metadata::run_record(prepared, &summary, started, prepare_seconds, tiles_seconds);
-        put_json(&runtime, store, metadata::RUN_RECORD_KEY, &record, JSON)?;
+        put_json(runtime, store, metadata::RUN_RECORD_KEY, &record, JSON)?;
         summary.completed = true;
     }
     summary.seconds = clock.elapsed().as_secs_f64();

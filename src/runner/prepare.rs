@@ -41,6 +41,15 @@ impl Prepared {
             .map(|r| (r.z, r.count()))
             .collect()
     }
+
+    /// Tiles of the pyramid at or below `roots` (at most: tiles without data are skipped).
+    pub fn tiles_under(&self, roots: &[crate::tiling::TileId]) -> u64 {
+        let ranges = &self.pyramid.ranges;
+        roots
+            .iter()
+            .map(|&root| ranges.iter().map(|r| r.count_under(root)).sum::<u64>())
+            .sum()
+    }
 }
 
 /// Opens and checks the inputs, finds the area and zooms, and measures what must be known

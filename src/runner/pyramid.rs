@@ -2,6 +2,7 @@
 //! other tile is built from its four children (2×2 → 1) on index values. Memory stays flat:
 //! at any moment each worker holds at most four child tiles per level of one branch.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 use rayon::prelude::*;
@@ -14,49 +15,79 @@ use crate::read::ReaderPool;
 use crate::render::Style;
 use crate::tiling::TileId;
 
-/// What the CPU side reports: tiles that failed, and tiles that had no data (not written).
+/// What the CPU side reports: tiles that failed, tiles that had no data (not written), and
+/// the values of the roots built (with data).
 #[derive(Debug, Default)]
 pub struct Built {
     pub failures: Vec<TileFailure>,
     pub empty: u64,
+    pub roots: Vec<(TileId, Vec<f32>)>,
+}
+
+/// Where the tiles of one zoom come from.
+#[derive(Clone, Copy)]
+pub(super) enum Below<'a> {
+    /// Built from the sources, down to the deepest zoom.
+    Sources,
+    /// Known: the values of the tiles of `zoom` (written already, by the shards); a tile
+    /// missing from `values` has no data.
+    Known {
+        zoom: u8,
+        values: &'a HashMap<TileId, Vec<f32>>,
+    },
 }
 
 struct Context<'a> {
     prepared: &'a Prepared,
     interrupt: &'a Interrupt,
+    below: Below<'a>,
     readers: ReaderPool,
     sender: Sender<EncodedTile>,
     failures: Mutex<Vec<TileFailure>>,
     empty: std::sync::atomic::AtomicU64,
 }
 
-/// Builds every tile; once `interrupt` is set no tile starts and no overview is written (its
+/// Builds `roots` and every tile below them (down to the deepest zoom, or to the tiles known
+/// in `below`); once `interrupt` is set no tile starts and no overview is written (its
 /// children may be missing), while tiles already built are still sent.
 pub(super) fn build(
     prepared: &Prepared,
+    roots: &[TileId],
+    below: Below,
     sender: Sender<EncodedTile>,
     interrupt: &Interrupt,
 ) -> Built {
     let ctx = Context {
         prepared,
         interrupt,
+        below,
         readers: ReaderPool::new(),
         sender,
         failures: Mutex::new(Vec::new()),
         empty: 0.into(),
     };
-    if let Some(top) = prepared.pyramid.ranges.first() {
-        let roots: Vec<TileId> = top.tiles().collect();
-        roots.par_iter().for_each(|&tile| {
-            tile_values(&ctx, tile);
-        });
-    }
+    let built: Vec<Option<Vec<f32>>> = roots.par_iter().map(|&t| tile_values(&ctx, t)).collect();
     let mut failures = ctx.failures.into_inner().unwrap_or_else(|e| e.into_inner());
     failures.sort_by_key(|f| f.tile);
     Built {
         failures,
         empty: ctx.empty.into_inner(),
+        roots: roots
+            .iter()
+            .zip(built)
+            .filter_map(|(t, v)| Some((*t, v?)))
+            .collect(),
     }
+}
+
+/// The tiles of the pyramid's shallowest zoom: the roots of a whole run.
+pub(super) fn top_tiles(prepared: &Prepared) -> Vec<TileId> {
+    prepared
+        .pyramid
+        .ranges
+        .first()
+        .map(|top| top.tiles().collect())
+        .unwrap_or_default()
 }
 
 /// Values of `tile` (NaN = no data), after sending its PNG to the writer; `None` when the tile
@@ -64,6 +95,11 @@ pub(super) fn build(
 fn tile_values(ctx: &Context, tile: TileId) -> Option<Vec<f32>> {
     if ctx.interrupt.is_set() {
         return None;
+    }
+    if let Below::Known { zoom, values } = ctx.below {
+        if tile.z == zoom {
+            return values.get(&tile).cloned();
+        }
     }
     let p = ctx.prepared;
     let size = p.plan.tiling.tile_size as usize;

@@ -46,8 +46,10 @@ pub struct Summary {
     /// Seconds opening the output, and building and writing the tiles.
     pub prepare_seconds: f64,
     pub tiles_seconds: f64,
-    /// `run.json` was written.
+    /// `run.json` was written (for a shard: its marker).
     pub completed: bool,
+    /// The shard this run built (`--shard I/N`), if it built one.
+    pub shard: Option<super::Shard>,
 }
 
 impl Summary {
@@ -76,6 +78,7 @@ impl Summary {
             prepare_seconds: 0.0,
             tiles_seconds: 0.0,
             completed: false,
+            shard: None,
         }
     }
 
@@ -109,8 +112,14 @@ impl Summary {
             .iter()
             .map(|key| (key.clone(), self.url_of(key).into()))
             .collect();
+        let status = match (self.exit_code() == exit_code::OK, self.shard) {
+            (false, _) => "failed_tiles",
+            (true, Some(_)) => "shard_complete",
+            (true, None) => "complete",
+        };
         serde_json::json!({
-            "status": if self.exit_code() == exit_code::OK { "complete" } else { "failed_tiles" },
+            "status": status,
+            "shard": self.shard.map(|s| serde_json::json!({ "index": s.index, "count": s.count })),
             "exit_code": self.exit_code(),
             "output": self.output,
             "zooms": { "min": self.zooms.min, "max": self.zooms.max },
@@ -132,7 +141,8 @@ impl Summary {
             },
             "urls": {
                 "tilejson": self.url_of(metadata::TILEJSON_KEY),
-                "run_record": self.completed.then(|| self.url_of(metadata::RUN_RECORD_KEY)),
+                "run_record": (self.completed && self.shard.is_none())
+                    .then(|| self.url_of(metadata::RUN_RECORD_KEY)),
                 "products": products,
             },
         })
@@ -164,7 +174,13 @@ impl std::fmt::Display for Summary {
         for key in &self.products {
             writeln!(f, "product:  {}", self.url_of(key))?;
         }
-        if self.completed {
+        if let (Some(shard), true) = (self.shard, self.completed) {
+            writeln!(
+                f,
+                "shard:    {}/{} done; run `aftermath finalize` once every shard is",
+                shard.index, shard.count
+            )?;
+        } else if self.completed {
             writeln!(f, "summary:  {}", self.url_of(metadata::RUN_RECORD_KEY))?;
         } else {
             for e in &self.product_errors {

@@ -324,7 +324,19 @@ impl OutputStore {
 
     /// Every key under the output, relative to it, sorted.
     pub async fn list(&self) -> Result<Vec<String>, StoreError> {
-        let prefix = (!self.prefix.as_ref().is_empty()).then_some(&self.prefix);
+        self.list_under("").await
+    }
+
+    /// Every key under `folder` (a key prefix ending at a `/`, relative to the output; empty:
+    /// all), relative to the output, sorted.
+    pub async fn list_under(&self, folder: &str) -> Result<Vec<String>, StoreError> {
+        let folder = folder.trim_end_matches('/');
+        let under = if folder.is_empty() {
+            self.prefix.clone()
+        } else {
+            self.path(folder)
+        };
+        let prefix = (!under.as_ref().is_empty()).then_some(&under);
         let metas: Vec<_> = self
             .store
             .list(prefix)

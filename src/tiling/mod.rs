@@ -5,8 +5,10 @@
 //! per zoom follow gdal2tiles' `GlobalMercator.MetersToTile`, so a bound exactly on a tile
 //! edge belongs to the tile below/left of it, as there.
 
+mod shard;
 mod zoom;
 
+pub use shard::{ShardPlan, ROOTS_PER_SHARD};
 pub use zoom::{zoom_for_pixel_size, ZoomRange, ZoomRangeError, MAX_ZOOM};
 
 use geo::{coord, Rect};
@@ -131,6 +133,27 @@ impl TileRange {
 
     pub fn count(&self) -> u64 {
         u64::from(self.max_x - self.min_x + 1) * u64::from(self.max_y - self.min_y + 1)
+    }
+
+    /// How many tiles of this range lie under `root` (a tile of this zoom or above): 0 when
+    /// `root` is deeper or does not overlap the range.
+    pub fn count_under(&self, root: TileId) -> u64 {
+        let Some(shift) = self.z.checked_sub(root.z) else {
+            return 0;
+        };
+        // Indices under `from` along one axis, clipped to `lo..=hi`.
+        let span = |from: u32, lo: u32, hi: u32| -> u64 {
+            let a = (u64::from(from) << shift).max(u64::from(lo));
+            let b = ((u64::from(from) + 1) << shift)
+                .saturating_sub(1)
+                .min(u64::from(hi));
+            if a <= b {
+                b - a + 1
+            } else {
+                0
+            }
+        };
+        span(root.x, self.min_x, self.max_x) * span(root.y, self.min_y, self.max_y)
     }
 
     pub fn tiles(&self) -> impl Iterator<Item = TileId> + '_ {

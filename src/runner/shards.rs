@@ -1,0 +1,244 @@
+//! Sharded jobs: `aftermath run --shard I/N` builds one shard's tiles (the shard zoom and
+//! every zoom below it, see [`ShardPlan`]), and `aftermath finalize` — once, after every
+//! shard — builds the zooms above the shard zoom and publishes what needs the whole picture
+//! (products, TileJSON, STAC item, `run.json`).
+//!
+//! Shards leave two things under `_shards/` in the output: the values of their shard-zoom
+//! tiles (`_shards/values/z/x/y.f32`, little-endian f32, what the zoom above is averaged
+//! from — colours cannot be averaged back into index values) and a marker per finished shard
+//! (`_shards/done-I-of-N.json`, with its tile counts). Finalize reads them and deletes them,
+//! so the finished output is the one an unsharded run writes.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use serde_json::json;
+
+use super::pyramid::{self, Below};
+use super::{publish, Engine, Prepared, RunOptions, Shard, Summary};
+use crate::error::Error;
+use crate::plan::TileFormat;
+use crate::store::OutputStore;
+use crate::tiling::{ShardPlan, TileId};
+
+/// Where shards leave their work for finalize.
+pub const SHARDS_FOLDER: &str = "_shards";
+
+fn values_key(tile: TileId) -> String {
+    format!(
+        "{SHARDS_FOLDER}/values/{}/{}/{}.f32",
+        tile.z, tile.x, tile.y
+    )
+}
+
+fn marker_key(shard: Shard) -> String {
+    format!(
+        "{SHARDS_FOLDER}/done-{}-of-{}.json",
+        shard.index, shard.count
+    )
+}
+
+/// The shard named by a marker key, if it is one.
+fn marker_shard(key: &str) -> Option<Shard> {
+    let name = key.strip_prefix(&format!("{SHARDS_FOLDER}/done-"))?;
+    let (index, count) = name.strip_suffix(".json")?.split_once("-of-")?;
+    Some(Shard {
+        index: index.parse().ok()?,
+        count: count.parse().ok()?,
+    })
+}
+
+/// The split of `prepared`'s pyramid into `count` shards; sharding writes XYZ tiles only.
+pub fn shard_plan(prepared: &Prepared, count: usize) -> Result<ShardPlan, Error> {
+    if prepared.plan.output.format == TileFormat::Pmtiles {
+        return Err(Error::ShardUsage(
+            "sharding writes XYZ tiles: a PMTiles archive is one file, written by one process; \
+             set [output] format = \"xyz\" or run without --shard"
+                .into(),
+        ));
+    }
+    ShardPlan::new(&prepared.pyramid, count).ok_or(Error::NoTiles)
+}
+
+/// Builds shard `shard`'s tiles, leaves its shard-zoom values and, when no tile failed, its
+/// marker.
+pub(super) fn run_shard(
+    prepared: &Prepared,
+    store: &OutputStore,
+    options: &RunOptions,
+    shard: Shard,
+) -> Result<Summary, Error> {
+    if shard.count == 0 || shard.index >= shard.count {
+        return Err(Error::ShardUsage(format!(
+            "--shard {}/{}: the index counts from 0 and must be below the number of shards",
+            shard.index, shard.count
+        )));
+    }
+    let split = shard_plan(prepared, shard.count)?;
+    let engine = Engine::start(store, options)?;
+    let roots = &split.roots[shard.index];
+    tracing::info!(
+        shard = %format!("{}/{}", shard.index, shard.count),
+        shard_zoom = split.zoom,
+        roots = roots.len(),
+        "building one shard"
+    );
+    let done = engine.tiles(prepared, store, options, roots, Below::Sources)?;
+    let (mut summary, values) = (done.summary, done.roots);
+    summary.shard = Some(shard);
+    let runtime = &engine.runtime;
+    for (tile, v) in &values {
+        let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+        runtime.block_on(store.put(
+            &values_key(*tile),
+            Bytes::from(bytes),
+            "application/octet-stream",
+        ))?;
+    }
+    options.interrupt.check()?;
+    if summary.failures.is_empty() {
+        let marker = json!({
+            "shard": shard.index,
+            "shards": shard.count,
+            "shard_zoom": split.zoom,
+            "zooms": { "min": prepared.zooms.min, "max": prepared.zooms.max },
+            "tiles": {
+                "per_zoom": summary.per_zoom,
+                "bytes": summary.bytes,
+                "empty_skipped": summary.empty_tiles_skipped,
+            },
+        });
+        super::put_json(runtime, store, &marker_key(shard), &marker, super::JSON)?;
+        summary.completed = true;
+    }
+    summary.seconds = engine.clock.elapsed().as_secs_f64();
+    summary.objects = store.put_counts();
+    Ok(summary)
+}
+
+/// What the shards' markers say, summed.
+#[derive(Default)]
+struct ShardTotals {
+    per_zoom: BTreeMap<u8, u64>,
+    bytes: u64,
+    empty: u64,
+}
+
+/// After every shard of a job: builds the zooms above the shard zoom from the shards' values,
+/// writes the products and documents and `run.json`, and removes `_shards/`.
+pub fn finalize(plan: &crate::plan::Plan, options: &RunOptions) -> Result<Summary, Error> {
+    let started = SystemTime::now();
+    let prepared = super::prepare(plan)?;
+    let store =
+        OutputStore::open_with(&plan.output.url, &plan.output.store)?.resuming(options.resume);
+    let engine = Engine::start(&store, options)?;
+    let runtime = &engine.runtime;
+    let keys = runtime.block_on(store.list_under(SHARDS_FOLDER))?;
+    let markers: Vec<Shard> = keys.iter().filter_map(|k| marker_shard(k)).collect();
+    let count = match markers.iter().map(|s| s.count).max() {
+        Some(count) if markers.iter().all(|s| s.count == count) => count,
+        Some(_) => {
+            return Err(Error::ShardUsage(format!(
+                "{SHARDS_FOLDER}/ holds markers of runs with different shard counts; \
+                 remove {SHARDS_FOLDER}/ and run the shards again"
+            )))
+        }
+        None => {
+            return Err(Error::ShardUsage(format!(
+                "no shard has finished: {SHARDS_FOLDER}/ in {} holds no marker; \
+                 run `aftermath run PIPELINE --shard I/N` for every I first",
+                store.url()
+            )))
+        }
+    };
+    let missing: Vec<usize> = (0..count)
+        .filter(|&index| !markers.contains(&Shard { index, count }))
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::ShardsUnfinished { missing, count });
+    }
+    let split = shard_plan(&prepared, count)?;
+    let mut totals = ShardTotals::default();
+    for index in 0..count {
+        let key = marker_key(Shard { index, count });
+        let marker: serde_json::Value = serde_json::from_slice(&runtime.block_on(store.get(&key))?)
+            .map_err(|e| Error::ShardUsage(format!("{key}: not a shard marker ({e})")))?;
+        let zooms = (
+            marker["zooms"]["min"].as_u64(),
+            marker["zooms"]["max"].as_u64(),
+        );
+        if zooms
+            != (
+                Some(prepared.zooms.min.into()),
+                Some(prepared.zooms.max.into()),
+            )
+        {
+            return Err(Error::ShardUsage(format!(
+                "{key}: the shards tiled zooms {:?}-{:?}, finalize has {}; \
+                 finalize with the shards' pipeline and --zoom",
+                zooms.0, zooms.1, prepared.zooms
+            )));
+        }
+        if let Some(per_zoom) = marker["tiles"]["per_zoom"].as_object() {
+            for (z, n) in per_zoom {
+                if let (Ok(z), Some(n)) = (z.parse::<u8>(), n.as_u64()) {
+                    *totals.per_zoom.entry(z).or_default() += n;
+                }
+            }
+        }
+        totals.bytes += marker["tiles"]["bytes"].as_u64().unwrap_or(0);
+        totals.empty += marker["tiles"]["empty_skipped"].as_u64().unwrap_or(0);
+    }
+    let size = (plan.tiling.tile_size as usize).pow(2);
+    let mut values = HashMap::new();
+    let prefix = format!("{SHARDS_FOLDER}/values/");
+    for key in keys.iter().filter(|k| k.starts_with(&prefix)) {
+        let tile = tile_of_values_key(key, &prefix)
+            .ok_or_else(|| Error::ShardUsage(format!("{key}: not a shard's tile values")))?;
+        let bytes = runtime.block_on(store.get(key))?;
+        let v: Vec<f32> = bytes
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        if v.len() != size * plan.product.channels() {
+            return Err(Error::ShardUsage(format!(
+                "{key}: {} values, not one {}-pixel tile; remove {SHARDS_FOLDER}/ and run the \
+                 shards again",
+                v.len(),
+                plan.tiling.tile_size
+            )));
+        }
+        values.insert(tile, v);
+    }
+    let roots = pyramid::top_tiles(&prepared);
+    let below = Below::Known {
+        zoom: split.zoom,
+        values: &values,
+    };
+    let done = engine.tiles(&prepared, &store, options, &roots, below)?;
+    let (mut summary, spool) = (done.summary, done.spool);
+    for (z, n) in totals.per_zoom {
+        *summary.per_zoom.entry(z).or_default() += n;
+    }
+    summary.bytes += totals.bytes;
+    summary.empty_tiles_skipped += totals.empty;
+    if summary.tiles_written() == 0 && summary.failures.is_empty() {
+        return Err(Error::NoTiles);
+    }
+    let summary = publish(&prepared, &store, options, &engine, summary, spool, started)?;
+    if summary.completed {
+        for key in &keys {
+            runtime.block_on(store.delete(key))?;
+        }
+    }
+    Ok(summary)
+}
+
+fn tile_of_values_key(key: &str, prefix: &str) -> Option<TileId> {
+    let mut parts = key.strip_prefix(prefix)?.strip_suffix(".f32")?.split('/');
+    let z = parts.next()?.parse().ok()?;
+    let x = parts.next()?.parse().ok()?;
+    let y = parts.next()?.parse().ok()?;
+    Some(TileId::new(z, x, y))
+}
