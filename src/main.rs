@@ -38,30 +38,60 @@ enum LogFormat {
     Json,
 }
 
+/// What `run` and `finalize` share: the pipeline, where the output goes, and how to write.
+#[derive(clap::Args)]
+struct JobArgs {
+    pipeline: PathBuf,
+    /// Output directory or URL (s3://bucket/prefix, gs://…, az://…, file:///…, memory://),
+    /// replacing [output] url.
+    #[arg(long)]
+    output: Option<String>,
+    /// Object-store option KEY=VALUE (object_store's names: aws_endpoint, aws_region,
+    /// aws_allow_http, azure_storage_account_name, …), over the environment; repeatable.
+    #[arg(long = "store-opt", value_name = "KEY=VALUE", value_parser = parse_store_opt)]
+    store_opt: Vec<(String, String)>,
+    /// Zoom range MIN-MAX (or one level), replacing [tiling] zoom.
+    #[arg(long, value_parser = parse_zoom)]
+    zoom: Option<ZoomRange>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Leave outputs whose stored content is already identical (checked by content hash,
+    /// not existence); rewrite stale or missing ones. A finished, unchanged job writes
+    /// nothing.
+    #[arg(long)]
+    resume: bool,
+}
+
+impl JobArgs {
+    /// The plan of the pipeline with this command line's overrides, and the run options.
+    fn load(
+        self,
+        interrupt: &Interrupt,
+        shard: Option<runner::Shard>,
+    ) -> Result<(aftermath::plan::Plan, RunOptions), aftermath::Error> {
+        let overrides = Overrides {
+            output: self.output,
+            zoom: self.zoom,
+            store_options: self.store_opt,
+        };
+        let plan = spec::load_plan(&self.pipeline, &ProcessEnvironment, &overrides)?;
+        let options = RunOptions {
+            threads: self.threads,
+            resume: self.resume,
+            interrupt: interrupt.clone(),
+            shard,
+        };
+        Ok((plan, options))
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run a pipeline: read the scenes, compute the index, write tiles, TileJSON and run.json.
     Run {
-        pipeline: PathBuf,
-        /// Output directory or URL (s3://bucket/prefix, gs://…, az://…, file:///…, memory://),
-        /// replacing [output] url.
-        #[arg(long)]
-        output: Option<String>,
-        /// Object-store option KEY=VALUE (object_store's names: aws_endpoint, aws_region,
-        /// aws_allow_http, azure_storage_account_name, …), over the environment; repeatable.
-        #[arg(long = "store-opt", value_name = "KEY=VALUE", value_parser = parse_store_opt)]
-        store_opt: Vec<(String, String)>,
-        /// Zoom range MIN-MAX (or one level), replacing [tiling] zoom.
-        #[arg(long, value_parser = parse_zoom)]
-        zoom: Option<ZoomRange>,
-        /// Worker threads (default: all cores).
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Leave outputs whose stored content is already identical (checked by content hash,
-        /// not existence); rewrite stale or missing ones. A finished, unchanged job writes
-        /// nothing.
-        #[arg(long)]
-        resume: bool,
+        #[command(flatten)]
+        job: JobArgs,
         /// Build shard I of N (I from 0) of the tiles; `aftermath finalize` writes the rest
         /// once every shard has finished. `/N` takes I from JOB_COMPLETION_INDEX (Kubernetes
         /// Indexed Jobs) or AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch array jobs).
@@ -71,22 +101,8 @@ enum Command {
     /// After every shard of a sharded job (`run --shard I/N`): build the zooms above the
     /// shards', write the products, TileJSON, STAC item and, last, run.json.
     Finalize {
-        pipeline: PathBuf,
-        /// Output directory or URL, replacing [output] url (as for `run`).
-        #[arg(long)]
-        output: Option<String>,
-        /// Object-store option KEY=VALUE, as for `run`; repeatable.
-        #[arg(long = "store-opt", value_name = "KEY=VALUE", value_parser = parse_store_opt)]
-        store_opt: Vec<(String, String)>,
-        /// Zoom range MIN-MAX, as given to the shards.
-        #[arg(long, value_parser = parse_zoom)]
-        zoom: Option<ZoomRange>,
-        /// Worker threads (default: all cores).
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Leave outputs already in place with the same content, as for `run`.
-        #[arg(long)]
-        resume: bool,
+        #[command(flatten)]
+        job: JobArgs,
     },
     /// Check a pipeline file and its inputs without writing anything.
     Validate { pipeline: PathBuf },
@@ -108,6 +124,16 @@ fn parse_store_opt(text: &str) -> Result<(String, String), String> {
         }
         _ => Err("expected KEY=VALUE, e.g. aws_endpoint=http://127.0.0.1:3900".into()),
     }
+}
+
+/// Prints a run's summary (text or JSON); returns its exit code.
+fn print_summary(summary: &runner::Summary, json: bool) -> Result<u8, aftermath::Error> {
+    if json {
+        println!("{}", summary.to_json());
+    } else {
+        print!("{summary}");
+    }
+    Ok(summary.exit_code())
 }
 
 /// `I/N`, or `/N` (the index from the environment).
@@ -226,63 +252,14 @@ fn init_logging(format: LogFormat) {
 
 fn execute(command: Command, json: bool, interrupt: &Interrupt) -> Result<u8, aftermath::Error> {
     match command {
-        Command::Run {
-            pipeline,
-            output,
-            store_opt,
-            zoom,
-            threads,
-            resume,
-            shard,
-        } => {
-            let overrides = Overrides {
-                output,
-                zoom,
-                store_options: store_opt,
-            };
+        Command::Run { job, shard } => {
             let shard = shard.map(resolve_shard).transpose()?;
-            let plan = spec::load_plan(&pipeline, &ProcessEnvironment, &overrides)?;
-            let options = RunOptions {
-                threads,
-                resume,
-                interrupt: interrupt.clone(),
-                shard,
-            };
-            let summary = runner::run(&plan, &options)?;
-            if json {
-                println!("{}", summary.to_json());
-            } else {
-                print!("{summary}");
-            }
-            Ok(summary.exit_code())
+            let (plan, options) = job.load(interrupt, shard)?;
+            print_summary(&runner::run(&plan, &options)?, json)
         }
-        Command::Finalize {
-            pipeline,
-            output,
-            store_opt,
-            zoom,
-            threads,
-            resume,
-        } => {
-            let overrides = Overrides {
-                output,
-                zoom,
-                store_options: store_opt,
-            };
-            let plan = spec::load_plan(&pipeline, &ProcessEnvironment, &overrides)?;
-            let options = RunOptions {
-                threads,
-                resume,
-                interrupt: interrupt.clone(),
-                shard: None,
-            };
-            let summary = runner::finalize(&plan, &options)?;
-            if json {
-                println!("{}", summary.to_json());
-            } else {
-                print!("{summary}");
-            }
-            Ok(summary.exit_code())
+        Command::Finalize { job } => {
+            let (plan, options) = job.load(interrupt, None)?;
+            print_summary(&runner::finalize(&plan, &options)?, json)
         }
         Command::Validate { pipeline } => {
             let plan = spec::load_plan(&pipeline, &ProcessEnvironment, &Overrides::default())?;

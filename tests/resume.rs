@@ -135,15 +135,7 @@ fn resume_compares_content_on_s3() {
     assert_eq!(objects(&again), (0, written - 2), "{again}");
 
     // A stale tile (same key, other bytes) is found by its content hash and rewritten.
-    let config = aftermath::store::StoreConfig {
-        options: server
-            .store_args()
-            .chunks(2)
-            .filter_map(|pair| pair[1].split_once('='))
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        cache_control: None,
-    };
+    let config = server.store_config(None);
     let store = aftermath::store::OutputStore::open_with(&url, &config).expect("store");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let keys = runtime.block_on(store.list()).expect("list");

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use aftermath::store::{OutputStore, StoreConfig};
+use aftermath::store::OutputStore;
 use common::garage::{self, Garage};
 use common::*;
 
@@ -24,17 +24,7 @@ fn olinda(dir: &Path, url: &str) -> PathBuf {
 }
 
 fn garage_store(server: &Garage, url: &str) -> OutputStore {
-    let config = StoreConfig {
-        options: vec![
-            ("aws_endpoint".into(), server.endpoint()),
-            ("aws_allow_http".into(), "true".into()),
-            ("aws_region".into(), garage::REGION.into()),
-            ("aws_access_key_id".into(), garage::ACCESS_KEY.into()),
-            ("aws_secret_access_key".into(), garage::SECRET_KEY.into()),
-        ],
-        cache_control: None,
-    };
-    OutputStore::open_with(url, &config).expect("open store")
+    OutputStore::open_with(url, &server.store_config(None)).expect("open store")
 }
 
 /// Every object of `store` with its bytes.

@@ -12,19 +12,6 @@ use common::azurite::{self, Azurite};
 use common::garage::{self, Garage};
 use common::*;
 
-fn garage_config(server: &Garage, cache_control: Option<&str>) -> StoreConfig {
-    StoreConfig {
-        options: vec![
-            ("aws_endpoint".into(), server.endpoint()),
-            ("aws_allow_http".into(), "true".into()),
-            ("aws_region".into(), garage::REGION.into()),
-            ("aws_access_key_id".into(), garage::ACCESS_KEY.into()),
-            ("aws_secret_access_key".into(), garage::SECRET_KEY.into()),
-        ],
-        cache_control: cache_control.map(str::to_string),
-    }
-}
-
 /// What every store must do. `keeps_attributes`: whether it stores Content-Type and
 /// Cache-Control (object stores do; a local filesystem cannot).
 async fn conformance(store: &OutputStore, keeps_attributes: bool) {
@@ -152,7 +139,7 @@ async fn local_store_conforms() {
 #[tokio::test]
 async fn garage_s3_store_conforms() {
     let server = Garage::start();
-    let mut config = garage_config(&server, Some("public, max-age=60"));
+    let mut config = server.store_config(Some("public, max-age=60"));
     let store =
         OutputStore::open_with(&format!("s3://{}/runs/a", garage::BUCKET), &config).expect("s3");
     conformance(&store, true).await;

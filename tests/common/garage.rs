@@ -140,6 +140,20 @@ root_domain = ".web.garage.localhost"
         format!("http://127.0.0.1:{}", self.s3_port)
     }
 
+    /// The store configuration reaching this server (for the library's `OutputStore`).
+    pub fn store_config(&self, cache_control: Option<&str>) -> aftermath::store::StoreConfig {
+        aftermath::store::StoreConfig {
+            options: vec![
+                ("aws_endpoint".into(), self.endpoint()),
+                ("aws_allow_http".into(), "true".into()),
+                ("aws_region".into(), REGION.into()),
+                ("aws_access_key_id".into(), ACCESS_KEY.into()),
+                ("aws_secret_access_key".into(), SECRET_KEY.into()),
+            ],
+            cache_control: cache_control.map(str::to_string),
+        }
+    }
+
     /// `--store-opt` arguments reaching this server (credentials as options, as a test
     /// harness may; users put them in the environment).
     pub fn store_args(&self) -> Vec<String> {
