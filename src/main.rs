@@ -5,11 +5,11 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use aftermath::error::exit_code;
-use aftermath::runner::{self, signal_name, Interrupt, RunOptions};
+use aftermath::runner::{self, signal_name, Interrupt, Progress, RunOptions};
 use aftermath::spec::{self, Overrides, ProcessEnvironment};
 use aftermath::tiling::ZoomRange;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -81,6 +81,7 @@ impl JobArgs {
             resume: self.resume,
             interrupt: interrupt.clone(),
             shard,
+            progress: Progress::new(),
         };
         Ok((plan, options))
     }
@@ -124,6 +125,44 @@ fn parse_store_opt(text: &str) -> Result<(String, String), String> {
         }
         _ => Err("expected KEY=VALUE, e.g. aws_endpoint=http://127.0.0.1:3900".into()),
     }
+}
+
+/// Runs `job`, drawing a progress bar of `progress` on stderr when stderr is an interactive
+/// terminal (never in logs redirected to a file or a CI system).
+fn with_progress_bar<T>(progress: &Progress, job: impl FnOnce() -> T) -> T {
+    if !std::io::stderr().is_terminal() {
+        return job();
+    }
+    let done = Arc::new(AtomicBool::new(false));
+    let drawer = {
+        let (progress, done) = (progress.clone(), Arc::clone(&done));
+        std::thread::spawn(move || {
+            // Hidden until the run has planned its tiles (after reading the inputs).
+            let bar = indicatif::ProgressBar::with_draw_target(
+                Some(0),
+                indicatif::ProgressDrawTarget::hidden(),
+            );
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:40} {pos}/{len} tiles  {per_sec}  {elapsed_precise}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            while !done.load(Ordering::Relaxed) {
+                if bar.is_hidden() && progress.planned() > 0 {
+                    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                }
+                bar.set_length(progress.planned());
+                bar.set_position(progress.stored());
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            bar.finish_and_clear();
+        })
+    };
+    let result = job();
+    done.store(true, Ordering::Relaxed);
+    let _ = drawer.join();
+    result
 }
 
 /// Prints a run's summary (text or JSON); returns its exit code.
@@ -255,11 +294,14 @@ fn execute(command: Command, json: bool, interrupt: &Interrupt) -> Result<u8, af
         Command::Run { job, shard } => {
             let shard = shard.map(resolve_shard).transpose()?;
             let (plan, options) = job.load(interrupt, shard)?;
-            print_summary(&runner::run(&plan, &options)?, json)
+            let summary = with_progress_bar(&options.progress, || runner::run(&plan, &options));
+            print_summary(&summary?, json)
         }
         Command::Finalize { job } => {
             let (plan, options) = job.load(interrupt, None)?;
-            print_summary(&runner::finalize(&plan, &options)?, json)
+            let summary =
+                with_progress_bar(&options.progress, || runner::finalize(&plan, &options));
+            print_summary(&summary?, json)
         }
         Command::Validate { pipeline } => {
             let plan = spec::load_plan(&pipeline, &ProcessEnvironment, &Overrides::default())?;
@@ -307,7 +349,7 @@ fn execute(command: Command, json: bool, interrupt: &Interrupt) -> Result<u8, af
                         serde_json::json!({
                             "shard": i,
                             "roots": split.roots[i].len(),
-                            "tiles": prepared.tiles_under(&split.roots[i]),
+                            "tiles": prepared.tiles_under(&split.roots[i], None),
                             "deepest_zoom_tiles": split.load[i],
                         })
                     })
@@ -363,7 +405,7 @@ fn execute(command: Command, json: bool, interrupt: &Interrupt) -> Result<u8, af
                 for (i, roots) in split.roots.iter().enumerate() {
                     println!(
                         "  shard {i:>3}: {} tiles at most ({} roots)",
-                        prepared.tiles_under(roots),
+                        prepared.tiles_under(roots, None),
                         roots.len()
                     );
                 }

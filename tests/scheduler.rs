@@ -357,3 +357,50 @@ fn sigkill_part_way_then_resume_gives_the_uninterrupted_output() {
     assert_eq!(doc["status"], "complete");
     assert_same_output(&out, &clean);
 }
+
+#[test]
+fn a_progress_bar_is_drawn_on_a_terminal_and_never_in_logs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    let p = olinda(dir.path(), &out, "10-16");
+    let p_text = p.to_str().expect("utf-8");
+    let plan = aftermath()
+        .args(["plan", p_text, "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let total = json_of(&plan.stdout)["tiles"]["total"]
+        .as_u64()
+        .expect("total");
+
+    // Under a pseudo-terminal (util-linux `script`), as an analyst at a shell.
+    let binary = assert_cmd::cargo::cargo_bin("aftermath");
+    let command = format!("{} run {p_text} --threads 1", binary.display());
+    let tty = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run under script");
+    assert!(tty.status.success());
+    let screen = String::from_utf8_lossy(&tty.stdout);
+    assert!(
+        screen.contains(&format!("/{total} tiles")),
+        "a bar counting to the planned {total} tiles:\n{screen}"
+    );
+
+    // Redirected, as a scheduler runs it: logs only.
+    std::fs::remove_dir_all(&out).expect("remove");
+    let logged = aftermath()
+        .env("RUST_LOG", "info")
+        .args(["run", p_text, "--threads", "1"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&logged.stderr);
+    assert!(
+        !stderr.contains(" tiles  ") && !stderr.contains('\r'),
+        "{stderr}"
+    );
+}

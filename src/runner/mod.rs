@@ -5,6 +5,7 @@
 mod interrupt;
 mod prepare;
 mod products;
+mod progress;
 mod pyramid;
 mod shards;
 mod summary;
@@ -13,6 +14,7 @@ mod writer;
 pub use interrupt::{signal_name, Interrupt};
 pub use prepare::{prepare, Prepared};
 pub use products::{CLASSES_COG_KEY, COG_MEDIA_TYPE, COMPOSITE_COG_KEY, INDEX_COG_KEY};
+pub use progress::Progress;
 pub use pyramid::index_values;
 pub use shards::{finalize, shard_plan};
 pub use summary::{Summary, TileFailure};
@@ -41,6 +43,8 @@ pub struct RunOptions {
     /// Build only this shard's part of the tiles (`--shard I/N`); `aftermath finalize` then
     /// writes the rest.
     pub shard: Option<Shard>,
+    /// Counts tiles planned and stored, for a progress display.
+    pub progress: Progress,
 }
 
 /// One of `count` shards (`index` from 0).
@@ -142,11 +146,19 @@ impl Engine {
                 })?)
             }
         };
+        let below_zoom = match below {
+            Below::Sources => None,
+            Below::Known { zoom, .. } => Some(zoom),
+        };
+        options
+            .progress
+            .plan(prepared.tiles_under(roots, below_zoom));
         let writer = self.runtime.spawn(writer::write_tiles(
             sink,
             receiver,
             UPLOADS_IN_FLIGHT,
             plan.output.encoding,
+            options.progress.clone(),
         ));
         let mut built = self
             .pool

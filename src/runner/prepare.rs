@@ -42,9 +42,12 @@ impl Prepared {
             .collect()
     }
 
-    /// Tiles of the pyramid at or below `roots` (at most: tiles without data are skipped).
-    pub fn tiles_under(&self, roots: &[crate::tiling::TileId]) -> u64 {
-        let ranges = &self.pyramid.ranges;
+    /// Tiles of the pyramid at or below `roots`, above zoom `until` if given (at most: tiles
+    /// without data are skipped).
+    pub fn tiles_under(&self, roots: &[crate::tiling::TileId], until: Option<u8>) -> u64 {
+        let ranges: Vec<_> = (self.pyramid.ranges.iter())
+            .filter(|r| until.is_none_or(|z| r.z < z))
+            .collect();
         roots
             .iter()
             .map(|&root| ranges.iter().map(|r| r.count_under(root)).sum::<u64>())

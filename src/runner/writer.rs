@@ -9,7 +9,7 @@ use tokio::sync::mpsc::Receiver;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::TileFailure;
+use super::{Progress, TileFailure};
 use crate::render::TileEncoding;
 use crate::store::pmtiles::TileSpool;
 use crate::store::OutputStore;
@@ -27,12 +27,15 @@ pub struct Written {
     pub per_zoom: BTreeMap<u8, u64>,
     pub bytes: u64,
     pub failures: Vec<TileFailure>,
+    /// Told of every tile stored.
+    progress: Progress,
 }
 
 impl Written {
     fn stored(&mut self, tile: TileId, len: u64) {
         *self.per_zoom.entry(tile.z).or_default() += 1;
         self.bytes += len;
+        self.progress.tile_stored();
     }
 
     fn failed(&mut self, tile: TileId, message: String) {
@@ -53,14 +56,19 @@ pub(super) async fn write_tiles(
     receiver: Receiver<EncodedTile>,
     in_flight: usize,
     encoding: TileEncoding,
+    progress: Progress,
 ) -> (Written, Option<TileSpool>) {
+    let mut written = Written {
+        progress,
+        ..Written::default()
+    };
     match sink {
-        TileSink::Store(store) => (
-            upload_tiles(store, receiver, in_flight, encoding).await,
-            None,
-        ),
+        TileSink::Store(store) => {
+            upload_tiles(store, receiver, in_flight, encoding, &mut written).await;
+            (written, None)
+        }
         TileSink::Spool(spool) => {
-            let (written, spool) = spool_tiles(spool, receiver).await;
+            let spool = spool_tiles(spool, receiver, &mut written).await;
             (written, Some(spool))
         }
     }
@@ -69,8 +77,8 @@ pub(super) async fn write_tiles(
 async fn spool_tiles(
     mut spool: TileSpool,
     mut receiver: Receiver<EncodedTile>,
-) -> (Written, TileSpool) {
-    let mut written = Written::default();
+    written: &mut Written,
+) -> TileSpool {
     while let Some(encoded) = receiver.recv().await {
         let t = encoded.tile;
         let len = encoded.bytes.len() as u64;
@@ -81,7 +89,7 @@ async fn spool_tiles(
             }
         }
     }
-    (written, spool)
+    spool
 }
 
 async fn upload_tiles(
@@ -89,10 +97,10 @@ async fn upload_tiles(
     mut receiver: Receiver<EncodedTile>,
     in_flight: usize,
     encoding: TileEncoding,
-) -> Written {
+    written: &mut Written,
+) {
     let permits = Arc::new(Semaphore::new(in_flight));
     let mut uploads = JoinSet::new();
-    let mut written = Written::default();
     while let Some(encoded) = receiver.recv().await {
         let Ok(permit) = permits.clone().acquire_owned().await else {
             break;
@@ -111,13 +119,12 @@ async fn upload_tiles(
             (encoded.tile, len, result)
         });
         while let Some(done) = uploads.try_join_next() {
-            account(&mut written, done);
+            account(written, done);
         }
     }
     while let Some(done) = uploads.join_next().await {
-        account(&mut written, done);
+        account(written, done);
     }
-    written
 }
 
 type Upload = (TileId, u64, Result<(), crate::store::StoreError>);
