@@ -1,6 +1,9 @@
 //! The runner: the only module that knows every stage. It prepares the inputs, builds the tile
 //! pyramid on rayon (READ → COMPUTE → RENDER per tile), hands encoded tiles to an async writer
-//! over a bounded channel (STORE on tokio), then writes TileJSON and, last, `run.json`.
+//! over a bounded channel (STORE on tokio), then publishes the products, TileJSON and, last,
+//! `run.json`. A sharded job splits this: each shard builds its part of the tiles
+//! (`shards.rs`), `finalize` the zooms above them and the publishing. A signal stops it between
+//! tiles ([`Interrupt`]); [`Progress`] counts the tiles for a display.
 
 mod interrupt;
 mod prepare;
