@@ -17,6 +17,13 @@ fn gdal_reads_the_tiles_through_the_wmts_capabilities() {
     assert!(text.contains("<TileMatrixSet>GoogleMapsCompatible</TileMatrixSet>"));
     assert!(text.contains("urn:ogc:def:wkss:OGC:1.0:GoogleMapsCompatible"));
 
+    // GDAL's WMTS client caches tiles, by default in ./gdalwmscache: keep it in the tempdir.
+    let cache = dir.path().join("gdalwmscache");
+    gdal::config::set_config_option(
+        "GDAL_DEFAULT_WMS_CACHE_PATH",
+        cache.to_str().expect("utf-8"),
+    )
+    .expect("set the WMS cache path");
     let ds = Dataset::open(format!("WMTS:{}", caps.display())).expect("GDAL opens the WMTS");
     assert_eq!(ds.driver().short_name(), "WMTS");
     assert_eq!(ds.raster_count(), 4, "RGBA");
