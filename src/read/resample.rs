@@ -82,7 +82,7 @@ macro_rules! sample {
         }
     )*};
 }
-sample!(u8, i8, u16, i16, u32, i32, f32, f64);
+sample!(u8, u16, i16, f32, f64);
 
 impl Window {
     /// The window at `origin` of `size` pixels from band-sequential `planes` (one plane of
@@ -197,7 +197,7 @@ impl Taps {
         let mut taps = Taps::clipped(floor(a), ceil(b), len);
         let mut i = taps.first as f32;
         for w in taps.weights.iter_mut().take(taps.count) {
-            *w = (b.min(i + 1.0) - a.max(i)).max(0.0);
+            *w = coverage(a, b, i);
             i += 1.0;
         }
         taps
@@ -210,11 +210,25 @@ impl Taps {
         let mut i = taps.first as f32;
         let inverse = 1.0 / radius;
         for w in taps.weights.iter_mut().take(taps.count) {
-            *w = (1.0 - (i - centre).abs() * inverse).max(0.0);
+            *w = tent(centre, inverse, i);
             i += 1.0;
         }
         taps
     }
+}
+
+/// The length of source pixel `i` (covering `[i, i + 1)`) inside the footprint `[a, b)`: its
+/// weight in the average kernel.
+#[inline(always)]
+fn coverage(a: f32, b: f32, i: f32) -> f32 {
+    (b.min(i + 1.0) - a.max(i)).max(0.0)
+}
+
+/// The weight of source pixel `i` in a triangle of radius 1 / `inverse` around `centre`
+/// (pixel-centre coordinates): the bilinear kernel, widened when downsampling.
+#[inline(always)]
+fn tent(centre: f32, inverse: f32, i: f32) -> f32 {
+    (1.0 - (i - centre).abs() * inverse).max(0.0)
 }
 
 /// Whether `resampling` is one of the kernels done here (the others are left to GDAL).
@@ -382,7 +396,6 @@ impl Source<'_> {
         let (rx, ry) = self.radius;
         let axis =
             |lo: &[f32], hi: &[f32], r: f32, len: usize, first: &mut [i32], w: &mut [Weights]| {
-                let bilinear = self.resampling == Resampling::Bilinear;
                 let inverse = 1.0 / r;
                 for (((lo, hi), first), w) in
                     lo.iter().zip(hi).zip(first.iter_mut()).zip(w.iter_mut())
@@ -391,17 +404,12 @@ impl Source<'_> {
                         // The centre (pixel-centre coordinates) and a triangle of radius r.
                         let c = (lo + hi) * 0.5 - 0.5;
                         let f = ceil(c - r);
-                        *w = std::array::from_fn(|k| {
-                            (1.0 - ((f + k as i32) as f32 - c).abs() * inverse).max(0.0)
-                        });
+                        *w = std::array::from_fn(|k| tent(c, inverse, (f + k as i32) as f32));
                         (f, floor(c + r) < f + FIXED as i32)
                     } else {
                         // The footprint [lo, hi), each pixel weighted by its length inside.
                         let f = floor(*lo);
-                        *w = std::array::from_fn(|k| {
-                            let i = (f + k as i32) as f32;
-                            (hi.min(i + 1.0) - lo.max(i)).max(0.0)
-                        });
+                        *w = std::array::from_fn(|k| coverage(*lo, *hi, (f + k as i32) as f32));
                         (f, ceil(*hi) <= f + FIXED as i32)
                     };
                     let inside = f >= 0 && f + FIXED as i32 <= len as i32;
