@@ -184,11 +184,6 @@ fn parse_shard(text: &str) -> Result<(Option<usize>, usize), String> {
         "" => None,
         i => Some(i.parse().map_err(|_| usage())?),
     };
-    if count == 0 || index.is_some_and(|i| i >= count) {
-        return Err(format!(
-            "{text}: the index counts from 0 and must be below N ≥ 1"
-        ));
-    }
     Ok((index, count))
 }
 
@@ -214,12 +209,7 @@ fn resolve_shard(
             })?
         }
     };
-    if index >= count {
-        return Err(aftermath::Error::ShardUsage(format!(
-            "shard index {index} is not below the number of shards {count}"
-        )));
-    }
-    Ok(runner::Shard { index, count })
+    runner::Shard::new(index, count)
 }
 
 fn parse_zoom(text: &str) -> Result<ZoomRange, String> {
@@ -231,7 +221,7 @@ fn main() -> ExitCode {
     init_logging(cli.log_format);
     aftermath::read::log_gdal_messages();
     let interrupt = Interrupt::new();
-    if matches!(cli.command, Command::Run { .. }) {
+    if matches!(cli.command, Command::Run { .. } | Command::Finalize { .. }) {
         if let Err(e) = stop_on_signals(&interrupt) {
             tracing::warn!(error = %e, "cannot handle SIGINT/SIGTERM; they will kill the run");
         }

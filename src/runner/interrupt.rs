@@ -23,11 +23,6 @@ impl Interrupt {
         Arc::clone(&self.0)
     }
 
-    /// Asks the run to stop as if `signal` had arrived.
-    pub fn request(&self, signal: i32) {
-        self.0.store(signal.max(1) as usize, Ordering::SeqCst);
-    }
-
     /// The signal that asked the run to stop, if one did.
     pub fn signal(&self) -> Option<i32> {
         match self.0.load(Ordering::Relaxed) {

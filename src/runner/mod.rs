@@ -57,6 +57,19 @@ pub struct Shard {
     pub count: usize,
 }
 
+impl Shard {
+    /// Shard `index` of `count`: the index counts from 0 and is below `count` ≥ 1.
+    pub fn new(index: usize, count: usize) -> Result<Shard, Error> {
+        if index >= count {
+            return Err(Error::ShardUsage(format!(
+                "--shard {index}/{count}: the index counts from 0 and must be below the number \
+                 of shards"
+            )));
+        }
+        Ok(Shard { index, count })
+    }
+}
+
 /// GDAL block cache per run, MiB. Together with the tiles in flight this bounds memory.
 pub const GDAL_CACHE_MB: usize = 64;
 /// Encoded tiles waiting for the writer at most.

@@ -69,12 +69,7 @@ pub(super) fn run_shard(
     options: &RunOptions,
     shard: Shard,
 ) -> Result<Summary, Error> {
-    if shard.count == 0 || shard.index >= shard.count {
-        return Err(Error::ShardUsage(format!(
-            "--shard {}/{}: the index counts from 0 and must be below the number of shards",
-            shard.index, shard.count
-        )));
-    }
+    let shard = Shard::new(shard.index, shard.count)?;
     let split = shard_plan(prepared, shard.count)?;
     let engine = Engine::start(store, options)?;
     let roots = &split.roots[shard.index];
