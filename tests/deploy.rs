@@ -107,6 +107,30 @@ fn run_args(args: &[String], pipeline: &str, env: &[(&str, String)]) {
     cmd.args(&args).assert().success();
 }
 
+/// Runs a sharded job's command lines against this checkout as its scheduler would: for each
+/// shard `i` < `n` the arguments and environment `shard(i)`, then `finalize`; no marker before
+/// finalize, a completed job and no shards' leftovers after it.
+fn run_job(
+    n: u64,
+    shard: impl Fn(u64) -> (Vec<String>, Vec<(&'static str, String)>),
+    finalize: &[String],
+) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    let pipeline = local_pipeline(dir.path(), &out);
+    for i in 0..n {
+        let (args, env) = shard(i);
+        run_args(&args, &pipeline, &env);
+    }
+    assert!(!out.join("run.json").exists());
+    run_args(finalize, &pipeline, &[]);
+    assert!(out.join("run.json").exists(), "the job completed");
+    assert!(!out
+        .join("_shards")
+        .join(format!("done-0-of-{n}.json"))
+        .exists());
+}
+
 #[test]
 fn the_kubernetes_indexed_job_and_finalize_job_run_a_sharded_job() {
     let shards = yaml("kubernetes/shards-job.yaml");
@@ -134,20 +158,16 @@ fn the_kubernetes_indexed_job_and_finalize_job_run_a_sharded_job() {
     assert_eq!(finalize_args[1], shard_args[1], "the same pipeline");
 
     // As Kubernetes runs them: each pod with its index, then finalize.
-    let dir = tempfile::tempdir().expect("tempdir");
-    let out = dir.path().join("out");
-    let pipeline = local_pipeline(dir.path(), &out);
-    for i in 0..n {
-        run_args(
-            &shard_args,
-            &pipeline,
-            &[("JOB_COMPLETION_INDEX", i.to_string())],
-        );
-    }
-    assert!(!out.join("run.json").exists());
-    run_args(&finalize_args, &pipeline, &[]);
-    assert!(out.join("run.json").exists(), "the job completed");
-    assert!(!out.join("_shards").join("done-0-of-4.json").exists());
+    run_job(
+        n,
+        |i| {
+            (
+                shard_args.clone(),
+                vec![("JOB_COMPLETION_INDEX", i.to_string())],
+            )
+        },
+        &finalize_args,
+    );
 }
 
 #[test]
@@ -204,19 +224,14 @@ fn the_argo_workflow_fans_out_the_shards_then_finalizes() {
     assert_eq!(finalize_args[1], shard_args[1], "the same pipeline");
 
     // As Argo runs them: the parameters substituted, every shard, then finalize.
-    let dir = tempfile::tempdir().expect("tempdir");
-    let out = dir.path().join("out");
-    let pipeline = local_pipeline(dir.path(), &out);
-    for i in 0..n {
-        let args: Vec<String> = shard_args
+    let substituted = |i: u64| -> Vec<String> {
+        shard_args
             .iter()
             .map(|a| {
                 a.replace("{{inputs.parameters.index}}", &i.to_string())
                     .replace("{{workflow.parameters.shards}}", &n.to_string())
             })
-            .collect();
-        run_args(&args, &pipeline, &[]);
-    }
-    run_args(&finalize_args, &pipeline, &[]);
-    assert!(out.join("run.json").exists(), "the job completed");
+            .collect()
+    };
+    run_job(n, |i| (substituted(i), Vec::new()), &finalize_args);
 }

@@ -42,14 +42,8 @@ fn json_of(stdout: &[u8]) -> serde_json::Value {
 
 /// The Olinda MNDWI pipeline into `out` over `zoom`.
 fn olinda(dir: &Path, out: &Path, zoom: &str) -> PathBuf {
-    let text = format!(
-        "[scenes.post]\nfile = \"{}\"\n[scenes.post.bands]\ngreen = 2\nswir1 = 5\n\
-         [product]\nindex = \"mndwi\"\n{MNDWI_RAMP}\n[tiling]\nzoom = \"{zoom}\"\n\
-         [output]\nurl = \"{}\"\n",
-        sample("olinda/L7_ETMs.tif").display(),
-        out.display()
-    );
-    write_pipeline(dir, "olinda.toml", &text)
+    let url = out.to_str().expect("utf-8");
+    olinda_pipeline(dir, "olinda", url, MNDWI_RAMP, zoom, "")
 }
 
 #[test]

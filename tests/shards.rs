@@ -14,13 +14,7 @@ use common::*;
 
 /// The Olinda MNDWI pipeline (tiles and products) over zooms 10–15, into `url`.
 fn olinda(dir: &Path, url: &str) -> PathBuf {
-    let text = format!(
-        "[scenes.post]\nfile = \"{}\"\n[scenes.post.bands]\ngreen = 2\nswir1 = 5\n\
-         [product]\nindex = \"mndwi\"\n{MNDWI_RAMP}\n[tiling]\nzoom = \"10-15\"\n\
-         [output]\nurl = \"{url}\"\n",
-        sample("olinda/L7_ETMs.tif").display(),
-    );
-    write_pipeline(dir, "olinda.toml", &text)
+    olinda_pipeline(dir, "olinda", url, MNDWI_RAMP, "10-15", "")
 }
 
 fn garage_store(server: &Garage, url: &str) -> OutputStore {

@@ -238,18 +238,31 @@ pub fn dn(file: &Path, band: u32, pixels: &[(i64, i64)]) -> Vec<Option<f64>> {
     lines.iter().map(|l| l.trim().parse::<f64>().ok()).collect()
 }
 
+/// Writes `dir/NAME.toml`: MNDWI on the Olinda sample with `render` (TOML), `zoom`, into
+/// `url`, with extra `[output]` lines.
+pub fn olinda_pipeline(
+    dir: &Path,
+    name: &str,
+    url: &str,
+    render: &str,
+    zoom: &str,
+    output: &str,
+) -> PathBuf {
+    let text = format!(
+        "[scenes.post]\nfile = \"{}\"\n[scenes.post.bands]\ngreen = 2\nswir1 = 5\n\
+         [product]\nindex = \"mndwi\"\n{render}\n[tiling]\nzoom = \"{zoom}\"\n\
+         [output]\nurl = \"{url}\"\n{output}\n",
+        sample("olinda/L7_ETMs.tif").display(),
+    );
+    write_pipeline(dir, &format!("{name}.toml"), &text)
+}
+
 /// Runs MNDWI on the Olinda sample into `dir/NAME` with `render` (TOML), `zoom` and extra
 /// `[output]` lines; returns the output folder.
 pub fn run_olinda(dir: &Path, name: &str, render: &str, zoom: &str, output: &str) -> PathBuf {
     let out = dir.join(name);
-    let text = format!(
-        "[scenes.post]\nfile = \"{}\"\n[scenes.post.bands]\ngreen = 2\nswir1 = 5\n\
-         [product]\nindex = \"mndwi\"\n{render}\n[tiling]\nzoom = \"{zoom}\"\n\
-         [output]\nurl = \"{}\"\n{output}\n",
-        sample("olinda/L7_ETMs.tif").display(),
-        out.display()
-    );
-    let p = write_pipeline(dir, &format!("{name}.toml"), &text);
+    let url = out.to_str().expect("utf-8");
+    let p = olinda_pipeline(dir, name, url, render, zoom, output);
     aftermath()
         .args(["run", p.to_str().expect("utf-8")])
         .assert()
