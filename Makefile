@@ -11,8 +11,9 @@ deps:
 build: deps
 	$(CARGO) build --release --locked
 
+# `cargo run` finds the binary wherever cargo builds (CARGO_TARGET_DIR included).
 demo: build
-	./target/release/aftermath run $(DEMO_PIPELINE) --output $(DEMO_OUTPUT)
+	$(CARGO) run --release --locked --quiet -- run $(DEMO_PIPELINE) --output $(DEMO_OUTPUT)
 	@echo
 	@echo "tiles:    $(CURDIR)/$(DEMO_OUTPUT)/{z}/{x}/{y}.png"
 	@echo "tilejson: $(CURDIR)/$(DEMO_OUTPUT)/tilejson.json"

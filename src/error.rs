@@ -33,6 +33,18 @@ pub enum Error {
         "no tiles to write: the data lies outside the zoom range's tile grid; check [tiling] zoom"
     )]
     NoTiles,
+    #[error(
+        "the plan holds {tiles} tiles (zooms {zooms}{}), above the ceiling of {limit} \
+         ([tiling] max_tiles); choose a shallower [tiling] zoom, or raise [tiling] max_tiles \
+         (or --max-tiles) on purpose",
+        if *auto { ", chosen by zoom = \"auto\"" } else { "" }
+    )]
+    TooManyTiles {
+        tiles: u64,
+        zooms: crate::tiling::ZoomRange,
+        limit: u64,
+        auto: bool,
+    },
     #[error("{what} failed: {message}")]
     Runtime { what: &'static str, message: String },
     #[error(
@@ -55,7 +67,10 @@ impl Error {
     /// Input and configuration problems are the caller's to fix (2); the rest failed the run (1).
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Spec(_) | Error::NoOverlap { .. } | Error::NoTiles => exit_code::BAD_INPUT,
+            Error::Spec(_)
+            | Error::NoOverlap { .. }
+            | Error::NoTiles
+            | Error::TooManyTiles { .. } => exit_code::BAD_INPUT,
             Error::Read(ReadError::Warp { .. }) => exit_code::RUN_FAILED,
             Error::Read(_) => exit_code::BAD_INPUT,
             Error::Store(StoreError::Put { .. } | StoreError::Get { .. }) => exit_code::RUN_FAILED,

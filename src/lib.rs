@@ -11,6 +11,7 @@ pub mod plan;
 pub mod read;
 pub mod render;
 pub mod runner;
+pub mod secrets;
 pub mod spec;
 pub mod store;
 pub mod tiling;

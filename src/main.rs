@@ -2,6 +2,7 @@
 //! library, map the result to an exit code (0 ok, 1 run failed, 2 bad usage/pipeline/input,
 //! 3 finished with failed tiles, 130/143 stopped by SIGINT/SIGTERM).
 
+use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -53,9 +54,12 @@ struct JobArgs {
     /// Zoom range MIN-MAX (or one level), replacing [tiling] zoom.
     #[arg(long, value_parser = parse_zoom)]
     zoom: Option<ZoomRange>,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
-    threads: Option<usize>,
+    /// Worker threads (default: all cores; at most 1024).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    threads: Option<u16>,
+    /// The most tiles the plan may hold, replacing [tiling] max_tiles (default 10000000).
+    #[arg(long, value_name = "N")]
+    max_tiles: Option<u64>,
     /// Leave outputs whose stored content is already identical (checked by content hash,
     /// not existence); rewrite stale or missing ones. A finished, unchanged job writes
     /// nothing.
@@ -73,11 +77,12 @@ impl JobArgs {
         let overrides = Overrides {
             output: self.output,
             zoom: self.zoom,
+            max_tiles: self.max_tiles,
             store_options: self.store_opt,
         };
         let plan = spec::load_plan(&self.pipeline, &ProcessEnvironment, &overrides)?;
         let options = RunOptions {
-            threads: self.threads,
+            threads: self.threads.map(usize::from),
             resume: self.resume,
             interrupt: interrupt.clone(),
             shard,
@@ -112,6 +117,9 @@ enum Command {
         pipeline: PathBuf,
         #[arg(long, value_parser = parse_zoom)]
         zoom: Option<ZoomRange>,
+        /// The most tiles the plan may hold, replacing [tiling] max_tiles.
+        #[arg(long, value_name = "N")]
+        max_tiles: Option<u64>,
         /// Also list how N shards (`run --shard I/N`) split the tiles.
         #[arg(long, value_name = "N")]
         shards: Option<usize>,
@@ -165,14 +173,35 @@ fn with_progress_bar<T>(progress: &Progress, job: impl FnOnce() -> T) -> T {
     result
 }
 
-/// Prints a run's summary (text or JSON); returns its exit code.
-fn print_summary(summary: &runner::Summary, json: bool) -> Result<u8, aftermath::Error> {
+/// A run's summary (text or JSON) into `out`; returns its exit code.
+fn print_summary(
+    summary: &runner::Summary,
+    json: bool,
+    out: &mut String,
+) -> Result<u8, aftermath::Error> {
     if json {
-        println!("{}", summary.to_json());
+        let _ = writeln!(out, "{}", summary.to_json());
     } else {
-        print!("{summary}");
+        let _ = write!(out, "{summary}");
     }
     Ok(summary.exit_code())
+}
+
+/// Writes the command's report on stdout; false when stdout cannot take it (a full disk, a
+/// closed pipe), which the caller reports instead of panicking as `println!` would.
+fn print_stdout(text: &str) -> bool {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!("error: cannot write the report to stdout: {e}");
+            false
+        }
+    }
 }
 
 /// `I/N`, or `/N` (the index from the environment).
@@ -227,9 +256,13 @@ fn main() -> ExitCode {
         }
     }
     let json = cli.json;
-    match execute(cli.command, json, &interrupt) {
-        Ok(code) => ExitCode::from(code),
+    let mut out = String::new();
+    match execute(cli.command, json, &interrupt, &mut out) {
+        Ok(code) if print_stdout(&out) => ExitCode::from(code),
+        Ok(_) => ExitCode::from(exit_code::RUN_FAILED),
         Err(e) => {
+            // Messages may quote a server's answer or a URL: never with credentials in them.
+            let message = aftermath::secrets::redact(&e.to_string());
             if json {
                 let (status, signal) = match &e {
                     aftermath::Error::Interrupted { signal } => {
@@ -241,11 +274,11 @@ fn main() -> ExitCode {
                     "status": status,
                     "exit_code": e.exit_code(),
                     "signal": signal,
-                    "error": e.to_string(),
+                    "error": message,
                 });
-                println!("{doc}");
+                print_stdout(&format!("{doc}\n"));
             }
-            eprintln!("error: {e}");
+            eprintln!("error: {message}");
             ExitCode::from(e.exit_code())
         }
     }
@@ -279,19 +312,24 @@ fn init_logging(format: LogFormat) {
     }
 }
 
-fn execute(command: Command, json: bool, interrupt: &Interrupt) -> Result<u8, aftermath::Error> {
+fn execute(
+    command: Command,
+    json: bool,
+    interrupt: &Interrupt,
+    out: &mut String,
+) -> Result<u8, aftermath::Error> {
     match command {
         Command::Run { job, shard } => {
             let shard = shard.map(resolve_shard).transpose()?;
             let (plan, options) = job.load(interrupt, shard)?;
             let summary = with_progress_bar(&options.progress, || runner::run(&plan, &options));
-            print_summary(&summary?, json)
+            print_summary(&summary?, json, out)
         }
         Command::Finalize { job } => {
             let (plan, options) = job.load(interrupt, None)?;
             let summary =
                 with_progress_bar(&options.progress, || runner::finalize(&plan, &options));
-            print_summary(&summary?, json)
+            print_summary(&summary?, json, out)
         }
         Command::Validate { pipeline } => {
             let plan = spec::load_plan(&pipeline, &ProcessEnvironment, &Overrides::default())?;
@@ -305,10 +343,11 @@ fn execute(command: Command, json: bool, interrupt: &Interrupt) -> Result<u8, af
                     "scenes": scenes,
                     "zooms": { "min": prepared.zooms.min, "max": prepared.zooms.max },
                 });
-                println!("{doc}");
+                let _ = writeln!(out, "{doc}");
                 return Ok(exit_code::OK);
             }
-            println!(
+            let _ = writeln!(
+                out,
                 "{}: ok ({} of {}, zooms {})",
                 pipeline.display(),
                 plan.product.name(),
@@ -320,10 +359,12 @@ fn execute(command: Command, json: bool, interrupt: &Interrupt) -> Result<u8, af
         Command::Plan {
             pipeline,
             zoom,
+            max_tiles,
             shards,
         } => {
             let overrides = Overrides {
                 zoom,
+                max_tiles,
                 ..Overrides::default()
             };
             let plan = spec::load_plan(&pipeline, &ProcessEnvironment, &overrides)?;
@@ -339,7 +380,7 @@ fn execute(command: Command, json: bool, interrupt: &Interrupt) -> Result<u8, af
                         serde_json::json!({
                             "shard": i,
                             "roots": split.roots[i].len(),
-                            "tiles": prepared.tiles_under(&split.roots[i], None),
+                            "tiles": prepared.tiles_under(Some(&split.roots[i]), None),
                             "deepest_zoom_tiles": split.load[i],
                         })
                     })
@@ -369,38 +410,44 @@ fn execute(command: Command, json: bool, interrupt: &Interrupt) -> Result<u8, af
                         "shards": shard_list,
                     })),
                 });
-                println!("{doc}");
+                let _ = writeln!(out, "{doc}");
                 return Ok(exit_code::OK);
             }
             let [w, s, e, n] = bounds;
-            println!("pipeline: {}", pipeline.display());
-            println!("product:  {}", plan.product.name());
-            println!("bounds:   {w:.6}, {s:.6}, {e:.6}, {n:.6} (lon/lat)");
-            println!(
+            let _ = writeln!(out, "pipeline: {}", pipeline.display());
+            let _ = writeln!(out, "product:  {}", plan.product.name());
+            let _ = writeln!(out, "bounds:   {w:.6}, {s:.6}, {e:.6}, {n:.6} (lon/lat)");
+            let _ = writeln!(
+                out,
                 "zooms:    {} (tile size {})",
                 prepared.zooms, plan.tiling.tile_size
             );
             let mut total = 0;
             for (z, count) in counts {
-                println!("  zoom {z:>2}: {count} tiles at most");
+                let _ = writeln!(out, "  zoom {z:>2}: {count} tiles at most");
                 total += count;
             }
-            println!("total:    {total} tiles at most (tiles without data are skipped)");
+            let _ = writeln!(
+                out,
+                "total:    {total} tiles at most (tiles without data are skipped)"
+            );
             if let Some(split) = &split {
-                println!(
+                let _ = writeln!(
+                    out,
                     "shards:   {} at zoom {} (finalize builds the zooms above)",
                     split.roots.len(),
                     split.zoom
                 );
                 for (i, roots) in split.roots.iter().enumerate() {
-                    println!(
+                    let _ = writeln!(
+                        out,
                         "  shard {i:>3}: {} tiles at most ({} roots)",
-                        prepared.tiles_under(roots, None),
+                        prepared.tiles_under(Some(roots), None),
                         roots.len()
                     );
                 }
             }
-            println!("output:   {}", plan.output.url);
+            let _ = writeln!(out, "output:   {}", plan.output.url);
             Ok(exit_code::OK)
         }
     }

@@ -33,6 +33,31 @@ impl Plan {
     pub fn display_title(&self) -> &str {
         self.title.as_deref().unwrap_or(&self.name)
     }
+
+    /// A hash of what decides the output's content (scenes, product, style, tiling, format),
+    /// recorded in `run.json` and shard markers: two runs with the same fingerprint write the
+    /// same objects from the same inputs. Not included: the output URL, store options and
+    /// credentials, the tile ceiling, titles.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let what = format!(
+            "{:?}|{:?}|{:?}|{:?}|{}|{:?}|{:?}|{:?}|{}",
+            self.scenes,
+            self.product,
+            self.style,
+            self.tiling.zoom,
+            self.tiling.tile_size,
+            self.tiling.resampling,
+            self.output.format,
+            self.output.encoding,
+            self.output.products,
+        );
+        Sha256::digest(what.as_bytes())
+            .iter()
+            .take(16)
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -178,7 +203,19 @@ pub struct Tiling {
     pub zoom: ZoomChoice,
     pub tile_size: u32,
     pub resampling: Resampling,
+    /// Plans with more tiles than this are refused (`[tiling] max_tiles`, `--max-tiles`).
+    pub max_tiles: u64,
 }
+
+/// The ceiling of tiles a plan may hold unless `[tiling] max_tiles` or `--max-tiles` raises
+/// it: ten million tiles is a country at zoom 14, hundreds of GB of PNGs; a plan above it is
+/// far more often a mistake (a zoom range too deep for the area) than a wish.
+pub const DEFAULT_MAX_TILES: u64 = 10_000_000;
+
+/// The largest tile side: a 1024² tile of four f32 channels is 16 MiB, and a worker holds
+/// up to four per zoom level of a branch, so larger tiles would let memory grow past the
+/// budget documented in the README.
+pub const MAX_TILE_SIZE: u32 = 1024;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Output {

@@ -25,13 +25,25 @@ const PMTILES_JS_SRI: &str =
 /// The base map: OpenStreetMap's standard raster tiles.
 pub const BASE_MAP_TILES: &str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
 
+/// A JavaScript string literal safe inside an inline `<script>`: JSON with `<`, `>`, `&`
+/// and the line separators escaped, so no text can close the script element (`</script>`)
+/// or open a comment.
+fn script_string(text: &str) -> String {
+    serde_json::to_string(text)
+        .unwrap_or_else(|_| "\"\"".into())
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
+}
+
 pub fn preview_html(prepared: &Prepared) -> String {
     let plan = &prepared.plan;
     let [w, s, e, n] = lon_lat_bounds(prepared.footprint.bounds);
     let title = escape_markup(plan.display_title());
     let legend = super::legend_html(&plan.style, plan.display_title());
-    let attribution = serde_json::to_string(plan.attribution.as_deref().unwrap_or(""))
-        .unwrap_or_else(|_| "\"\"".into());
+    let attribution = script_string(plan.attribution.as_deref().unwrap_or(""));
     let (pmtiles_script, tiles, protocol) = match plan.output.format {
         TileFormat::Xyz => (
             String::new(),
@@ -99,4 +111,18 @@ map.on("idle", () => {{ window.aftermathIdle = true; }});
 "##,
         tile_size = prepared.pyramid.tile_size,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn script_strings_cannot_close_the_script() {
+        let s = super::script_string("</script><script>alert(1)</script> & \u{2028}");
+        assert!(
+            !s.contains('<') && !s.contains('>') && !s.contains('&'),
+            "{s}"
+        );
+        let back: String = serde_json::from_str(&s).expect("still a JSON string");
+        assert_eq!(back, "</script><script>alert(1)</script> & \u{2028}");
+    }
 }

@@ -39,7 +39,10 @@ pub fn run_record(
         "pipeline": {
             "path": plan.pipeline.display().to_string(),
             "name": plan.name,
-            "text": std::fs::read_to_string(&plan.pipeline).ok(),
+            "fingerprint": plan.fingerprint(),
+            "text": std::fs::read_to_string(&plan.pipeline)
+                .ok()
+                .map(|text| crate::secrets::redact_pipeline_text(&text)),
         },
         "product": match &plan.product.formula {
             Formula::Index(index) => json!({ "index": index }),
@@ -61,6 +64,7 @@ pub fn run_record(
             "bounds": summary.bounds,
         },
         "products": summary.products,
+        "removed": summary.removed,
         "tiles": {
             "written": summary.tiles_written(),
             "per_zoom": per_zoom,

@@ -12,6 +12,7 @@ mod progress;
 mod pyramid;
 mod shards;
 mod summary;
+mod supersede;
 mod writer;
 
 pub use interrupt::{signal_name, Interrupt};
@@ -31,7 +32,7 @@ use crate::render;
 use crate::store::pmtiles::{ArchiveInfo, TileSpool, PMTILES_KEY, PMTILES_MEDIA_TYPE};
 use crate::store::OutputStore;
 use crate::tiling::{self, lon_lat_bounds};
-use pyramid::Below;
+use pyramid::{Below, Roots};
 use writer::TileSink;
 
 /// Knobs of one run that are not part of the pipeline.
@@ -136,13 +137,14 @@ impl Engine {
     }
 
     /// Builds `roots` and the tiles below them (see [`pyramid::build`]) and writes them;
-    /// returns the summary of what was written and, for PMTiles, the spool of tiles.
+    /// returns the summary of what was written, the values of listed roots and, for
+    /// PMTiles, the spool of tiles.
     fn tiles(
         &self,
         prepared: &Prepared,
         store: &OutputStore,
         options: &RunOptions,
-        roots: &[tiling::TileId],
+        roots: Roots,
         below: Below,
     ) -> Result<TilesDone, Error> {
         let plan = &prepared.plan;
@@ -166,9 +168,13 @@ impl Engine {
             Below::Sources => None,
             Below::Known { zoom, .. } => Some(zoom),
         };
-        options
-            .progress
-            .plan(prepared.tiles_under(roots, below_zoom));
+        options.progress.plan(prepared.tiles_under(
+            match roots {
+                Roots::Top => None,
+                Roots::These(list) => Some(list),
+            },
+            below_zoom,
+        ));
         let writer = self.runtime.spawn(writer::write_tiles(
             sink,
             receiver,
@@ -220,8 +226,8 @@ fn run_prepared(
         return shards::run_shard(prepared, store, options, shard);
     }
     let engine = Engine::start(store, options)?;
-    let roots = pyramid::top_tiles(prepared);
-    let done = engine.tiles(prepared, store, options, &roots, Below::Sources)?;
+    supersede::supersede(&engine.runtime, store, prepared, options, true)?;
+    let done = engine.tiles(prepared, store, options, Roots::Top, Below::Sources)?;
     if done.summary.tiles_written() == 0 && done.summary.failures.is_empty() {
         return Err(Error::NoTiles);
     }
@@ -298,10 +304,14 @@ fn publish(
         ))?;
     }
     summary.seconds = clock.elapsed().as_secs_f64();
+    if summary.failures.is_empty() && summary.product_errors.is_empty() {
+        summary.removed = supersede::remove_stale(runtime, store)?;
+    }
     // A resumed run that found every object already in place leaves the finished job as it
     // was: the item and the record (which carry timestamps) are not rewritten.
     let unchanged_finished_job = options.resume
         && store.put_counts().0 == 0
+        && summary.removed.is_empty()
         && summary.failures.is_empty()
         && summary.product_errors.is_empty()
         && runtime

@@ -42,16 +42,20 @@ impl Prepared {
             .collect()
     }
 
-    /// Tiles of the pyramid at or below `roots`, above zoom `until` if given (at most: tiles
-    /// without data are skipped).
-    pub fn tiles_under(&self, roots: &[crate::tiling::TileId], until: Option<u8>) -> u64 {
-        let ranges: Vec<_> = (self.pyramid.ranges.iter())
-            .filter(|r| until.is_none_or(|z| r.z < z))
-            .collect();
-        roots
-            .iter()
-            .map(|&root| ranges.iter().map(|r| r.count_under(root)).sum::<u64>())
-            .sum()
+    /// Tiles of the pyramid at or below `roots` (all of the pyramid's when `None`), above
+    /// zoom `until` if given (at most: tiles without data are skipped).
+    pub fn tiles_under(&self, roots: Option<&[crate::tiling::TileId]>, until: Option<u8>) -> u64 {
+        let ranges = (self.pyramid.ranges.iter()).filter(|r| until.is_none_or(|z| r.z < z));
+        match roots {
+            None => ranges.map(|r| r.count()).fold(0, u64::saturating_add),
+            Some(roots) => {
+                let ranges: Vec<_> = ranges.collect();
+                roots
+                    .iter()
+                    .map(|&root| ranges.iter().map(|r| r.count_under(root)).sum::<u64>())
+                    .sum()
+            }
+        }
     }
 }
 
@@ -103,6 +107,19 @@ pub fn prepare(plan: &Plan) -> Result<Prepared, Error> {
     let pyramid = TilePyramid::new(footprint.bounds, zooms, tile_size);
     if pyramid.ranges.is_empty() {
         return Err(Error::NoTiles);
+    }
+    let tiles: u64 = pyramid
+        .ranges
+        .iter()
+        .map(|r| r.count())
+        .fold(0, u64::saturating_add);
+    if tiles > plan.tiling.max_tiles {
+        return Err(Error::TooManyTiles {
+            tiles,
+            zooms,
+            limit: plan.tiling.max_tiles,
+            auto: matches!(plan.tiling.zoom, ZoomChoice::Auto),
+        });
     }
     let mut prepared = Prepared {
         plan: plan.clone(),
@@ -156,7 +173,8 @@ fn position_or_push<'a>(list: &mut Vec<&'a str>, item: &'a str) -> usize {
 
 /// For one scene, exactly gdal2tiles' choice. For a pair, the maximum zoom of the coarser
 /// scene (a change map is no sharper than its coarser input) and the minimum zoom at which
-/// the common area fits one tile.
+/// the common area fits one tile — never deeper than the maximum, even when the common area
+/// is smaller than one of the coarser scene's pixels.
 fn auto_zooms(inputs: &[SceneInput], common: &Footprint, tile_size: u32) -> ZoomRange {
     let coarsest = inputs
         .iter()
@@ -166,6 +184,6 @@ fn auto_zooms(inputs: &[SceneInput], common: &Footprint, tile_size: u32) -> Zoom
         let f = only.footprint;
         return ZoomRange::auto(f.pixel_size, f.width, f.height, tile_size);
     }
-    let side = (common.bounds.width().max(common.bounds.height()) / coarsest).round() as usize;
-    ZoomRange::auto(coarsest, side, side, tile_size)
+    let extent = common.bounds.width().max(common.bounds.height());
+    ZoomRange::auto_for_change(coarsest, extent, tile_size)
 }

@@ -16,7 +16,7 @@ use crate::render::Style;
 use crate::tiling::TileId;
 
 /// What the CPU side reports: tiles that failed, tiles that had no data (not written), and
-/// the values of the roots built (with data).
+/// the values of the roots built (with data) when they were [`Roots::These`].
 #[derive(Debug, Default)]
 pub struct Built {
     pub failures: Vec<TileFailure>,
@@ -47,12 +47,22 @@ struct Context<'a> {
     empty: std::sync::atomic::AtomicU64,
 }
 
+/// The tiles a build starts from.
+#[derive(Clone, Copy)]
+pub(super) enum Roots<'a> {
+    /// Every tile of the pyramid's shallowest zoom (a whole run, finalize): walked by index,
+    /// never listed, and their values are not kept, so memory does not grow with their count.
+    Top,
+    /// These tiles (a shard's), whose values are kept for finalize.
+    These(&'a [TileId]),
+}
+
 /// Builds `roots` and every tile below them (down to the deepest zoom, or to the tiles known
 /// in `below`); once `interrupt` is set no tile starts and no overview is written (its
 /// children may be missing), while tiles already built are still sent.
 pub(super) fn build(
     prepared: &Prepared,
-    roots: &[TileId],
+    roots: Roots,
     below: Below,
     sender: Sender<EncodedTile>,
     interrupt: &Interrupt,
@@ -66,28 +76,27 @@ pub(super) fn build(
         failures: Mutex::new(Vec::new()),
         empty: 0.into(),
     };
-    let built: Vec<Option<Vec<f32>>> = roots.par_iter().map(|&t| tile_values(&ctx, t)).collect();
+    let roots = match roots {
+        Roots::These(list) => list
+            .par_iter()
+            .filter_map(|&t| Some((t, tile_values(&ctx, t)?)))
+            .collect(),
+        Roots::Top => {
+            if let Some(top) = prepared.pyramid.ranges.first() {
+                (0..top.count()).into_par_iter().for_each(|i| {
+                    tile_values(&ctx, top.tile_at(i));
+                });
+            }
+            Vec::new()
+        }
+    };
     let mut failures = ctx.failures.into_inner().unwrap_or_else(|e| e.into_inner());
     failures.sort_by_key(|f| f.tile);
     Built {
         failures,
         empty: ctx.empty.into_inner(),
-        roots: roots
-            .iter()
-            .zip(built)
-            .filter_map(|(t, v)| Some((*t, v?)))
-            .collect(),
+        roots,
     }
-}
-
-/// The tiles of the pyramid's shallowest zoom: the roots of a whole run.
-pub(super) fn top_tiles(prepared: &Prepared) -> Vec<TileId> {
-    prepared
-        .pyramid
-        .ranges
-        .first()
-        .map(|top| top.tiles().collect())
-        .unwrap_or_default()
 }
 
 /// Values of `tile` (NaN = no data), after sending its PNG to the writer; `None` when the tile
@@ -185,6 +194,7 @@ pub fn index_values(p: &Prepared, readers: &ReaderPool, tile: TileId) -> Result<
 }
 
 fn fail(ctx: &Context, tile: TileId, message: String) {
+    let message = crate::secrets::redact(&message);
     tracing::warn!(%tile, error = %message, "tile failed");
     if let Ok(mut f) = ctx.failures.lock() {
         f.push(TileFailure { tile, message });

@@ -15,8 +15,8 @@ use std::time::SystemTime;
 use bytes::Bytes;
 use serde_json::json;
 
-use super::pyramid::{self, Below};
-use super::{publish, Engine, Prepared, RunOptions, Shard, Summary};
+use super::pyramid::{Below, Roots};
+use super::{publish, supersede, Engine, Prepared, RunOptions, Shard, Summary};
 use crate::error::Error;
 use crate::plan::TileFormat;
 use crate::store::OutputStore;
@@ -72,6 +72,7 @@ pub(super) fn run_shard(
     let shard = Shard::new(shard.index, shard.count)?;
     let split = shard_plan(prepared, shard.count)?;
     let engine = Engine::start(store, options)?;
+    supersede::supersede(&engine.runtime, store, prepared, options, false)?;
     let roots = &split.roots[shard.index];
     tracing::info!(
         shard = %format!("{}/{}", shard.index, shard.count),
@@ -79,7 +80,13 @@ pub(super) fn run_shard(
         roots = roots.len(),
         "building one shard"
     );
-    let done = engine.tiles(prepared, store, options, roots, Below::Sources)?;
+    let done = engine.tiles(
+        prepared,
+        store,
+        options,
+        Roots::These(roots),
+        Below::Sources,
+    )?;
     let (mut summary, values) = (done.summary, done.roots);
     summary.shard = Some(shard);
     let runtime = &engine.runtime;
@@ -94,6 +101,7 @@ pub(super) fn run_shard(
     options.interrupt.check()?;
     if summary.failures.is_empty() {
         let marker = json!({
+            "fingerprint": prepared.plan.fingerprint(),
             "shard": shard.index,
             "shards": shard.count,
             "shard_zoom": split.zoom,
@@ -155,10 +163,28 @@ pub fn finalize(plan: &crate::plan::Plan, options: &RunOptions) -> Result<Summar
     }
     let split = shard_plan(&prepared, count)?;
     let mut totals = ShardTotals::default();
+    let fingerprint = prepared.plan.fingerprint();
+    let mut foreign = Vec::new();
+    let mut parsed = Vec::with_capacity(count);
     for index in 0..count {
         let key = marker_key(Shard { index, count });
         let marker: serde_json::Value = serde_json::from_slice(&runtime.block_on(store.get(&key))?)
             .map_err(|e| Error::ShardUsage(format!("{key}: not a shard marker ({e})")))?;
+        if marker["fingerprint"].as_str() != Some(fingerprint.as_str()) {
+            foreign.push(index.to_string());
+        }
+        parsed.push((key, marker));
+    }
+    if !foreign.is_empty() {
+        return Err(Error::ShardUsage(format!(
+            "shard(s) {} of {count} were built from a different pipeline than this one \
+             (their markers under {SHARDS_FOLDER}/ carry another fingerprint); run them again \
+             with this pipeline, or finalize with the pipeline they were built from",
+            foreign.join(", ")
+        )));
+    }
+    supersede::supersede(runtime, &store, &prepared, options, false)?;
+    for (key, marker) in parsed {
         let zooms = (
             marker["zooms"]["min"].as_u64(),
             marker["zooms"]["max"].as_u64(),
@@ -206,12 +232,11 @@ pub fn finalize(plan: &crate::plan::Plan, options: &RunOptions) -> Result<Summar
         }
         values.insert(tile, v);
     }
-    let roots = pyramid::top_tiles(&prepared);
     let below = Below::Known {
         zoom: split.zoom,
         values: &values,
     };
-    let done = engine.tiles(&prepared, &store, options, &roots, below)?;
+    let done = engine.tiles(&prepared, &store, options, Roots::Top, below)?;
     let (mut summary, spool) = (done.summary, done.spool);
     for (z, n) in totals.per_zoom {
         *summary.per_zoom.entry(z).or_default() += n;

@@ -50,6 +50,8 @@ pub struct Summary {
     pub completed: bool,
     /// The shard this run built (`--shard I/N`), if it built one.
     pub shard: Option<super::Shard>,
+    /// Objects of a previous run in the output that this run no longer produces, removed.
+    pub removed: Vec<String>,
 }
 
 impl Summary {
@@ -79,6 +81,7 @@ impl Summary {
             tiles_seconds: 0.0,
             completed: false,
             shard: None,
+            removed: Vec::new(),
         }
     }
 
@@ -133,7 +136,11 @@ impl Summary {
             },
             "failures": self.failures,
             "product_errors": self.product_errors,
-            "objects": { "written": self.objects.0, "unchanged": self.objects.1 },
+            "objects": {
+                "written": self.objects.0,
+                "unchanged": self.objects.1,
+                "removed": self.removed.len(),
+            },
             "seconds": {
                 "total": self.seconds,
                 "prepare": self.prepare_seconds,

@@ -39,6 +39,7 @@ impl Written {
     }
 
     fn failed(&mut self, tile: TileId, message: String) {
+        let message = crate::secrets::redact(&message);
         tracing::warn!(%tile, error = %message, "tile not stored");
         self.failures.push(TileFailure { tile, message });
     }

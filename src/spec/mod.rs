@@ -24,27 +24,64 @@ pub struct LoadedSpec {
     pub unresolved_variables: Vec<String>,
 }
 
+/// The largest pipeline file read.
+pub const MAX_PIPELINE_BYTES: u64 = 1 << 20;
+
 /// Reads and parses a pipeline file, substituting `${NAME}` from `env`.
 pub fn load(path: &Path, env: &dyn Environment) -> Result<LoadedSpec, SpecError> {
-    let text = std::fs::read_to_string(path).map_err(|source| SpecError::Read {
+    use std::io::Read;
+    let read_error = |source| SpecError::Read {
         path: path.to_path_buf(),
         source,
+    };
+    // At most one byte past the limit is read, so /dev/zero or a mistaken multi-GB file
+    // costs nothing.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_PIPELINE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(read_error)?;
+    if bytes.len() as u64 > MAX_PIPELINE_BYTES {
+        return Err(SpecError::Syntax {
+            path: path.to_path_buf(),
+            message: format!(
+                "larger than {} KiB; a pipeline file is a few KiB of TOML — is this the right file?",
+                MAX_PIPELINE_BYTES >> 10
+            ),
+        });
+    }
+    let text = String::from_utf8(bytes).map_err(|_| SpecError::Syntax {
+        path: path.to_path_buf(),
+        message: "not UTF-8 text; a pipeline file is TOML".into(),
     })?;
     parse(path, &text, env)
 }
 
 /// Parses pipeline text; `path` is only used in messages.
 pub fn parse(path: &Path, text: &str, env: &dyn Environment) -> Result<LoadedSpec, SpecError> {
-    let (text, unresolved_variables) = env::substitute(text, env);
+    let syntax = |e: toml::de::Error| SpecError::Syntax {
+        path: path.to_path_buf(),
+        message: e.to_string().trim_end().to_string(),
+    };
+    // `${NAME}` is replaced inside string values only, after parsing: a value cannot add
+    // keys or break quoting (`C:\temp\new` stays as written), and comments are left alone.
+    let (text, unresolved_variables) = if text.contains("${") {
+        let mut table: toml::Table = toml::from_str(text).map_err(syntax)?;
+        let mut missing = Vec::new();
+        env::substitute_values(&mut table, env, &mut missing);
+        let text = toml::to_string(&table).map_err(|e| SpecError::Syntax {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        (std::borrow::Cow::Owned(text), missing)
+    } else {
+        (std::borrow::Cow::Borrowed(text), Vec::new())
+    };
     let mut unknown_keys = Vec::new();
     let deserializer = toml::Deserializer::new(&text);
     let spec: PipelineSpec = serde_ignored::deserialize(deserializer, |key| {
         unknown_keys.push(key.to_string());
     })
-    .map_err(|e| SpecError::Syntax {
-        path: path.to_path_buf(),
-        message: e.to_string().trim_end().to_string(),
-    })?;
+    .map_err(syntax)?;
     Ok(LoadedSpec {
         spec,
         unknown_keys,

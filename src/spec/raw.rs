@@ -170,6 +170,9 @@ pub struct TilingSpec {
     pub zoom: Option<ZoomSpec>,
     pub tile_size: Option<i64>,
     pub resampling: Option<String>,
+    /// The most tiles a plan may hold (default [`crate::plan::DEFAULT_MAX_TILES`]); raise it
+    /// on purpose for a large job.
+    pub max_tiles: Option<i64>,
 }
 
 /// `"auto"`, `"10-14"`, `12`, or `[10, 14]`.

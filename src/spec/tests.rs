@@ -179,6 +179,7 @@ fn command_line_overrides_win() {
     let overrides = Overrides {
         output: Some("s3://bucket/run".into()),
         zoom: Some(crate::tiling::ZoomRange::new(3, 4).expect("valid")),
+        max_tiles: Some(5),
         store_options: vec![("aws_region".into(), "eu-west-1".into())],
     };
     let text = GOOD.replace(

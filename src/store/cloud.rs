@@ -36,6 +36,26 @@ fn retry() -> RetryConfig {
     }
 }
 
+/// Checks an endpoint URL before object_store sees it (it panics on some malformed ones):
+/// `http(s)://host[:port][/path]`. Messages never quote the URL's user name or password.
+fn check_endpoint(endpoint: &str, key: &str) -> Result<(), String> {
+    let shown = crate::secrets::strip_userinfo(endpoint);
+    let refuse = |why: &str| {
+        Err(format!(
+            "{key} `{shown}` {why}; write e.g. http://127.0.0.1:3900 or https://s3.example.org"
+        ))
+    };
+    if endpoint.trim().is_empty() {
+        return refuse("is empty");
+    }
+    match url::Url::parse(endpoint) {
+        Err(e) => refuse(&format!("is not a URL ({e})")),
+        Ok(u) if !matches!(u.scheme(), "http" | "https") => refuse("is not an http(s) URL"),
+        Ok(u) if u.host_str().is_none_or(str::is_empty) => refuse("has no host"),
+        Ok(_) => Ok(()),
+    }
+}
+
 /// Builds the store for `url` (scheme `s3`, `gs` or `az`); `None` for other schemes.
 pub(super) fn open(
     url: &url::Url,
@@ -48,8 +68,9 @@ pub(super) fn open(
     };
     let bucket = url.host_str().unwrap_or_default().to_string();
     let prefix = url.path().trim_matches('/').to_string();
+    // Clients read the output from here: never with the endpoint's user name or password.
     let join = |base: String| {
-        let base = base.trim_end_matches('/').to_string();
+        let base = crate::secrets::strip_userinfo(base.trim_end_matches('/'));
         if prefix.is_empty() {
             base
         } else {
@@ -83,6 +104,9 @@ pub(super) fn open(
                 builder = builder.with_config(key, value);
             }
             let endpoint = builder.get_config_value(&AmazonS3ConfigKey::Endpoint);
+            if let Some(e) = &endpoint {
+                check_endpoint(e, "aws_endpoint (or AWS_ENDPOINT_URL)").map_err(bad)?;
+            }
             let virtual_hosted = builder
                 .get_config_value(&AmazonS3ConfigKey::VirtualHostedStyleRequest)
                 .is_some_and(|v| v == "true");
@@ -120,6 +144,10 @@ pub(super) fn open(
                 .get_config_value(&AzureConfigKey::UseEmulator)
                 .is_some_and(|v| v == "true");
             let endpoint = builder.get_config_value(&AzureConfigKey::Endpoint);
+            if let Some(e) = &endpoint {
+                check_endpoint(e, "azure_storage_endpoint (or AZURE_STORAGE_ENDPOINT)")
+                    .map_err(bad)?;
+            }
             let public_base = match (endpoint, emulator) {
                 (Some(e), _) => join(format!("{}/{bucket}", e.trim_end_matches('/'))),
                 (None, true) => join(format!("http://127.0.0.1:10000/{account}/{bucket}")),

@@ -31,3 +31,11 @@ pub enum StoreError {
         source: Box<object_store::Error>,
     },
 }
+
+impl StoreError {
+    /// Whether the object asked for does not exist (as opposed to the store failing).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, StoreError::Get { source, .. }
+            if matches!(**source, object_store::Error::NotFound { .. }))
+    }
+}

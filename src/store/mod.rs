@@ -10,9 +10,10 @@ pub mod pmtiles;
 
 pub use error::StoreError;
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use futures::TryStreamExt;
@@ -43,6 +44,9 @@ pub struct OutputStore {
     /// `--resume`: objects whose stored content is already identical are not written again.
     resume: bool,
     counts: Arc<PutCounts>,
+    /// Keys found before this run that it has not put (yet), when tracked: what a run over
+    /// an existing output no longer produces.
+    stale: Arc<Mutex<Option<HashSet<String>>>>,
 }
 
 /// Objects written and objects left as they were (identical content, with `--resume`).
@@ -100,6 +104,7 @@ impl OutputStore {
                     cache_control: config.cache_control.clone(),
                     resume: false,
                     counts: Arc::default(),
+                    stale: Arc::default(),
                 });
             }
         }
@@ -119,6 +124,7 @@ impl OutputStore {
                 cache_control: config.cache_control.clone(),
                 resume: false,
                 counts: Arc::default(),
+                stale: Arc::default(),
             });
         }
         let directory = match url.strip_prefix("file://") {
@@ -155,6 +161,7 @@ impl OutputStore {
             cache_control: None,
             resume: false,
             counts: Arc::default(),
+            stale: Arc::default(),
         })
     }
 
@@ -210,7 +217,12 @@ impl OutputStore {
     /// A URL a client on this machine can read `key` from, where there is one.
     pub fn public_url(&self, key: &str) -> String {
         match (&self.directory, &self.public_base) {
-            (Some(dir), _) => format!("file://{}/{key}", dir.display()),
+            // Percent-encoded (spaces, `%`, `#`), so GDAL and browsers open it; the key is
+            // appended as is, keeping `{z}/{x}/{y}` templates intact.
+            (Some(dir), _) => match url::Url::from_directory_path(dir) {
+                Ok(base) => format!("{base}{key}"),
+                Err(()) => format!("file://{}/{key}", dir.display()),
+            },
             (None, Some(base)) => format!("{}/{key}", base.trim_end_matches('/')),
             (None, None) => format!("{}/{key}", self.url.trim_end_matches('/')),
         }
@@ -248,6 +260,11 @@ impl OutputStore {
             url: self.url.clone(),
             source: Box::new(source),
         };
+        if let Ok(mut stale) = self.stale.lock() {
+            if let Some(keys) = stale.as_mut() {
+                keys.remove(key);
+            }
+        }
         let hash = sha256_hex(&bytes);
         if self.resume && self.holds(key, &bytes, &hash).await {
             self.counts.unchanged.fetch_add(1, Ordering::Relaxed);
@@ -358,6 +375,22 @@ impl OutputStore {
             .collect();
         keys.sort();
         Ok(keys)
+    }
+
+    /// From now on, remembers which of `keys` (found in the output before the run) the run
+    /// has not put; [`OutputStore::take_stale`] returns them.
+    pub fn track_stale(&self, keys: impl IntoIterator<Item = String>) {
+        if let Ok(mut stale) = self.stale.lock() {
+            *stale = Some(keys.into_iter().collect());
+        }
+    }
+
+    /// The tracked keys the run has not put, sorted; tracking stops.
+    pub fn take_stale(&self) -> Vec<String> {
+        let keys = self.stale.lock().ok().and_then(|mut s| s.take());
+        let mut keys: Vec<String> = keys.unwrap_or_default().into_iter().collect();
+        keys.sort();
+        keys
     }
 
     /// Writes and removes a probe object, so an unwritable output fails before any work.

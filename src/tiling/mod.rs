@@ -156,6 +156,20 @@ impl TileRange {
         span(root.x, self.min_x, self.max_x) * span(root.y, self.min_y, self.max_y)
     }
 
+    /// The `index`-th tile of the range in row-major order (as [`TileRange::tiles`] yields
+    /// them), for walking a range of any size without listing it; `index < count()`.
+    pub fn tile_at(&self, index: u64) -> TileId {
+        let width = u64::from(self.max_x - self.min_x + 1);
+        let (dx, dy) = (index % width, index / width);
+        TileId::new(
+            self.z,
+            self.min_x
+                .saturating_add(u32::try_from(dx).unwrap_or(u32::MAX)),
+            self.min_y
+                .saturating_add(u32::try_from(dy).unwrap_or(u32::MAX)),
+        )
+    }
+
     pub fn tiles(&self) -> impl Iterator<Item = TileId> + '_ {
         (self.min_y..=self.max_y)
             .flat_map(move |y| (self.min_x..=self.max_x).map(move |x| TileId::new(self.z, x, y)))

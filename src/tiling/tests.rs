@@ -141,3 +141,16 @@ fn tile_keys_and_templates_use_xyz_layout() {
         "file:///out/{z}/{x}/{y}.png"
     );
 }
+
+#[test]
+fn change_zooms_stay_at_the_coarser_scenes_resolution_for_tiny_overlaps() {
+    // A 1° world raster (≈111 km pixels in Web Mercator) over a 10 km overlap: the overlap is
+    // a tenth of one coarse pixel. The deepest zoom is the coarse pixels' (0), and the
+    // shallowest cannot be deeper than that (it was 30-30, 74 billion tiles, before).
+    let z = ZoomRange::auto_for_change(111_319.5, 10_000.0, 256);
+    assert_eq!((z.min, z.max), (0, 0));
+    // 30 m pixels over 100 km: deepest 12 (38.2 m), 100 km fits one tile at zoom 8
+    // (156.5 km), not at 9 (78.3 km).
+    let z = ZoomRange::auto_for_change(30.0, 100_000.0, 256);
+    assert_eq!((z.min, z.max), (8, 12));
+}

@@ -57,6 +57,16 @@ impl ZoomRange {
         let max = zoom_for_pixel_size(pixel_size, tile_size).max(min);
         Self { min, max }
     }
+
+    /// The range for a change between scenes: the deepest zoom of the coarser scene's
+    /// `pixel_size` (a change map is no sharper than its coarser input), the shallowest where
+    /// an `extent` metres wide fits one tile, never deeper than the deepest — even when the
+    /// common area is smaller than one of the coarser scene's pixels.
+    pub fn auto_for_change(pixel_size: f64, extent: f64, tile_size: u32) -> Self {
+        let max = zoom_for_pixel_size(pixel_size, tile_size);
+        let min = zoom_for_pixel_size(extent / f64::from(tile_size), tile_size).min(max);
+        Self { min, max }
+    }
 }
 
 impl std::fmt::Display for ZoomRange {

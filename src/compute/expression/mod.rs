@@ -45,9 +45,50 @@ pub struct Expression {
     columns: Vec<usize>,
 }
 
+/// The most tokens an expression may have: an index formula has tens; thousands are a
+/// generated mistake, and each one deepens the tree that parsing and evaluation recurse on.
+pub const MAX_TOKENS: usize = 1000;
+/// The deepest nesting of parentheses, calls and unary minus.
+pub const MAX_NESTING: usize = 32;
+
+/// Refuses expressions whose tree would be too deep to parse and evaluate on a worker's
+/// stack, before any recursion.
+fn check_size(tokens: &[lexer::Located]) -> Result<(), ExpressionError> {
+    if let Some((_, column)) = tokens.get(MAX_TOKENS) {
+        return Err(ExpressionError {
+            column: *column,
+            message: format!(
+                "the expression has more than {MAX_TOKENS} terms and operators; split it or \
+                 use an index"
+            ),
+        });
+    }
+    let (mut depth, mut unary) = (0usize, 0usize);
+    for (token, column) in tokens {
+        match token {
+            lexer::Token::Symbol("(") => depth += 1,
+            lexer::Token::Symbol(")") => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        // A run of unary minus signs recurses like parentheses.
+        unary = match token {
+            lexer::Token::Symbol("-") => unary + 1,
+            _ => 0,
+        };
+        if depth + unary > MAX_NESTING {
+            return Err(ExpressionError {
+                column: *column,
+                message: format!("nested more than {MAX_NESTING} levels deep; simplify it"),
+            });
+        }
+    }
+    Ok(())
+}
+
 impl Expression {
     pub fn parse(text: &str) -> Result<Expression, ExpressionError> {
         let tokens = lexer::tokens(text)?;
+        check_size(&tokens)?;
         let mut references = Vec::new();
         let mut columns = Vec::new();
         let root = parser::parse(

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+mod datetime;
 mod product;
 mod render;
 mod scenes;
@@ -11,6 +12,7 @@ use super::raw::PipelineSpec;
 use super::{LoadedSpec, Problem, SpecError};
 use crate::plan::{Output, Plan, TileFormat};
 use crate::render::{Style, TileEncoding};
+use crate::secrets;
 use crate::store::StoreConfig;
 use crate::tiling::ZoomRange;
 
@@ -20,13 +22,18 @@ pub struct Overrides {
     /// Output URL or path (a relative path is taken relative to the working directory).
     pub output: Option<String>,
     pub zoom: Option<ZoomRange>,
+    /// `--max-tiles N`, over `[tiling] max_tiles`.
+    pub max_tiles: Option<u64>,
     /// `--store-opt key=value`, over `[output.options]`.
     pub store_options: Vec<(String, String)>,
 }
 
 /// Validates a loaded pipeline file at `path` into a [`Plan`].
 pub fn compile(path: &Path, loaded: LoadedSpec, overrides: &Overrides) -> Result<Plan, SpecError> {
-    let parent = path.parent().unwrap_or(Path::new("."));
+    // `olinda.toml` has the parent "", which `absolute` refuses: it is the working directory.
+    let parent = (path.parent())
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     // Absolute, so that file:// URLs and run.json name real places whatever the working dir.
     let base = std::path::absolute(parent).unwrap_or_else(|_| parent.to_path_buf());
     let mut c = Compiler {
@@ -52,7 +59,7 @@ pub fn compile(path: &Path, loaded: LoadedSpec, overrides: &Overrides) -> Result
             name.clone_from(band);
         }
     }
-    let tiling = c.tiling(&spec.tiling, overrides.zoom);
+    let tiling = c.tiling(&spec.tiling, overrides.zoom, overrides.max_tiles);
     let output = c.output(&spec, overrides);
     let name = spec.name.clone().unwrap_or_else(|| {
         path.file_stem()
@@ -107,11 +114,30 @@ impl Compiler<'_> {
 
     fn output(&mut self, spec: &PipelineSpec, overrides: &Overrides) -> Option<Output> {
         let tile_url = spec.output.as_ref().and_then(|o| o.tile_url.clone());
+        let given =
+            (overrides.output.as_ref()).or(spec.output.as_ref().and_then(|o| o.url.as_ref()));
+        if given.is_some_and(|url| secrets::has_userinfo(url)) {
+            self.problem(
+                if overrides.output.is_some() {
+                    "--output"
+                } else {
+                    "output.url"
+                },
+                "the URL carries a user name or password (user:pass@), which would be printed \
+                 and published; put credentials in the environment or --store-opt",
+            );
+            return None;
+        }
         let url = match (
             &overrides.output,
             spec.output.as_ref().and_then(|o| o.url.as_ref()),
         ) {
-            (Some(cli), _) => normalize_output(cli, &std::env::current_dir().unwrap_or_default()),
+            (Some(cli), _) => match std::env::current_dir() {
+                Ok(cwd) => normalize_output(cli, &cwd),
+                Err(e) => Err(format!(
+                    "the working directory is not readable ({e}); give an absolute --output"
+                )),
+            },
             (None, Some(url)) => normalize_output(url, self.base),
             (None, None) => {
                 self.problem(
@@ -126,11 +152,36 @@ impl Compiler<'_> {
             .as_ref()
             .map(|o| o.options.clone().into_iter().collect())
             .unwrap_or_default();
+        // A pipeline file is shared, committed and published (run.json): no secrets in it.
+        for (key, _) in &options {
+            if secrets::is_credential_option(key) {
+                self.problem(
+                    &format!("output.options.{key}"),
+                    "a credential in the pipeline file; put credentials in the environment or \
+                     --store-opt (AWS_SECRET_ACCESS_KEY, …)",
+                );
+            }
+        }
+        for (key, value) in &overrides.store_options {
+            if secrets::is_credential_option(key) {
+                secrets::remember(value);
+            }
+        }
         for (key, value) in &overrides.store_options {
             options.retain(|(k, _)| k != key);
             options.push((key.clone(), value.clone()));
         }
         let cache_control = spec.output.as_ref().and_then(|o| o.cache_control.clone());
+        if let Some(value) = &cache_control {
+            // An HTTP header value: visible ASCII and spaces, no line breaks.
+            if !value.chars().all(|c| c == ' ' || c.is_ascii_graphic()) {
+                self.problem(
+                    "output.cache_control",
+                    "not a valid HTTP header value (control characters or line breaks, or \
+                     non-ASCII); write e.g. \"public, max-age=3600\"",
+                );
+            }
+        }
         let store = StoreConfig {
             options,
             cache_control,

@@ -55,6 +55,9 @@ impl Compiler<'_> {
                 .mask
                 .as_ref()
                 .and_then(|m| self.mask(&format!("{key}.mask"), m, &bands));
+            if let Some(Err(message)) = spec.datetime.as_deref().map(super::datetime::check) {
+                self.problem(&format!("{key}.datetime"), message);
+            }
             scenes.insert(
                 name.clone(),
                 Scene {

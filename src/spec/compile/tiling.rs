@@ -1,7 +1,7 @@
 //! `[tiling]`: zoom range, tile size, resampling.
 
 use super::Compiler;
-use crate::plan::{Tiling, ZoomChoice};
+use crate::plan::{Tiling, ZoomChoice, DEFAULT_MAX_TILES, MAX_TILE_SIZE};
 use crate::read::Resampling;
 use crate::spec::raw::{TilingSpec, ZoomSpec};
 use crate::tiling::ZoomRange;
@@ -11,6 +11,7 @@ impl Compiler<'_> {
         &mut self,
         spec: &TilingSpec,
         zoom_override: Option<ZoomRange>,
+        max_tiles_override: Option<u64>,
     ) -> Option<Tiling> {
         let zoom = match (&spec.zoom, zoom_override) {
             (_, Some(range)) => Some(ZoomChoice::Range(range)),
@@ -41,16 +42,31 @@ impl Compiler<'_> {
         };
         let tile_size = spec.tile_size.unwrap_or(256);
         let tile_size = match u32::try_from(tile_size) {
-            Ok(s) if s.is_power_of_two() && (64..=4096).contains(&s) => Some(s),
+            Ok(s) if s.is_power_of_two() && (64..=MAX_TILE_SIZE).contains(&s) => Some(s),
             _ => {
                 self.problem(
                     "tiling.tile_size",
                     format!(
-                        "{tile_size} is not a power of two from 64 to 4096 (usually 256 or 512)"
+                        "{tile_size} is not a power of two from 64 to {MAX_TILE_SIZE} \
+                         (usually 256 or 512; larger tiles would not fit the memory budget)"
                     ),
                 );
                 None
             }
+        };
+        let max_tiles = match (max_tiles_override, spec.max_tiles) {
+            (Some(n), _) => Some(n),
+            (None, None) => Some(DEFAULT_MAX_TILES),
+            (None, Some(n)) => match u64::try_from(n) {
+                Ok(n) if n > 0 => Some(n),
+                _ => {
+                    self.problem(
+                        "tiling.max_tiles",
+                        format!("{n} is not a positive count of tiles"),
+                    );
+                    None
+                }
+            },
         };
         let resampling = match spec.resampling.as_deref() {
             None => Some(Resampling::Bilinear),
@@ -72,6 +88,7 @@ impl Compiler<'_> {
             zoom: zoom?,
             tile_size: tile_size?,
             resampling: resampling?,
+            max_tiles: max_tiles?,
         })
     }
 }

@@ -1,0 +1,28 @@
+//! Hardening (issue 12): nothing a user can write takes the host down, leaks a secret, loses
+//! data or lies about completion. Each module reproduces one class of defect as a test.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod crashes;
+mod limits;
+mod marker;
+mod messages;
+mod secrets;
+mod urls;
+
+/// Runs aftermath with `args`; asserts it exits 2 (bad usage or input: fix it, do not retry)
+/// without panicking, and returns (stdout, stderr).
+fn refused(args: &[&str]) -> (String, String) {
+    let out = common::aftermath()
+        .args(args)
+        .output()
+        .expect("aftermath runs");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (stdout, stderr)
+}
