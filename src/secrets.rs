@@ -68,7 +68,7 @@ fn given() -> &'static RwLock<Vec<String>> {
     GIVEN.get_or_init(|| RwLock::new(Vec::new()))
 }
 
-/// Remembers a credential this process was given (a `--store-opt` value), so that
+/// Remembers a credential this process was given (a store option's value), so that
 /// [`redact`] removes it wherever it would appear.
 pub fn remember(value: &str) {
     if value.len() < 4 {

@@ -272,8 +272,10 @@ fn publish(
         Ok(keys) => summary.products = keys,
         Err(e @ Error::Interrupted { .. }) => return Err(e),
         Err(e) => {
-            tracing::warn!(error = %e, "product rasters failed");
-            summary.product_errors.push(e.to_string());
+            // Product errors may quote GDAL's /vsis3/ or a server's answer: redacted as tiles'.
+            let message = crate::secrets::redact(&e.to_string());
+            tracing::warn!(error = %message, "product rasters failed");
+            summary.product_errors.push(message);
         }
     }
     let legend = metadata::legend_json(&plan.style, plan.display_title());

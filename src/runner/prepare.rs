@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::plan::{Plan, ZoomChoice};
 use crate::read::{self, Footprint, SceneInput};
 use crate::render::{Composite, Style};
-use crate::tiling::{TilePyramid, ZoomRange};
+use crate::tiling::{TilePyramid, TileRange, ZoomRange};
 
 /// A plan with its inputs opened: ready to run.
 #[derive(Debug, Clone)]
@@ -47,7 +47,7 @@ impl Prepared {
     pub fn tiles_under(&self, roots: Option<&[crate::tiling::TileId]>, until: Option<u8>) -> u64 {
         let ranges = (self.pyramid.ranges.iter()).filter(|r| until.is_none_or(|z| r.z < z));
         match roots {
-            None => ranges.map(|r| r.count()).fold(0, u64::saturating_add),
+            None => ranges.map(TileRange::count).fold(0, u64::saturating_add),
             Some(roots) => {
                 let ranges: Vec<_> = ranges.collect();
                 roots
@@ -108,11 +108,7 @@ pub fn prepare(plan: &Plan) -> Result<Prepared, Error> {
     if pyramid.ranges.is_empty() {
         return Err(Error::NoTiles);
     }
-    let tiles: u64 = pyramid
-        .ranges
-        .iter()
-        .map(|r| r.count())
-        .fold(0, u64::saturating_add);
+    let tiles = pyramid.tile_count();
     if tiles > plan.tiling.max_tiles {
         return Err(Error::TooManyTiles {
             tiles,

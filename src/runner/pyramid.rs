@@ -194,9 +194,9 @@ pub fn index_values(p: &Prepared, readers: &ReaderPool, tile: TileId) -> Result<
 }
 
 fn fail(ctx: &Context, tile: TileId, message: String) {
-    let message = crate::secrets::redact(&message);
-    tracing::warn!(%tile, error = %message, "tile failed");
+    let failure = TileFailure::new(tile, &message);
+    tracing::warn!(%tile, error = %failure.message, "tile failed");
     if let Ok(mut f) = ctx.failures.lock() {
-        f.push(TileFailure { tile, message });
+        f.push(failure);
     }
 }

@@ -18,6 +18,16 @@ pub struct TileFailure {
     pub message: String,
 }
 
+impl TileFailure {
+    /// A failed tile and why, the message redacted (it may quote a server's answer).
+    pub fn new(tile: TileId, message: &str) -> Self {
+        TileFailure {
+            tile,
+            message: crate::secrets::redact(message),
+        }
+    }
+}
+
 fn tile_string<S: serde::Serializer>(tile: &TileId, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(tile)
 }

@@ -39,9 +39,9 @@ impl Written {
     }
 
     fn failed(&mut self, tile: TileId, message: String) {
-        let message = crate::secrets::redact(&message);
-        tracing::warn!(%tile, error = %message, "tile not stored");
-        self.failures.push(TileFailure { tile, message });
+        let failure = TileFailure::new(tile, &message);
+        tracing::warn!(%tile, error = %failure.message, "tile not stored");
+        self.failures.push(failure);
     }
 }
 

@@ -66,6 +66,12 @@ pub(super) fn open(
         url: text.to_string(),
         message,
     };
+    // Credentials given as options (`--store-opt`) are redacted wherever they would show.
+    for (key, value) in options {
+        if crate::secrets::is_credential_option(key) {
+            crate::secrets::remember(value);
+        }
+    }
     let bucket = url.host_str().unwrap_or_default().to_string();
     let prefix = url.path().trim_matches('/').to_string();
     // Clients read the output from here: never with the endpoint's user name or password.

@@ -1,8 +1,13 @@
 use std::path::PathBuf;
 
+use crate::secrets::redact;
+
+/// Store errors quote URLs, the builders' messages and servers' answers (which may echo
+/// request headers): each is shown through [`redact`], so no credential reaches a log line,
+/// a summary or stderr, wherever the error is displayed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("output `{url}` is not usable: {message}")]
+    #[error("output `{}` is not usable: {}", redact(url), redact(message))]
     Url { url: String, message: String },
     #[error(
         "cannot create output directory {path}: {source}; choose another output with --output"
@@ -13,17 +18,19 @@ pub enum StoreError {
         source: std::io::Error,
     },
     #[error(
-        "output `{url}` is not writable: {message}; check permissions or choose another output"
+        "output `{}` is not writable: {}; check permissions or choose another output",
+        redact(url),
+        redact(message)
     )]
     Unwritable { url: String, message: String },
-    #[error("writing `{key}` to {url} failed: {source}")]
+    #[error("writing `{key}` to {} failed: {}", redact(url), redact(&source.to_string()))]
     Put {
         key: String,
         url: String,
         #[source]
         source: Box<object_store::Error>,
     },
-    #[error("reading `{key}` from {url} failed: {source}")]
+    #[error("reading `{key}` from {} failed: {}", redact(url), redact(&source.to_string()))]
     Get {
         key: String,
         url: String,

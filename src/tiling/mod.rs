@@ -208,6 +208,12 @@ impl TilePyramid {
         self.ranges.last().map(|r| r.z)
     }
 
+    /// Tiles of every zoom (at most: tiles without data are skipped); saturates rather than
+    /// overflows for absurd pyramids, which the tile ceiling refuses.
+    pub fn tile_count(&self) -> u64 {
+        (self.ranges.iter().map(TileRange::count)).fold(0, u64::saturating_add)
+    }
+
     /// Whether a tile is part of the pyramid.
     pub fn contains(&self, tile: TileId) -> bool {
         self.range(tile.z).is_some_and(|r| r.contains(tile))

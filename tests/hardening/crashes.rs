@@ -3,7 +3,8 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use super::common::{self, aftermath, write_pipeline, MNDWI_RAMP};
+use super::common::{self, write_pipeline, MNDWI_RAMP};
+use super::{refused, refused_with};
 
 fn expression_pipeline(dir: &Path, expression: &str) -> std::path::PathBuf {
     let text = format!(
@@ -15,36 +16,16 @@ fn expression_pipeline(dir: &Path, expression: &str) -> std::path::PathBuf {
     write_pipeline(dir, "expr.toml", &text)
 }
 
-/// Runs aftermath; returns (exit code, stderr). A panic (101) or a signal (None) fails.
-fn outcome(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
-    let mut cmd = aftermath();
-    cmd.args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("runs");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let code = out.status.code();
-    assert!(
-        matches!(code, Some(1 | 2)),
-        "{args:?}: exit {code:?} (a panic is 101, a crash has no code): {stderr}"
-    );
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    (code.unwrap_or_default(), stderr)
-}
-
 #[test]
 fn huge_and_deeply_nested_expressions_are_refused_at_parse_time() {
     let work = tempfile::tempdir().expect("tempdir");
     let long = vec!["post.green"; 5000].join(" + ");
     let p = expression_pipeline(work.path(), &long);
-    let (code, stderr) = outcome(&["validate", p.to_str().expect("utf-8")], &[]);
-    assert_eq!(code, 2);
+    let (_, stderr) = refused(&["validate", p.to_str().expect("utf-8")]);
     assert!(stderr.contains("more than 1000"), "{stderr}");
     let nested = format!("{}post.green{}", "(".repeat(100_000), ")".repeat(100_000));
     let p = expression_pipeline(work.path(), &nested);
-    let (code, stderr) = outcome(&["validate", p.to_str().expect("utf-8")], &[]);
-    assert_eq!(code, 2);
+    let (_, stderr) = refused(&["validate", p.to_str().expect("utf-8")]);
     assert!(stderr.contains("product.expression"), "{stderr}");
 }
 
@@ -55,12 +36,10 @@ fn malformed_endpoints_and_header_values_exit_2_instead_of_panicking() {
     let p = p.to_str().expect("utf-8");
     for endpoint in ["not a url", "", "http://127.0.0.1:99999", "ftp://127.0.0.1"] {
         let opt = format!("aws_endpoint={endpoint}");
-        let (code, stderr) = outcome(&["run", p, "--store-opt", &opt], &[]);
-        assert_eq!(code, 2, "{endpoint:?}: {stderr}");
+        let (_, stderr) = refused(&["run", p, "--store-opt", &opt]);
         assert!(stderr.contains("aws_endpoint"), "{stderr}");
     }
-    let (code, stderr) = outcome(&["run", p], &[("AWS_ENDPOINT_URL", "::garbage")]);
-    assert_eq!(code, 2, "{stderr}");
+    refused_with(&["run", p], &[("AWS_ENDPOINT_URL", "::garbage")]);
     let cc = common::olinda_pipeline(
         work.path(),
         "cc",
@@ -69,8 +48,7 @@ fn malformed_endpoints_and_header_values_exit_2_instead_of_panicking() {
         "10",
         "cache_control = \"public\\r\\nX-Injected: 1\"",
     );
-    let (code, stderr) = outcome(&["validate", cc.to_str().expect("utf-8")], &[]);
-    assert_eq!(code, 2);
+    let (_, stderr) = refused(&["validate", cc.to_str().expect("utf-8")]);
     assert!(stderr.contains("output.cache_control"), "{stderr}");
 }
 
@@ -85,20 +63,15 @@ fn absurd_thread_counts_and_endless_pipeline_files_are_usage_errors() {
         "10",
         "",
     );
-    let (code, stderr) = outcome(
-        &[
-            "run",
-            p.to_str().expect("utf-8"),
-            "--threads",
-            "99999999999",
-        ],
-        &[],
-    );
-    assert_eq!(code, 2, "{stderr}");
+    let (_, stderr) = refused(&[
+        "run",
+        p.to_str().expect("utf-8"),
+        "--threads",
+        "99999999999",
+    ]);
     assert!(stderr.contains("--threads"), "{stderr}");
     let started = std::time::Instant::now();
-    let (code, stderr) = outcome(&["validate", "/dev/zero"], &[]);
-    assert_eq!(code, 2);
+    let (_, stderr) = refused(&["validate", "/dev/zero"]);
     assert!(
         stderr.contains("/dev/zero") && stderr.contains("larger than"),
         "{stderr}"

@@ -14,15 +14,26 @@ mod urls;
 /// Runs aftermath with `args`; asserts it exits 2 (bad usage or input: fix it, do not retry)
 /// without panicking, and returns (stdout, stderr).
 fn refused(args: &[&str]) -> (String, String) {
-    let out = common::aftermath()
-        .args(args)
-        .output()
-        .expect("aftermath runs");
+    refused_with(args, &[])
+}
+
+/// [`refused`] with environment variables set for the process.
+fn refused_with(args: &[&str], env: &[(&str, &str)]) -> (String, String) {
+    let mut cmd = common::aftermath();
+    cmd.args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("aftermath runs");
     let (stdout, stderr) = (
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     );
-    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{args:?} (a panic is 101, a crash has no code): {stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
     (stdout, stderr)
 }

@@ -163,11 +163,6 @@ impl Compiler<'_> {
             }
         }
         for (key, value) in &overrides.store_options {
-            if secrets::is_credential_option(key) {
-                secrets::remember(value);
-            }
-        }
-        for (key, value) in &overrides.store_options {
             options.retain(|(k, _)| k != key);
             options.push((key.clone(), value.clone()));
         }
