@@ -33,6 +33,9 @@ pub enum Error {
         "no tiles to write: the data lies outside the zoom range's tile grid; check [tiling] zoom"
     )]
     NoTiles,
+    /// Every tile came out empty: no pixel of the product has a value.
+    #[error("no valid pixel in the product: {why}; nothing was written")]
+    NoValidPixels { why: String },
     #[error(
         "the plan holds {tiles} tiles (zooms {zooms}{}), above the ceiling of {limit} \
          ([tiling] max_tiles); choose a shallower [tiling] zoom, or raise [tiling] max_tiles \
@@ -70,6 +73,7 @@ impl Error {
             Error::Spec(_)
             | Error::NoOverlap { .. }
             | Error::NoTiles
+            | Error::NoValidPixels { .. }
             | Error::TooManyTiles { .. } => exit_code::BAD_INPUT,
             Error::Read(ReadError::Warp { .. }) => exit_code::RUN_FAILED,
             Error::Read(_) => exit_code::BAD_INPUT,

@@ -80,7 +80,11 @@ impl JobArgs {
             max_tiles: self.max_tiles,
             store_options: self.store_opt,
         };
-        let plan = spec::load_plan(&self.pipeline, &ProcessEnvironment, &overrides)?;
+        let plan = warned(spec::load_plan(
+            &self.pipeline,
+            &ProcessEnvironment,
+            &overrides,
+        )?);
         let options = RunOptions {
             threads: self.threads.map(usize::from),
             resume: self.resume,
@@ -299,6 +303,14 @@ fn stop_on_signals(interrupt: &Interrupt) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Logs what the pipeline says but probably does not mean, before anything runs.
+fn warned(plan: aftermath::plan::Plan) -> aftermath::plan::Plan {
+    for warning in &plan.warnings {
+        tracing::warn!("{}: {warning}", plan.pipeline.display());
+    }
+    plan
+}
+
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("aftermath=info,gdal=warn,warn"));
@@ -332,7 +344,11 @@ fn execute(
             print_summary(&summary?, json, out)
         }
         Command::Validate { pipeline } => {
-            let plan = spec::load_plan(&pipeline, &ProcessEnvironment, &Overrides::default())?;
+            let plan = warned(spec::load_plan(
+                &pipeline,
+                &ProcessEnvironment,
+                &Overrides::default(),
+            )?);
             let prepared = runner::prepare(&plan)?;
             let scenes: Vec<&str> = prepared.inputs.iter().map(|i| i.name.as_str()).collect();
             if json {
@@ -342,6 +358,7 @@ fn execute(
                     "product": plan.product.name(),
                     "scenes": scenes,
                     "zooms": { "min": prepared.zooms.min, "max": prepared.zooms.max },
+                    "warnings": plan.warnings,
                 });
                 let _ = writeln!(out, "{doc}");
                 return Ok(exit_code::OK);
@@ -367,7 +384,7 @@ fn execute(
                 max_tiles,
                 ..Overrides::default()
             };
-            let plan = spec::load_plan(&pipeline, &ProcessEnvironment, &overrides)?;
+            let plan = warned(spec::load_plan(&pipeline, &ProcessEnvironment, &overrides)?);
             let prepared = runner::prepare(&plan)?;
             let bounds = aftermath::tiling::lon_lat_bounds(prepared.footprint.bounds);
             let counts = prepared.tile_counts();

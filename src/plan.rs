@@ -26,6 +26,9 @@ pub struct Plan {
     pub style: Style,
     pub tiling: Tiling,
     pub output: Output,
+    /// What is valid but probably not meant (`` `key`: message ``), for validate, plan and run
+    /// to print.
+    pub warnings: Vec<String>,
 }
 
 impl Plan {

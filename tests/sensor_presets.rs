@@ -444,6 +444,44 @@ fn sar_log_ratio_takes_backscatter_in_db_or_linear() {
     );
     let p = write_pipeline(dir.path(), "nounits.toml", &text);
     validate_fails(&p, "scenes.pre.sensor", "backscatter");
+
+    // Issue 12, item 7: formulas see linear power, so `post.vv < -15` never holds; validate
+    // warns and names `db()`, which gives the threshold in dB.
+    let flood = |expression: &str, name: &str| {
+        let text = format!(
+            "[scenes.post]\nsensor = \"sentinel-1-grd\"\ndir = \"{}/s1_db/post\"\nbackscatter = \"db\"\n\
+             [product]\nexpression = \"{expression}\"\n[render]\nramp = \"viridis\"\nrange = [0, 1]\n\
+             [output]\nurl = \"{}\"\n",
+            dir.path().display(),
+            dir.path().join(name).display()
+        );
+        write_pipeline(dir.path(), &format!("{name}.toml"), &text)
+    };
+    let linear = flood("post.vv < -15", "linear");
+    aftermath()
+        .args(["validate", linear.to_str().expect("utf-8")])
+        .assert()
+        .success()
+        .stderr(
+            predicate::str::contains("db(post.vv)").and(predicate::str::contains("linear power")),
+        );
+    let db = flood("db(post.vv) < -15", "db");
+    aftermath()
+        .args(["validate", db.to_str().expect("utf-8")])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("linear power").not());
+    run(&db);
+    let pixels = grid_pixels(41, 41, 1);
+    let ours = dn(&dir.path().join("db/index.tif"), 1, &pixels);
+    for (i, &(c, r)) in pixels.iter().enumerate() {
+        let want = if post_db(c as usize, r as usize) < -15.0 {
+            1.0
+        } else {
+            0.0
+        };
+        assert_eq!(ours[i], Some(want), "pixel ({c}, {r})");
+    }
 }
 
 #[test]
@@ -525,4 +563,48 @@ fn the_shipped_water_pipeline_codes_water_change_from_toa_mndwi() {
         .expect("band")
         .metadata_item("CLASS_2", "")
         .is_some());
+}
+
+#[test]
+fn a_band_mapped_by_hand_in_a_preset_scene_gets_the_presets_scale_and_offset() {
+    // Issue 12, item 7: `nir = "…"` beside `sensor = "sentinel-2-l1c"` was read as raw DN
+    // (2276 instead of 0.1276). The B04 file stands in for a hand-mapped band; the preset's
+    // offset comes from the folder's MTD_MSIL1C.xml as for its own bands.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let safe = sample(SAFE);
+    let b04 = safe.join(format!("{IMG}_B04.jp2"));
+    let scenes = format!(
+        "[scenes.post]\nsensor = \"sentinel-2-l1c\"\ndir = \"{}\"\n\
+         [scenes.post.bands]\nnir = \"{}\"\nraw = {{ file = \"{}\", scale = 1 }}",
+        safe.display(),
+        b04.display(),
+        b04.display()
+    );
+    // nir in reflectance minus the raw DN's thousandth: (DN − 1000)/10000 − DN/1000.
+    let p = pipeline(
+        dir.path(),
+        &scenes,
+        "expression = \"post.nir - post.raw / 1000\"",
+    );
+    run(&p);
+    let pixels = grid_pixels(523, 106, 5);
+    let red = dn(&b04, 1, &pixels);
+    let ours = dn(&dir.path().join("out/index.tif"), 1, &pixels);
+    let mut valid = 0;
+    for i in 0..pixels.len() {
+        let r = red[i].expect("dn");
+        if r == 0.0 {
+            assert!(is_nodata(ours[i]), "pixel {:?}: DN 0 is nodata", pixels[i]);
+            continue;
+        }
+        let want = (r - 1000.0) / 10000.0 - r / 1000.0;
+        let got = ours[i].expect("value");
+        assert!(
+            (got - want).abs() < 1e-5,
+            "pixel {:?}: {got} vs {want}",
+            pixels[i]
+        );
+        valid += 1;
+    }
+    assert!(valid > 1000, "{valid} valid pixels");
 }

@@ -20,6 +20,8 @@ pub fn legend_json(style: &Style, title: &str) -> Value {
                 "name": c.name,
                 "min": finite(c.min),
                 "max": finite(c.max),
+                "min_inclusive": c.min_inclusive,
+                "max_inclusive": c.max_inclusive,
                 "color": c.color.to_hex(),
             })).collect::<Vec<_>>(),
             "nodata": "transparent",

@@ -29,6 +29,8 @@ pub fn stats_json(stats: &AreaStats, style: &Style, product: &str) -> Value {
                     v["name"] = json!(c.name);
                     v["min"] = finite(c.min);
                     v["max"] = finite(c.max);
+                    v["min_inclusive"] = json!(c.min_inclusive);
+                    v["max_inclusive"] = json!(c.max_inclusive);
                     v["percent_of_valid"] = json!(percent_of(*m2, valid_m2));
                     v
                 })

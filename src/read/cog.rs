@@ -16,8 +16,8 @@ use super::{Grid, ReadError};
 /// One class of a classified raster: pixel value `index + 1`, its name, range and colour.
 pub struct ClassInfo {
     pub name: String,
-    pub min: f32,
-    pub max: f32,
+    /// The class's values, e.g. `[0.1, 0.27)`.
+    pub interval: String,
     pub rgba: [u8; 4],
 }
 
@@ -58,7 +58,7 @@ impl GridWriter {
     }
 
     /// A Byte raster: 0 = nodata, class `i` stored as `i + 1`, with a colour table and the
-    /// class table in the band's metadata (`CLASS_<value>` = `name [min, max)`).
+    /// class table in the band's metadata (`CLASS_<value>` = `name [min, max)`, or `(…]` for exclusive / inclusive ends).
     pub fn classes(
         scratch: &Path,
         grid: &Grid,
@@ -73,7 +73,7 @@ impl GridWriter {
         for (i, c) in classes.iter().enumerate() {
             let [r, g, b, a] = c.rgba.map(i16::from);
             table.set_color_entry(i as u16 + 1, &ColorEntry::rgba(r, g, b, a));
-            let text = format!("{} [{}, {})", c.name, c.min, c.max);
+            let text = format!("{} {}", c.name, c.interval);
             band.set_metadata_item(&format!("CLASS_{}", i + 1), &text, "")
                 .map_err(|e| write_error(scratch, e))?;
         }

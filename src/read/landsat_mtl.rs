@@ -106,12 +106,22 @@ pub fn landsat_bands(mtl: &Path) -> Result<Vec<(String, BandSource)>, String> {
         (Some("LANDSAT_8" | "LANDSAT_9"), _) => OLI,
         (craft, sensor) => {
             return Err(format!(
-                "{} is not a Landsat TM, ETM+ or OLI scene (SPACECRAFT_ID {craft:?}, SENSOR_ID {sensor:?})",
-                mtl.display()
+                "{} is not a Landsat TM, ETM+ or OLI scene (SPACECRAFT_ID {}, SENSOR_ID {})",
+                mtl.display(),
+                craft.unwrap_or("missing"),
+                sensor.unwrap_or("missing")
             ))
         }
     };
-    let sin_elevation = number("SUN_ELEVATION")?.to_radians().sin();
+    let elevation = number("SUN_ELEVATION")?;
+    if !(elevation > 0.0 && elevation <= 90.0) {
+        return Err(format!(
+            "{}: SUN_ELEVATION = {elevation}: the sun is not above the horizon, so there is no \
+             top-of-atmosphere reflectance (night or a broken MTL); use another scene",
+            mtl.display()
+        ));
+    }
+    let sin_elevation = elevation.to_radians().sin();
     let distance = match number("EARTH_SUN_DISTANCE") {
         Ok(d) => d,
         Err(_) => {

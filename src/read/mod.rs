@@ -13,6 +13,7 @@ pub mod polygons;
 mod resample;
 mod resampling;
 pub mod sensor;
+mod signed;
 mod warp;
 
 pub use area::PixelAreas;
@@ -42,6 +43,8 @@ pub struct BandSource {
     pub offset: f64,
     pub nodata: Option<f64>,
     pub encoding: Encoding,
+    /// σ⁰ backscatter, which formulas see as linear power (never negative; `db()` gives dB).
+    pub backscatter: bool,
     /// Set by a sensor preset applied to a band stack: the file must have exactly this many
     /// bands, or the preset's band numbers mean something else.
     pub stack: Option<StackLayout>,
@@ -57,6 +60,7 @@ impl BandSource {
             offset: 0.0,
             nodata: None,
             encoding: Encoding::Linear,
+            backscatter: false,
             stack: None,
         }
     }
@@ -239,9 +243,23 @@ pub fn open_scene(name: &str, bands: &[(&str, &BandSource)]) -> Result<SceneInpu
 }
 
 fn open(location: &str) -> Result<Dataset, ReadError> {
-    Dataset::open(location).map_err(|e| ReadError::Open {
-        location: location.to_string(),
-        message: e.to_string(),
+    Dataset::open(location).map_err(|e| {
+        // The binding's "returned a NULL pointer. Error msg: ''" says nothing to an analyst.
+        let message = match e {
+            gdal::errors::GdalError::NullPointer { msg, .. } if msg.trim().is_empty() => {
+                if !location.starts_with("/vsi") && !std::path::Path::new(location).exists() {
+                    "no such file".to_string()
+                } else {
+                    "GDAL recognises no raster format in it".to_string()
+                }
+            }
+            gdal::errors::GdalError::NullPointer { msg, .. } => msg,
+            other => other.to_string(),
+        };
+        ReadError::Open {
+            location: location.to_string(),
+            message,
+        }
     })
 }
 
@@ -375,7 +393,9 @@ impl ReaderPool {
                 message,
             };
             if !warpers.contains_key(&group.location) {
-                let warper = Warper::new(open(&group.location)?, target_wkt).map_err(warp_error)?;
+                let dataset = signed::readable(open(&group.location)?, &group.location)
+                    .map_err(warp_error)?;
+                let warper = Warper::new(dataset, target_wkt).map_err(warp_error)?;
                 warpers.insert(group.location.clone(), warper);
             }
             let Some(warper) = warpers.get(&group.location) else {

@@ -294,6 +294,43 @@ impl Sensor {
         Ok(out)
     }
 
+    /// The preset's band that `text` names, leniently (`b8` and `B08` are `B08`), as
+    /// (common name, sensor name): a hint when `text` was given as a file.
+    pub fn band_named(self, text: &str) -> Option<(&'static str, &'static str)> {
+        let key = |s: &str| s.to_ascii_uppercase().replacen("B0", "B", 1);
+        let wanted = key(text);
+        self.bands()
+            .into_iter()
+            .find(|d| key(d.id) == wanted || key(d.common) == wanted)
+            .map(|d| (d.common, d.id))
+    }
+
+    /// A band mapped by hand (`nir = "…_B08.jp2"`) in a scene with this preset: read with the
+    /// preset's nodata, scale, offset and units — those of the preset's band of that name
+    /// (common or sensor name), else of its measurement bands — so it means what the preset's
+    /// own bands mean. `dir` is the scene's product folder, whose MTD XML gives Sentinel-2's
+    /// offset.
+    pub fn hand_mapped(
+        self,
+        name: &str,
+        location: &str,
+        band: usize,
+        dir: Option<&Path>,
+        options: &PresetOptions,
+    ) -> Result<BandSource, String> {
+        let bands = self.bands();
+        let def = bands
+            .iter()
+            .find(|d| d.common.eq_ignore_ascii_case(name) || d.id.eq_ignore_ascii_case(name))
+            .or_else(|| bands.iter().find(|d| d.kind == Kind::Measure))
+            .ok_or_else(|| format!("{} has no measurement bands", self.name()))?;
+        let metadata = match dir {
+            Some(dir) if self.is_sentinel2() && dir.is_dir() => Sentinel2Metadata::find(dir)?,
+            _ => None,
+        };
+        self.source(def, location, band, options, metadata.as_ref())
+    }
+
     fn source(
         self,
         def: &BandDef,
@@ -323,6 +360,7 @@ impl Sensor {
             }
             Sensor::Landsat89L1 | Sensor::Landsat7L1 | Sensor::Landsat45L1 => {}
             Sensor::Sentinel1Grd => {
+                source.backscatter = true;
                 source.encoding = match options.backscatter.as_deref() {
                     Some("db" | "dB" | "DB") => Encoding::Decibels,
                     Some("linear") => Encoding::Linear,

@@ -2,7 +2,7 @@
 
 use super::{Class, ClassTable, Rgba};
 
-pub const SHIPPED_TABLES: [&str; 3] = ["dnbr-usgs", "water-change", "sar-change"];
+pub const SHIPPED_TABLES: [&str; 4] = ["dnbr-usgs", "water", "water-change", "sar-change"];
 
 /// `(name, min, max, colour)` with open ends as infinities.
 type Row = (&'static str, f32, f32, [u8; 4]);
@@ -58,10 +58,21 @@ const SAR_CHANGE: &[Row] = &[
     ("backscatter increase", 3.0, INF, [0xff, 0x8c, 0x00, 255]),
 ];
 
+/// Open water from a normalized-difference water index (MNDWI, Xu 2006; NDWI, McFeeters
+/// 1996): water is index > 0, exactly; land (≤ 0) is transparent so only water shows.
+fn water() -> Vec<Class> {
+    let mut land = Class::half_open("not water", -INF, 0.0, Rgba([0, 0, 0, 0]));
+    land.max_inclusive = true;
+    let mut water = Class::half_open("water", 0.0, INF, Rgba([0x1f, 0x4e, 0x9c, 255]));
+    water.min_inclusive = false;
+    vec![land, water]
+}
+
 /// The shipped table `name`, if there is one.
 pub fn shipped_table(name: &str) -> Option<ClassTable> {
     let rows = match name {
         "dnbr-usgs" => DNBR_USGS,
+        "water" => return Some(ClassTable { classes: water() }),
         "water-change" => WATER_CHANGE,
         "sar-change" => SAR_CHANGE,
         _ => return None,
@@ -69,12 +80,7 @@ pub fn shipped_table(name: &str) -> Option<ClassTable> {
     Some(ClassTable {
         classes: rows
             .iter()
-            .map(|&(name, min, max, color)| Class {
-                name: name.to_string(),
-                min,
-                max,
-                color: Rgba(color),
-            })
+            .map(|&(name, min, max, color)| Class::half_open(name, min, max, Rgba(color)))
             .collect(),
     })
 }

@@ -41,18 +41,8 @@ fn classes_are_half_open_and_first_match_wins() {
     let blue = Rgba::parse("#0000ff80").expect("hex");
     let table = ClassTable {
         classes: vec![
-            Class {
-                name: "low".into(),
-                min: f32::NEG_INFINITY,
-                max: 0.1,
-                color: red,
-            },
-            Class {
-                name: "high".into(),
-                min: 0.1,
-                max: f32::INFINITY,
-                color: blue,
-            },
+            Class::half_open("low", f32::NEG_INFINITY, 0.1, red),
+            Class::half_open("high", 0.1, f32::INFINITY, blue),
         ],
     };
     assert_eq!(table.class_of(0.0999), Some(0));
@@ -95,18 +85,8 @@ fn ramp_lookup_matches_exact_interpolation_within_one_step() {
 fn class_tiles_are_indexed_pngs_with_a_transparent_index_zero() {
     let table = ClassTable {
         classes: vec![
-            Class {
-                name: "a".into(),
-                min: f32::NEG_INFINITY,
-                max: 0.0,
-                color: Rgba([10, 20, 30, 255]),
-            },
-            Class {
-                name: "b".into(),
-                min: 0.0,
-                max: 1.0,
-                color: Rgba([40, 50, 60, 128]),
-            },
+            Class::half_open("a", f32::NEG_INFINITY, 0.0, Rgba([10, 20, 30, 255])),
+            Class::half_open("b", 0.0, 1.0, Rgba([40, 50, 60, 128])),
         ],
     };
     let style = Style::Classes(table);

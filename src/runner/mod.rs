@@ -85,7 +85,11 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Summary, Error> {
     let prepared = prepare(plan)?;
     let store =
         OutputStore::open_with(&plan.output.url, &plan.output.store)?.resuming(options.resume);
-    run_prepared(&prepared, &store, options, started)
+    let result = run_prepared(&prepared, &store, options, started);
+    if result.is_err() {
+        store.discard_if_empty();
+    }
+    result
 }
 
 /// Runs a plan into an already opened store (tests use this with `memory://`).
@@ -229,7 +233,9 @@ fn run_prepared(
     supersede::supersede(&engine.runtime, store, prepared, options, true)?;
     let done = engine.tiles(prepared, store, options, Roots::Top, Below::Sources)?;
     if done.summary.tiles_written() == 0 && done.summary.failures.is_empty() {
-        return Err(Error::NoTiles);
+        return Err(Error::NoValidPixels {
+            why: prepare::why_empty(prepared),
+        });
     }
     publish(
         prepared,

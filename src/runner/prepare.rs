@@ -139,6 +139,46 @@ pub fn prepare(plan: &Plan) -> Result<Prepared, Error> {
     Ok(prepared)
 }
 
+/// Pixels on the longer side of the sample [`why_empty`] looks at.
+const DIAGNOSIS_SAMPLE_SIDE: usize = 512;
+
+/// Why a product has no valid pixel, for the analyst: the bands that are nodata everywhere
+/// (in a sample over the common area), or, when every band has values, that the product
+/// itself is nodata wherever they meet.
+pub(super) fn why_empty(p: &Prepared) -> String {
+    let readers = read::ReaderPool::new();
+    let mut per_scene = Vec::with_capacity(p.inputs.len());
+    for input in &p.inputs {
+        match readers.read_overview(input, p.footprint.bounds, DIAGNOSIS_SAMPLE_SIDE) {
+            Ok(bands) => per_scene.push(bands),
+            Err(e) => return format!("every tile is empty, and reading a sample failed: {e}"),
+        }
+    }
+    let mut empty = Vec::new();
+    for ((scene, band), &(i, j)) in p.plan.product.reads.iter().zip(&p.read_slots) {
+        let valid = per_scene[i][j].iter().any(|v| !v.is_nan());
+        let location = p.plan.scenes.get(scene).and_then(|s| s.bands.get(band));
+        if !valid {
+            empty.push(format!(
+                "band `{band}` of scene `{scene}`{} has no valid pixel over the area (every \
+                 sampled pixel is nodata or NaN{})",
+                location.map_or(String::new(), |s| format!(" ({})", s.location)),
+                location
+                    .and_then(|s| s.nodata)
+                    .map_or(String::new(), |v| format!("; its nodata value is {v}")),
+            ));
+        }
+    }
+    if empty.is_empty() {
+        "the bands have values, but the product is nodata wherever they are read together \
+         (check that the scenes' valid pixels overlap, the mask, and the formula: a division \
+         by zero, sqrt of a negative or log10 of zero or less is nodata)"
+            .into()
+    } else {
+        format!("{}; check the file and its nodata value", empty.join("; "))
+    }
+}
+
 /// Pixels on the longer side of the sample a composite's stretch is measured on.
 const STRETCH_SAMPLE_SIDE: usize = 1024;
 

@@ -74,8 +74,7 @@ pub(super) fn write_products(
                 .iter()
                 .map(|c| ClassInfo {
                     name: c.name.clone(),
-                    min: c.min,
-                    max: c.max,
+                    interval: c.interval(),
                     rgba: c.color.0,
                 })
                 .collect();

@@ -195,10 +195,13 @@ pub fn finalize(plan: &crate::plan::Plan, options: &RunOptions) -> Result<Summar
                 Some(prepared.zooms.max.into()),
             )
         {
+            let shown = |z: Option<u64>| z.map_or("?".to_string(), |z| z.to_string());
             return Err(Error::ShardUsage(format!(
-                "{key}: the shards tiled zooms {:?}-{:?}, finalize has {}; \
+                "{key}: the shards tiled zooms {}-{}, finalize has {}; \
                  finalize with the shards' pipeline and --zoom",
-                zooms.0, zooms.1, prepared.zooms
+                shown(zooms.0),
+                shown(zooms.1),
+                prepared.zooms
             )));
         }
         if let Some(per_zoom) = marker["tiles"]["per_zoom"].as_object() {

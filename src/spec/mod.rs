@@ -8,6 +8,7 @@ mod compile;
 mod env;
 mod error;
 mod raw;
+mod sections;
 
 pub use compile::{compile, Overrides};
 pub use env::{Environment, ProcessEnvironment};
@@ -78,15 +79,39 @@ pub fn parse(path: &Path, text: &str, env: &dyn Environment) -> Result<LoadedSpe
     };
     let mut unknown_keys = Vec::new();
     let deserializer = toml::Deserializer::new(&text);
-    let spec: PipelineSpec = serde_ignored::deserialize(deserializer, |key| {
-        unknown_keys.push(key.to_string());
-    })
-    .map_err(syntax)?;
+    let spec: PipelineSpec = match serde_ignored::deserialize(deserializer, |key| {
+        unknown_keys.push(clean_path(&key.to_string()));
+    }) {
+        Ok(spec) => spec,
+        Err(e) => {
+            // A value of the wrong type: report every one, section by section, if the text
+            // is valid TOML (else the syntax error, with its line and column).
+            let problems = toml::from_str::<toml::Table>(&text)
+                .map(|table| sections::type_errors(&table))
+                .unwrap_or_default();
+            if problems.is_empty() {
+                return Err(syntax(e));
+            }
+            return Err(SpecError::Invalid {
+                path: path.to_path_buf(),
+                problems,
+            });
+        }
+    };
     Ok(LoadedSpec {
         spec,
         unknown_keys,
         unresolved_variables,
     })
+}
+
+/// A key path as serde_ignored writes it, without the `?` it puts for optional tables:
+/// `product.?.indx` is `product.indx`.
+fn clean_path(path: &str) -> String {
+    path.split('.')
+        .filter(|segment| *segment != "?")
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 /// [`load`] then [`compile`]: the validated plan of a pipeline file.

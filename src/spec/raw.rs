@@ -162,6 +162,10 @@ pub struct ClassSpec {
     pub min: Option<f64>,
     /// Exclusive upper bound; absent means +∞.
     pub max: Option<f64>,
+    /// Exclusive lower bound (values above it), instead of `min`.
+    pub above: Option<f64>,
+    /// Inclusive upper bound (values up to and including it), instead of `max`.
+    pub up_to: Option<f64>,
     pub color: Option<String>,
 }
 

@@ -247,7 +247,9 @@ fn class_tables_with_gaps_or_overlaps_are_rejected() {
     let gap = problems(&table("0.2"));
     assert_eq!(keys(&gap), vec!["render.classes[1]"]);
     assert!(
-        gap[0].message.starts_with("gap: `low` ends at 0.1"),
+        gap[0]
+            .message
+            .starts_with("gap: `low` is (-inf, 0.1) but `high` is [0.2, inf)"),
         "{}",
         gap[0]
     );

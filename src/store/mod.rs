@@ -47,6 +47,8 @@ pub struct OutputStore {
     /// Keys found before this run that it has not put (yet), when tracked: what a run over
     /// an existing output no longer produces.
     stale: Arc<Mutex<Option<HashSet<String>>>>,
+    /// The local directory did not exist before this store was opened.
+    created_directory: bool,
 }
 
 /// Objects written and objects left as they were (identical content, with `--resume`).
@@ -105,6 +107,7 @@ impl OutputStore {
                     resume: false,
                     counts: Arc::default(),
                     stale: Arc::default(),
+                    created_directory: false,
                 });
             }
         }
@@ -125,6 +128,7 @@ impl OutputStore {
                 resume: false,
                 counts: Arc::default(),
                 stale: Arc::default(),
+                created_directory: false,
             });
         }
         let directory = match url.strip_prefix("file://") {
@@ -141,6 +145,7 @@ impl OutputStore {
             }
             None => PathBuf::from(url),
         };
+        let created_directory = !directory.exists();
         std::fs::create_dir_all(&directory).map_err(|source| StoreError::CreateDirectory {
             path: directory.clone(),
             source,
@@ -162,7 +167,17 @@ impl OutputStore {
             resume: false,
             counts: Arc::default(),
             stale: Arc::default(),
+            created_directory,
         })
+    }
+
+    /// Removes the local directory this store created if it is still empty: a run that
+    /// fails before its first object leaves no trace.
+    pub fn discard_if_empty(&self) {
+        if let (true, Some(dir)) = (self.created_directory, &self.directory) {
+            // Fails (and keeps the directory) unless it is empty.
+            let _ = std::fs::remove_dir(dir);
+        }
     }
 
     /// With `resume`, [`OutputStore::put`] leaves objects whose content is already identical.

@@ -10,6 +10,7 @@ mod marker;
 mod messages;
 mod secrets;
 mod urls;
+mod values;
 
 /// Runs aftermath with `args`; asserts it exits 2 (bad usage or input: fix it, do not retry)
 /// without panicking, and returns (stdout, stderr).

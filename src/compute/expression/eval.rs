@@ -104,6 +104,13 @@ fn node(n: &Node, bands: &[&[f32]], len: usize) -> Value {
                         v.log10()
                     }
                 }),
+                Function::Db => map1(values.remove(0), |v| {
+                    if v <= 0.0 {
+                        f32::NAN
+                    } else {
+                        10.0 * v.log10()
+                    }
+                }),
                 Function::Min | Function::Max => {
                     let pick = if *f == Function::Min {
                         f32::min

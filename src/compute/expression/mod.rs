@@ -3,7 +3,7 @@
 //!
 //! A real parser (no eval): numbers, `scene.band` references, `+ - * /`, unary minus,
 //! parentheses, comparisons (`< <= > >= == !=`, giving 1 or 0), `and`, `or`, and the functions
-//! `abs sqrt log10 min max where(cond, a, b)`. Evaluation works on whole tile buffers, one
+//! `abs sqrt log10 db min max where(cond, a, b)` (`db(x)` = 10·log10(x), linear power to dB). Evaluation works on whole tile buffers, one
 //! operation at a time over all pixels, not by walking the tree per pixel. Any NaN input gives
 //! NaN (nodata), and so do division by zero, `sqrt` of a negative, `log10` of zero or less,
 //! and a comparison with nodata.
@@ -126,6 +126,38 @@ impl Expression {
     /// Where each reference first appears (1-based column), parallel to `references`.
     pub fn reference_columns(&self) -> &[usize] {
         &self.columns
+    }
+
+    /// The comparisons of a reference for which `never_negative(i)` holds (linear power, say)
+    /// with a negative constant, as (reference, constant): always false or always true, which
+    /// usually means a dB threshold was written against linear values.
+    pub fn negative_comparisons(
+        &self,
+        never_negative: impl Fn(usize) -> bool,
+    ) -> Vec<(BandRef, f32)> {
+        let mut found = Vec::new();
+        let mut stack = vec![&self.root];
+        while let Some(node) = stack.pop() {
+            match node {
+                Node::Binary(op, a, b) => {
+                    if op.is_comparison() {
+                        for (side, other) in [(a, b), (b, a)] {
+                            if let (Node::Band(i), Some(v)) = (side.as_ref(), other.constant()) {
+                                if v < 0.0 && never_negative(*i) {
+                                    found.push((self.references[*i].clone(), v));
+                                }
+                            }
+                        }
+                    }
+                    stack.push(a);
+                    stack.push(b);
+                }
+                Node::Negate(n) => stack.push(n),
+                Node::Call(_, args) => stack.extend(args),
+                Node::Number(_) | Node::Band(_) => {}
+            }
+        }
+        found
     }
 
     /// Evaluates over one tile: `bands[i]` holds the pixels of `references()[i]`.

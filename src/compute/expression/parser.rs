@@ -25,9 +25,20 @@ pub enum Function {
     Abs,
     Sqrt,
     Log10,
+    /// 10·log10(x): linear power to decibels.
+    Db,
     Min,
     Max,
     Where,
+}
+
+impl BinaryOp {
+    pub(super) fn is_comparison(self) -> bool {
+        matches!(
+            self,
+            BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge | BinaryOp::Eq | BinaryOp::Ne
+        )
+    }
 }
 
 impl Function {
@@ -36,6 +47,7 @@ impl Function {
             "abs" => (Function::Abs, 1),
             "sqrt" => (Function::Sqrt, 1),
             "log10" => (Function::Log10, 1),
+            "db" => (Function::Db, 1),
             "min" => (Function::Min, 2),
             "max" => (Function::Max, 2),
             "where" => (Function::Where, 3),
@@ -56,7 +68,7 @@ pub enum Node {
 
 impl Node {
     /// The value of a tree without band references, if it is one.
-    fn constant(&self) -> Option<f32> {
+    pub(super) fn constant(&self) -> Option<f32> {
         match self {
             Node::Number(v) => Some(*v),
             Node::Band(_) | Node::Call(..) => None,

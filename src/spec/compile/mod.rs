@@ -1,5 +1,6 @@
 //! Raw spec → validated [`Plan`], reporting every problem at once.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 mod datetime;
@@ -39,6 +40,8 @@ pub fn compile(path: &Path, loaded: LoadedSpec, overrides: &Overrides) -> Result
     let mut c = Compiler {
         base: &base,
         problems: Vec::new(),
+        warnings: Vec::new(),
+        unlisted_scenes: BTreeSet::new(),
     };
     for key in &loaded.unknown_keys {
         c.problem(key, "unknown key; check its spelling against the README");
@@ -78,6 +81,7 @@ pub fn compile(path: &Path, loaded: LoadedSpec, overrides: &Overrides) -> Result
                 style,
                 tiling,
                 output,
+                warnings: c.warnings.iter().map(Problem::to_string).collect(),
             })
         }
         _ => Err(SpecError::Invalid {
@@ -90,11 +94,28 @@ pub fn compile(path: &Path, loaded: LoadedSpec, overrides: &Overrides) -> Result
 struct Compiler<'a> {
     base: &'a Path,
     problems: Vec<Problem>,
+    warnings: Vec<Problem>,
+    /// Scenes whose preset or MTL failed, and `scene.band`s whose mapping failed (both
+    /// already reported): a band missing there is not reported again.
+    unlisted_scenes: BTreeSet<String>,
 }
 
 impl Compiler<'_> {
     pub(super) fn problem(&mut self, key: &str, message: impl Into<String>) {
         self.problems.push(Problem {
+            key: key.to_string(),
+            message: message.into(),
+        });
+    }
+
+    /// Whether `band` of `scene` is missing because a problem was already reported for it.
+    pub(super) fn reported_missing(&self, scene: &str, band: &str) -> bool {
+        self.unlisted_scenes.contains(scene)
+            || self.unlisted_scenes.contains(&format!("{scene}.{band}"))
+    }
+
+    pub(super) fn warning(&mut self, key: &str, message: impl Into<String>) {
+        self.warnings.push(Problem {
             key: key.to_string(),
             message: message.into(),
         });

@@ -258,7 +258,8 @@ impl Compiler<'_> {
                 continue;
             };
             for need in needs.iter().filter(|n| n.epoch == epoch) {
-                if !found.bands.contains_key(need.band) {
+                if !found.bands.contains_key(need.band) && !self.reported_missing(&scene, need.band)
+                {
                     self.problem(
                         &format!("scenes.{scene}.bands"),
                         format!(
@@ -347,7 +348,7 @@ impl Compiler<'_> {
         let found = self.scene_named("product.scene", &scene, scenes)?;
         let before = self.problems.len();
         for band in &bands {
-            if !found.bands.contains_key(band) {
+            if !found.bands.contains_key(band) && !self.reported_missing(&scene, band) {
                 self.problem(
                     &format!("scenes.{scene}.bands"),
                     format!("no band `{band}`, which the composite shows; add `{band} = <band number or file>`"),
@@ -426,7 +427,10 @@ impl Compiler<'_> {
                         ),
                     );
                 }
-                Some(scene) if !scene.bands.contains_key(&r.band) => {
+                Some(scene)
+                    if !scene.bands.contains_key(&r.band)
+                        && !self.reported_missing(&r.scene, &r.band) =>
+                {
                     let known = scene.bands.keys().cloned().collect::<Vec<_>>().join(", ");
                     self.problem(
                         key,
@@ -441,6 +445,22 @@ impl Compiler<'_> {
         }
         if expression.references().is_empty() {
             self.problem(key, "reads no band; refer to at least one `scene.band`");
+        }
+        let references = expression.references();
+        let backscatter = |i: usize| {
+            let r = &references[i];
+            scenes
+                .get(&r.scene)
+                .and_then(|s| s.bands.get(&r.band))
+                .is_some_and(|b| b.backscatter)
+        };
+        for (r, value) in expression.negative_comparisons(backscatter) {
+            self.warning(
+                key,
+                format!(
+                    "`{r}` is σ⁰ as linear power (never negative), so comparing it with {value}                      is always true or always false; for a threshold in dB write `db({r})`"
+                ),
+            );
         }
         (self.problems.len() == before).then_some(expression)
     }

@@ -178,10 +178,22 @@ impl Compiler<'_> {
         let mut classes = Vec::new();
         for (i, c) in specs.iter().enumerate() {
             let key = format!("render.classes[{i}]");
-            let min = c.min.unwrap_or(f64::NEG_INFINITY);
-            let max = c.max.unwrap_or(f64::INFINITY);
-            if min >= max || min.is_nan() || max.is_nan() {
-                self.problem(&key, format!("min {min} must be below max {max}"));
+            if c.min.is_some() && c.above.is_some() {
+                self.problem(&key, "give `min` (≥) or `above` (>), not both");
+            }
+            if c.max.is_some() && c.up_to.is_some() {
+                self.problem(&key, "give `max` (<) or `up_to` (≤), not both");
+            }
+            let min_inclusive = c.above.is_none();
+            let max_inclusive = c.up_to.is_some();
+            let min = c.min.or(c.above).unwrap_or(f64::NEG_INFINITY);
+            let max = c.max.or(c.up_to).unwrap_or(f64::INFINITY);
+            let single_value = min == max && min_inclusive && max_inclusive;
+            if (min >= max && !single_value) || min.is_nan() || max.is_nan() {
+                self.problem(
+                    &key,
+                    format!("the lower bound {min} must be below the upper bound {max}"),
+                );
             }
             let color = match c.color.as_deref().map(Rgba::parse) {
                 Some(Ok(color)) => color,
@@ -202,6 +214,8 @@ impl Compiler<'_> {
                 name,
                 min: min as f32,
                 max: max as f32,
+                min_inclusive,
+                max_inclusive,
                 color,
             });
         }
@@ -211,28 +225,37 @@ impl Compiler<'_> {
         (self.problems.len() == before).then_some(ClassTable { classes })
     }
 
-    /// Classes must tile the value range they cover: sorted by `min`, each `max` is the next
-    /// `min` (a gap would leave values unclassified, an overlap would make the order matter).
+    /// Classes must tile the value range they cover: sorted by lower bound, each class starts
+    /// where the one before ends, the shared value in exactly one of them (`max = 0` then
+    /// `min = 0`, or `up_to = 0` then `above = 0`); a gap would leave values unclassified, an
+    /// overlap would make the order matter.
     fn contiguous(&mut self, classes: &[Class]) {
         let mut order: Vec<usize> = (0..classes.len()).collect();
-        order.sort_by(|&a, &b| classes[a].min.total_cmp(&classes[b].min));
+        order.sort_by(|&a, &b| {
+            (classes[a].min.total_cmp(&classes[b].min))
+                .then(classes[b].min_inclusive.cmp(&classes[a].min_inclusive))
+        });
         for pair in order.windows(2) {
             let (a, b) = (&classes[pair[0]], &classes[pair[1]]);
             let key = format!("render.classes[{}]", pair[1]);
-            if a.max < b.min {
+            let shared = a.max == b.min;
+            let gap = a.max < b.min || (shared && !a.max_inclusive && !b.min_inclusive);
+            let overlap = a.max > b.min || (shared && a.max_inclusive && b.min_inclusive);
+            let fix = if a.max_inclusive {
+                format!("make its lower bound `above = {}`", a.max)
+            } else {
+                format!("make its lower bound `min = {}`", a.max)
+            };
+            if gap || overlap {
                 self.problem(
                     &key,
                     format!(
-                        "gap: `{}` ends at {} but `{}` starts at {}; make its min {}",
-                        a.name, a.max, b.name, b.min, a.max
-                    ),
-                );
-            } else if a.max > b.min {
-                self.problem(
-                    &key,
-                    format!(
-                        "overlap: `{}` ends at {} but `{}` starts at {}; make its min {}",
-                        a.name, a.max, b.name, b.min, a.max
+                        "{}: `{}` is {} but `{}` is {}; {fix}",
+                        if gap { "gap" } else { "overlap" },
+                        a.name,
+                        a.interval(),
+                        b.name,
+                        b.interval(),
                     ),
                 );
             }

@@ -32,7 +32,12 @@ impl Compiler<'_> {
                 );
             }
             let mut bands = BTreeMap::new();
-            for (band_name, source) in self.preset(&key, spec) {
+            let problems = self.problems.len();
+            let preset = self.preset(&key, spec);
+            if self.problems.len() > problems {
+                self.unlisted_scenes.insert(name.clone());
+            }
+            for (band_name, source) in preset {
                 bands.insert(band_name, source);
             }
             if let Some(mtl) = &spec.mtl {
@@ -43,12 +48,20 @@ impl Compiler<'_> {
                             bands.insert(name, source);
                         }
                     }
-                    Err(message) => self.problem(&format!("{key}.mtl"), message),
+                    Err(message) => {
+                        self.problem(&format!("{key}.mtl"), message);
+                        self.unlisted_scenes.insert(name.clone());
+                    }
                 }
             }
             for (band_name, band) in &spec.bands {
-                if let Some(source) = self.band(&format!("{key}.bands.{band_name}"), spec, band) {
-                    bands.insert(band_name.clone(), source);
+                match self.band(&format!("{key}.bands.{band_name}"), spec, band) {
+                    Some(source) => {
+                        bands.insert(band_name.clone(), source);
+                    }
+                    None => {
+                        self.unlisted_scenes.insert(format!("{name}.{band_name}"));
+                    }
                 }
             }
             let mask = spec
@@ -235,16 +248,61 @@ impl Compiler<'_> {
             );
             return None;
         }
-        let scale = scale.or(scene.scale).unwrap_or(1.0);
-        let offset = offset.or(scene.offset).unwrap_or(0.0);
-        if !scale.is_finite() || scale == 0.0 || !offset.is_finite() {
-            self.problem(key, "scale must be finite and non-zero, offset finite");
+        let name = key.rsplit('.').next().unwrap_or_default();
+        let (scale, offset) = (scale.or(scene.scale), offset.or(scene.offset));
+        let location = self.location(&file);
+        let preset = scene.sensor.as_deref().and_then(Sensor::from_name);
+        if !location.starts_with("/vsi") && !Path::new(&location).exists() {
+            let hint = match preset.and_then(|s| s.band_named(&file)) {
+                Some((common, id)) => format!(
+                    "; `{file}` is the preset's band `{id}` ({common}), which the preset looks for in `dir` by itself: drop this line, or give the band's file"
+                ),
+                None => "; give the path of a raster file (relative to the pipeline file), or a band number of the scene's `file`".into(),
+            };
+            self.problem(key, format!("no file {location}{hint}"));
+            return None;
         }
-        let mut source = BandSource::new(self.location(&file), band as usize);
-        source.scale = scale;
-        source.offset = offset;
-        source.nodata = nodata.or(scene.nodata);
-        if QUALITY_BANDS.contains(&key.rsplit('.').next().unwrap_or_default()) {
+        let mut source = match preset {
+            // The preset's scale, offset and units apply unless the band gives its own.
+            Some(sensor) if scale.is_none() && offset.is_none() => {
+                let options = PresetOptions {
+                    processing_baseline: scene.processing_baseline.clone(),
+                    backscatter: scene.backscatter.clone(),
+                };
+                let dir = scene.dir.as_ref().map(|d| self.location(d));
+                match sensor.hand_mapped(
+                    name,
+                    &location,
+                    band as usize,
+                    dir.as_deref().map(Path::new),
+                    &options,
+                ) {
+                    Ok(source) => source,
+                    Err(message) => {
+                        self.problem(
+                            key,
+                            format!("as a band of the `{}` preset: {message}", sensor.name()),
+                        );
+                        return None;
+                    }
+                }
+            }
+            _ => {
+                let (scale, offset) = (scale.unwrap_or(1.0), offset.unwrap_or(0.0));
+                if !scale.is_finite() || scale == 0.0 || !offset.is_finite() {
+                    self.problem(key, "scale must be finite and non-zero, offset finite");
+                }
+                let mut source = BandSource::new(location, band as usize);
+                source.scale = scale;
+                source.offset = offset;
+                source
+            }
+        };
+        source.band = band as usize;
+        if let Some(nodata) = nodata.or(scene.nodata) {
+            source.nodata = Some(nodata);
+        }
+        if QUALITY_BANDS.contains(&name) {
             source.encoding = Encoding::Categorical;
         }
         Some(source)
