@@ -26,8 +26,9 @@ lint: deps
 test-tools:
 	@scripts/install-test-tools.sh
 
+# Every test runs here: a missing test tool fails the test instead of skipping it.
 test: lint test-tools
-	$(CARGO) test --locked
+	AFTERMATH_REQUIRE_TEST_TOOLS=1 $(CARGO) test --locked
 
 # Speed and memory against gdal2tiles.py and `gdal raster tile` (when a gdal >= 3.11 is on
 # PATH; ../shared/tools/install-gdal-cli puts one there). Inputs are generated, not committed.

@@ -33,6 +33,17 @@ pub enum Error {
         "no tiles to write: the data lies outside the zoom range's tile grid; check [tiling] zoom"
     )]
     NoTiles,
+    /// The output store failed this many uploads in a row: the run stopped trying.
+    #[error(
+        "the output store failed {in_a_row} uploads in a row (last: {message}); stopped \
+         instead of retrying every tile; check the store, then run again with --resume"
+    )]
+    StoreDown {
+        in_a_row: usize,
+        message: String,
+        /// (tile, why) of every upload that failed.
+        failures: Vec<(String, String)>,
+    },
     /// Every tile came out empty: no pixel of the product has a value.
     #[error("no valid pixel in the product: {why}; nothing was written")]
     NoValidPixels { why: String },
@@ -79,7 +90,7 @@ impl Error {
             Error::Read(_) => exit_code::BAD_INPUT,
             Error::Store(StoreError::Put { .. } | StoreError::Get { .. }) => exit_code::RUN_FAILED,
             Error::Store(_) => exit_code::BAD_INPUT,
-            Error::Runtime { .. } => exit_code::RUN_FAILED,
+            Error::Runtime { .. } | Error::StoreDown { .. } => exit_code::RUN_FAILED,
             Error::Interrupted { signal } => exit_code::interrupted(*signal),
             Error::ShardUsage(_) => exit_code::BAD_INPUT,
             Error::ShardsUnfinished { .. } => exit_code::RUN_FAILED,

@@ -274,12 +274,18 @@ fn main() -> ExitCode {
                     }
                     _ => ("error", None),
                 };
-                let doc = serde_json::json!({
+                let mut doc = serde_json::json!({
                     "status": status,
                     "exit_code": e.exit_code(),
                     "signal": signal,
                     "error": message,
                 });
+                if let aftermath::Error::StoreDown { failures, .. } = &e {
+                    doc["failures"] = failures
+                        .iter()
+                        .map(|(tile, why)| serde_json::json!({ "tile": tile, "message": why }))
+                        .collect();
+                }
                 print_stdout(&format!("{doc}\n"));
             }
             eprintln!("error: {message}");
@@ -386,7 +392,7 @@ fn execute(
             };
             let plan = warned(spec::load_plan(&pipeline, &ProcessEnvironment, &overrides)?);
             let prepared = runner::prepare(&plan)?;
-            let bounds = aftermath::tiling::lon_lat_bounds(prepared.footprint.bounds);
+            let bounds = prepared.footprint.wgs84_bbox();
             let counts = prepared.tile_counts();
             let split = shards
                 .map(|n| runner::shard_plan(&prepared, n))

@@ -29,6 +29,7 @@ fn open_in_browser(out: &Path, screenshot: &Path) -> serde_json::Value {
 }
 
 fn check_page(format: &str) {
+    require!(Tool::Chromium);
     let dir = tempfile::tempdir().expect("tempdir");
     let out = run_olinda(
         dir.path(),

@@ -122,6 +122,7 @@ fn resume_rewrites_only_what_differs_locally() {
 
 #[test]
 fn resume_compares_content_on_s3() {
+    require!(Tool::Garage);
     let server = Garage::start();
     let url = format!("s3://{}/olinda", garage::BUCKET);
     let p = pipeline("olinda-water.toml");

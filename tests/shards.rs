@@ -38,6 +38,7 @@ fn json_of(stdout: &[u8]) -> serde_json::Value {
 
 #[test]
 fn four_concurrent_shards_then_finalize_equal_one_run_on_s3() {
+    require!(Tool::Garage);
     let server = Garage::start();
     let dir = tempfile::tempdir().expect("tempdir");
     let url = format!("s3://{}/sharded-job", garage::BUCKET);

@@ -138,6 +138,7 @@ async fn local_store_conforms() {
 
 #[tokio::test]
 async fn garage_s3_store_conforms() {
+    require!(Tool::Garage);
     let server = Garage::start();
     let mut config = server.store_config(Some("public, max-age=60"));
     let store =
@@ -152,6 +153,7 @@ async fn garage_s3_store_conforms() {
 
 #[tokio::test]
 async fn azurite_azure_store_conforms() {
+    require!(Tool::Node);
     let server = Azurite::start();
     let config = StoreConfig {
         options: server.options(),
@@ -173,6 +175,7 @@ async fn azurite_azure_store_conforms() {
 
 #[test]
 fn a_pipeline_published_to_garage_equals_the_local_run_read_over_http() {
+    require!(Tool::Garage);
     let server = Garage::start();
     let dir = tempfile::tempdir().expect("tempdir");
     let local = dir.path().join("local");
@@ -238,6 +241,7 @@ fn a_pipeline_published_to_garage_equals_the_local_run_read_over_http() {
 
 #[test]
 fn store_failures_name_the_url_and_exit_2_without_secrets() {
+    require!(Tool::Garage);
     let server = Garage::start();
     let run = |url: &str, extra: &[String]| {
         let mut args = vec![
@@ -278,4 +282,93 @@ fn store_failures_name_the_url_and_exit_2_without_secrets() {
     }
     let stderr = run("s3://tiles/x", &unreachable);
     assert!(!stderr.contains("run.json"), "{stderr}");
+}
+
+#[test]
+fn prefixes_with_spaces_non_ascii_and_double_slashes_are_one_key_and_one_url() {
+    // Issue 12, item 8: the prefix was encoded three times on the wire while TileJSON pointed
+    // elsewhere, and `dbl//b` was normalised differently in keys and URLs.
+    require!(Tool::Garage);
+    let server = Garage::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let local = dir.path().join("local");
+    run_shipped("ethiopia-change.toml", &local);
+    for (written, key_prefix, url_prefix) in [
+        (
+            "my event/olünda",
+            "my event/olünda",
+            "my%20event/ol%C3%BCnda",
+        ),
+        ("dbl//b", "dbl/b", "dbl/b"),
+    ] {
+        let url = format!("s3://{}/{written}", garage::BUCKET);
+        let mut args = vec![
+            "run".to_string(),
+            pipeline("ethiopia-change.toml").display().to_string(),
+            "--output".into(),
+            url.clone(),
+        ];
+        args.extend(server.store_args());
+        aftermath().args(&args).assert().success();
+
+        // The keys are the prefix as written: the web endpoint decodes the URL path once.
+        let (status, body) = server.web_get(&format!("{url_prefix}/tilejson.json"));
+        assert_eq!(status, 200, "{written}: tilejson.json under {key_prefix}");
+        let tilejson: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        let template = tilejson["tiles"][0].as_str().expect("template");
+        let base = format!("{}/{}/{url_prefix}/", server.endpoint(), garage::BUCKET);
+        assert_eq!(
+            template,
+            format!("{base}{{z}}/{{x}}/{{y}}.png"),
+            "{written}"
+        );
+        // TileJSON points where the tiles are: an HTTP GET of its URL for a real tile.
+        let tile = tile_set(&local).into_iter().next().expect("a tile");
+        let (status, body) = server.web_get(&format!("{url_prefix}/{tile}"));
+        assert_eq!(status, 200, "{written}: {tile}");
+        assert!(body == std::fs::read(local.join(&tile)).expect("local tile"));
+
+        // GDAL opens the COG by its key through /vsis3/ (its own S3 client).
+        let info = std::process::Command::new("gdalinfo")
+            .arg(format!("/vsis3/{}/{key_prefix}/index.tif", garage::BUCKET))
+            .env(
+                "AWS_S3_ENDPOINT",
+                server.endpoint().trim_start_matches("http://"),
+            )
+            .env("AWS_HTTPS", "NO")
+            .env("AWS_VIRTUAL_HOSTING", "FALSE")
+            .env("AWS_REGION", garage::REGION)
+            .env("AWS_ACCESS_KEY_ID", garage::ACCESS_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", garage::SECRET_KEY)
+            .output()
+            .expect("gdalinfo runs");
+        assert!(
+            info.status.success() && String::from_utf8_lossy(&info.stdout).contains("COG"),
+            "{written}: {}",
+            String::from_utf8_lossy(&info.stderr)
+        );
+    }
+
+    // `a/../x` (or `a/%2E%2E/x`) is `x`, as a path would be, for the keys and the URLs alike.
+    let run = |output: String| {
+        let mut args = vec![
+            "run".to_string(),
+            pipeline("ethiopia-change.toml").display().to_string(),
+            "--output".into(),
+            output,
+        ];
+        args.extend(server.store_args());
+        aftermath().args(&args).assert()
+    };
+    run(format!("s3://{}/a/../x", garage::BUCKET)).success();
+    let (status, body) = server.web_get("x/tilejson.json");
+    assert_eq!(status, 200, "a/../x is x");
+    let tilejson: serde_json::Value = serde_json::from_slice(&body).expect("json");
+    assert!(tilejson["tiles"][0]
+        .as_str()
+        .is_some_and(|t| t.contains("/tiles/x/{z}")));
+    // A character object stores would escape in the key is refused before any work.
+    let out = run(format!("s3://{}/a{{b}}", garage::BUCKET)).code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("holds `{`"), "{stderr}");
 }

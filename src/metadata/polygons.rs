@@ -2,14 +2,14 @@
 
 use serde_json::{json, Value};
 
-use crate::read::polygons::{ClassPolygon, SIMPLIFY_PIXELS};
+use crate::read::polygons::ClassPolygon;
 use crate::render::ClassTable;
 
 pub fn polygons_geojson(polygons: &[ClassPolygon], table: &ClassTable) -> Value {
     let features: Vec<Value> = polygons
         .iter()
         .filter_map(|p| {
-            let geometry: Value = serde_json::from_str(&p.geojson).ok()?;
+            let geometry = polygon_geometry(&p.polygon);
             let class = table.classes.get(usize::from(p.value).checked_sub(1)?)?;
             Some(json!({
                 "type": "Feature",
@@ -25,9 +25,17 @@ pub fn polygons_geojson(polygons: &[ClassPolygon], table: &ClassTable) -> Value 
         .collect();
     json!({
         "type": "FeatureCollection",
-        "simplification": format!(
-            "Douglas-Peucker preserving topology, tolerance {SIMPLIFY_PIXELS} pixel; areas are of the unsimplified polygons (true ground area, WGS 84)"
-        ),
+        "simplification": "none: the outlines follow the pixel edges, so neighbouring patches share their edges exactly; areas are true ground areas (WGS 84)",
         "features": features,
     })
+}
+
+/// A GeoJSON Polygon geometry of `polygon` (its rings as wound).
+fn polygon_geometry(polygon: &geo::Polygon<f64>) -> Value {
+    let ring = |line: &geo::LineString<f64>| -> Vec<[f64; 2]> {
+        line.0.iter().map(|c| [c.x, c.y]).collect()
+    };
+    let mut rings = vec![ring(polygon.exterior())];
+    rings.extend(polygon.interiors().iter().map(ring));
+    json!({ "type": "Polygon", "coordinates": rings })
 }

@@ -6,7 +6,6 @@
 use crate::plan::TileFormat;
 use crate::render::TileEncoding;
 use crate::runner::Prepared;
-use crate::tiling::lon_lat_bounds;
 
 use super::escape_markup;
 
@@ -40,7 +39,10 @@ fn script_string(text: &str) -> String {
 
 pub fn preview_html(prepared: &Prepared) -> String {
     let plan = &prepared.plan;
-    let [w, s, e, n] = lon_lat_bounds(prepared.footprint.bounds);
+    // The data's own extent, continuous across the antimeridian (Leaflet wraps the columns).
+    let [w, s, e, n] = prepared.footprint.lon_lat;
+    let limit = crate::read::MAX_MERCATOR_LATITUDE;
+    let (s, n) = (s.clamp(-limit, limit), n.clamp(-limit, limit));
     let title = escape_markup(plan.display_title());
     let legend = super::legend_html(&plan.style, plan.display_title());
     let attribution = script_string(plan.attribution.as_deref().unwrap_or(""));

@@ -13,7 +13,6 @@ use crate::runner::{
 };
 use crate::store::pmtiles::{PMTILES_KEY, PMTILES_MEDIA_TYPE};
 use crate::store::OutputStore;
-use crate::tiling::lon_lat_bounds;
 
 pub const STAC_ITEM_KEY: &str = "item.json";
 const CLASSIFICATION: &str = "https://stac-extensions.github.io/classification/v2.0.0/schema.json";
@@ -22,7 +21,7 @@ const PROJECTION: &str = "https://stac-extensions.github.io/projection/v1.1.0/sc
 
 pub fn stac_item(prepared: &Prepared, summary: &Summary, store: &OutputStore, now: &str) -> Value {
     let plan = &prepared.plan;
-    let [w, s, e, n] = lon_lat_bounds(prepared.footprint.bounds);
+    let [w, s, e, n] = prepared.footprint.wgs84_bbox();
     let mut dates: Vec<&str> = prepared
         .inputs
         .iter()
@@ -202,14 +201,22 @@ pub fn stac_item(prepared: &Prepared, summary: &Summary, store: &OutputStore, no
         "stac_extensions": extensions,
         "id": plan.name,
         "bbox": [w, s, e, n],
-        "geometry": {
-            "type": "Polygon",
-            "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]],
-        },
+        "geometry": footprint_geometry([w, s, e, n]),
         "properties": properties,
         "links": [{ "rel": "self", "href": store.public_url(STAC_ITEM_KEY), "type": "application/geo+json" }],
         "assets": assets,
     })
+}
+
+/// The bounding box as GeoJSON (RFC 7946): a polygon, rings counter-clockwise; across the
+/// antimeridian (`west > east`) a multipolygon of its two sides (RFC 7946 §3.1.9).
+fn footprint_geometry([w, s, e, n]: [f64; 4]) -> Value {
+    let ring = |w: f64, e: f64| json!([[[w, s], [e, s], [e, n], [w, n], [w, s]]]);
+    if w > e {
+        json!({ "type": "MultiPolygon", "coordinates": [ring(w, 180.0), ring(-180.0, e)] })
+    } else {
+        json!({ "type": "Polygon", "coordinates": ring(w, e) })
+    }
 }
 
 /// A classification class name: letters, digits, `-` and `_` only.

@@ -6,7 +6,7 @@ use crate::plan::TileFormat;
 use crate::runner::Prepared;
 use crate::store::pmtiles::PMTILES_KEY;
 use crate::store::OutputStore;
-use crate::tiling::{lon_lat_bounds, tile_url_template};
+use crate::tiling::tile_url_template;
 
 /// Where clients read the tiles from: `output.tile_url`, else the store's own URL.
 pub(super) fn tile_base(prepared: &Prepared, store: &OutputStore) -> String {
@@ -21,7 +21,7 @@ pub(super) fn tile_base(prepared: &Prepared, store: &OutputStore) -> String {
 pub fn tilejson(prepared: &Prepared, store: &OutputStore) -> Value {
     let plan = &prepared.plan;
     let base = tile_base(prepared, store);
-    let [w, s, e, n] = lon_lat_bounds(prepared.footprint.bounds);
+    let [w, s, e, n] = prepared.footprint.web_bounds();
     let mut doc = json!({
         "tilejson": "3.0.0",
         "name": plan.display_title(),

@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use crate::runner::Prepared;
 use crate::store::OutputStore;
-use crate::tiling::{lon_lat_bounds, ORIGIN_SHIFT};
+use crate::tiling::ORIGIN_SHIFT;
 
 use super::escape_markup;
 
@@ -18,7 +18,7 @@ pub fn wmts_capabilities(prepared: &Prepared, store: &OutputStore) -> String {
     let plan = &prepared.plan;
     let tile_size = prepared.pyramid.tile_size;
     let base = super::tilejson::tile_base(prepared, store);
-    let [w, s, e, n] = lon_lat_bounds(prepared.footprint.bounds);
+    let [w, s, e, n] = prepared.footprint.web_bounds();
     let (set, well_known) = if tile_size == 256 {
         (
             "GoogleMapsCompatible".to_string(),
@@ -29,10 +29,16 @@ pub fn wmts_capabilities(prepared: &Prepared, store: &OutputStore) -> String {
     };
     let mut limits = String::new();
     for r in &prepared.pyramid.ranges {
+        // Across the antimeridian the columns wrap: every column may hold tiles.
+        let columns = if r.wraps() {
+            (0, (1u64 << r.z) - 1)
+        } else {
+            (u64::from(r.min_x), u64::from(r.max_x))
+        };
         let _ = write!(
             limits,
             "\n          <TileMatrixLimits><TileMatrix>{}</TileMatrix><MinTileRow>{}</MinTileRow><MaxTileRow>{}</MaxTileRow><MinTileCol>{}</MinTileCol><MaxTileCol>{}</MaxTileCol></TileMatrixLimits>",
-            r.z, r.min_y, r.max_y, r.min_x, r.max_x
+            r.z, r.min_y, r.max_y, columns.0, columns.1
         );
     }
     let mut matrices = String::new();

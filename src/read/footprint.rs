@@ -1,21 +1,38 @@
-//! Where a raster lies in Web Mercator, computed the way gdal2tiles does it: GDAL's
-//! `GDALAutoCreateWarpedVRT` to EPSG:3857 (nearest neighbour, exact transformer), whose
-//! extent and pixel size then define the tile ranges and the automatic zoom levels.
+//! Where a raster lies in Web Mercator. Tiles follow gdal2tiles: GDAL's
+//! `GDALAutoCreateWarpedVRT` to EPSG:3857 (nearest neighbour, exact transformer), whose extent
+//! and pixel size define the tile ranges and the automatic zoom levels. That suggested extent
+//! fails for rasters around a pole (it is bounded by the edges, so everything poleward of them
+//! is lost) and across the antimeridian (it becomes the whole world); for those, and for the
+//! bounds published in TileJSON, WMTS and STAC, the data's own extent is used: the raster's
+//! edges densified and transformed to WGS 84 by `OCTTransformBounds` (PROJ's
+//! `proj_trans_bounds`, which finds a pole inside the raster and reports an antimeridian
+//! crossing as west > east), clamped to Web Mercator's ±85.0511°. A raster crossing the
+//! antimeridian keeps one continuous extent east of it: its Mercator x goes past the world's
+//! edge, and tile columns past the last wrap around (see [`crate::tiling::TileId::key`]).
 
 use std::ffi::CString;
 use std::sync::OnceLock;
 
-use gdal::spatial_ref::SpatialRef;
+use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
 use gdal::Dataset;
 use geo::{coord, Rect};
 
 use super::ReadError;
 
+/// Web Mercator's latitude limit: the latitude of y = ±π·R.
+pub const MAX_MERCATOR_LATITUDE: f64 = 85.051_128_779_806_59;
+
+/// Points per edge when densifying a raster's outline (PROJ's recommendation).
+const DENSIFY_POINTS: i32 = 21;
+
 /// A scene's extent and resolution once warped to EPSG:3857.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Footprint {
-    /// EPSG:3857 metres.
+    /// EPSG:3857 metres; `max.x` passes π·R for a raster that crosses the antimeridian.
     pub bounds: Rect<f64>,
+    /// The data's own extent, WGS 84 degrees `[west, south, east, north]`, latitudes not
+    /// clamped; `east` passes 180 across the antimeridian (always `west < east`).
+    pub lon_lat: [f64; 4],
     /// Square pixel size of the warped raster, metres.
     pub pixel_size: f64,
     /// Pixel count of the warped raster.
@@ -53,15 +70,34 @@ impl Footprint {
                 location: location.into(),
             });
         }
-        if dataset.geo_transform().is_err() {
+        let Ok(gt) = dataset.geo_transform() else {
             return Err(ReadError::NoGeoTransform {
                 location: location.into(),
             });
-        }
+        };
         let reproject = |message: String| ReadError::Reproject {
             location: location.into(),
             message,
         };
+        // Without it (PROJ cannot transform the outline), GDAL's suggestion stands alone.
+        let extent = data_extent(dataset, gt).ok();
+        if let Some(lon_lat @ [west, south, east, north]) =
+            extent.filter(|[_, s, e, n]| *n >= 90.0 - 1e-9 || *s <= -90.0 + 1e-9 || *e > 180.0)
+        {
+            // GDAL's suggestion loses the data here; the data's extent decides, with gdalwarp's
+            // pixel size rule (the diagonal in metres over the diagonal in pixels).
+            let bounds = mercator_rect(west, south, east, north);
+            let (columns, rows) = dataset.raster_size();
+            let pixel_size =
+                bounds.width().hypot(bounds.height()) / (columns as f64).hypot(rows as f64);
+            return Ok(Footprint {
+                bounds,
+                lon_lat,
+                pixel_size,
+                width: (bounds.width() / pixel_size).round().max(1.0) as usize,
+                height: (bounds.height() / pixel_size).round().max(1.0) as usize,
+            });
+        }
         let wkt = CString::new(web_mercator_wkt().map_err(reproject)?)
             .map_err(|e| reproject(e.to_string()))?;
         // SAFETY: the source handle is valid for the call; the VRT handle is checked for null,
@@ -90,8 +126,10 @@ impl Footprint {
             let (min_x, max_y) = (gt[0], gt[3]);
             let max_x = min_x + width as f64 * gt[1];
             let min_y = max_y - height as f64 * gt[1];
+            let bounds = Rect::new(coord! { x: min_x, y: min_y }, coord! { x: max_x, y: max_y });
             Ok(Footprint {
-                bounds: Rect::new(coord! { x: min_x, y: min_y }, coord! { x: max_x, y: max_y }),
+                bounds,
+                lon_lat: extent.unwrap_or_else(|| crate::tiling::lon_lat_bounds(bounds)),
                 pixel_size: gt[1],
                 width,
                 height,
@@ -99,20 +137,119 @@ impl Footprint {
         }
     }
 
+    /// `[west, south, east, north]` in WGS 84 as RFC 7946 and STAC write a bounding box:
+    /// `west > east` when the data crosses the antimeridian.
+    pub fn wgs84_bbox(&self) -> [f64; 4] {
+        let [w, s, e, n] = self.lon_lat;
+        [w, s, if e > 180.0 { e - 360.0 } else { e }, n]
+    }
+
+    /// The data's extent within Web Mercator's limits, for tile clients (TileJSON, WMTS):
+    /// latitudes clamped to ±85.0511°, and the whole width of the world across the
+    /// antimeridian (clients do not read `west > east`).
+    pub fn web_bounds(&self) -> [f64; 4] {
+        let [w, s, e, n] = self.lon_lat;
+        let clamp = |lat: f64| lat.clamp(-MAX_MERCATOR_LATITUDE, MAX_MERCATOR_LATITUDE);
+        if e > 180.0 {
+            [-180.0, clamp(s), 180.0, clamp(n)]
+        } else {
+            [w, clamp(s), e, clamp(n)]
+        }
+    }
+
     /// The common part of two footprints, at the coarser resolution; `None` when disjoint.
+    /// A footprint east of the antimeridian (x past π·R) meets the other one world away.
     pub fn intersection(&self, other: &Footprint) -> Option<Footprint> {
+        let world = 2.0 * crate::tiling::ORIGIN_SHIFT;
+        [0.0, world, -world]
+            .into_iter()
+            .find_map(|shift| self.intersection_shifted(other, shift))
+    }
+
+    fn intersection_shifted(&self, other: &Footprint, shift: f64) -> Option<Footprint> {
         let (a, b) = (self.bounds, other.bounds);
-        let min = coord! { x: a.min().x.max(b.min().x), y: a.min().y.max(b.min().y) };
-        let max = coord! { x: a.max().x.min(b.max().x), y: a.max().y.min(b.max().y) };
+        let min = coord! { x: a.min().x.max(b.min().x + shift), y: a.min().y.max(b.min().y) };
+        let max = coord! { x: a.max().x.min(b.max().x + shift), y: a.max().y.min(b.max().y) };
         if min.x >= max.x || min.y >= max.y {
             return None;
+        }
+        let degrees = shift / crate::tiling::ORIGIN_SHIFT * 180.0;
+        let (p, q) = (self.lon_lat, other.lon_lat);
+        let mut lon_lat = [
+            p[0].max(q[0] + degrees),
+            p[1].max(q[1]),
+            p[2].min(q[2] + degrees),
+            p[3].min(q[3]),
+        ];
+        if lon_lat[0] >= 180.0 {
+            lon_lat[0] -= 360.0;
+            lon_lat[2] -= 360.0;
         }
         let pixel_size = self.pixel_size.max(other.pixel_size);
         Some(Footprint {
             bounds: Rect::new(min, max),
+            lon_lat,
             pixel_size,
             width: ((max.x - min.x) / pixel_size).round() as usize,
             height: ((max.y - min.y) / pixel_size).round() as usize,
         })
     }
+}
+
+/// The raster's extent in WGS 84 `[west, south, east, north]` from its densified outline,
+/// with `west` in [−180, 180) and `east > west` (past 180 across the antimeridian).
+fn data_extent(dataset: &Dataset, gt: [f64; 6]) -> Result<[f64; 4], String> {
+    let (columns, rows) = dataset.raster_size();
+    let corner = |c: f64, r: f64| (gt[0] + c * gt[1] + r * gt[2], gt[3] + c * gt[4] + r * gt[5]);
+    let corners = [
+        corner(0.0, 0.0),
+        corner(columns as f64, 0.0),
+        corner(0.0, rows as f64),
+        corner(columns as f64, rows as f64),
+    ];
+    let xs = corners.map(|c| c.0);
+    let ys = corners.map(|c| c.1);
+    let min = |v: [f64; 4]| v.into_iter().fold(f64::INFINITY, f64::min);
+    let max = |v: [f64; 4]| v.into_iter().fold(f64::NEG_INFINITY, f64::max);
+    let source_box = [min(xs), min(ys), max(xs), max(ys)];
+    let mut source = dataset.spatial_ref().map_err(|e| e.to_string())?;
+    source.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    let mut wgs84 = SpatialRef::from_epsg(4326).map_err(|e| e.to_string())?;
+    wgs84.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    let transform = CoordTransform::new(&source, &wgs84).map_err(|e| e.to_string())?;
+    let [mut west, south, mut east, north] = transform
+        .transform_bounds(&source_box, DENSIFY_POINTS)
+        .map_err(|e| e.to_string())?;
+    if west > east {
+        east += 360.0; // across the antimeridian
+    }
+    while west < -180.0 {
+        west += 360.0;
+        east += 360.0;
+    }
+    while west >= 180.0 {
+        west -= 360.0;
+        east -= 360.0;
+    }
+    // A raster wider than the world (a global grid with overlap) is the world.
+    if east - west > 360.0 {
+        (west, east) = (-180.0, 180.0);
+    }
+    Ok([west, south, east, north])
+}
+
+/// EPSG:3857 metres of a WGS 84 box, latitudes clamped to Web Mercator's limits.
+fn mercator_rect(west: f64, south: f64, east: f64, north: f64) -> Rect<f64> {
+    let r = 6_378_137.0;
+    let x = |lon: f64| lon.to_radians() * r;
+    let y = |lat: f64| {
+        let lat = lat.clamp(-MAX_MERCATOR_LATITUDE, MAX_MERCATOR_LATITUDE);
+        r * (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0)
+            .tan()
+            .ln()
+    };
+    Rect::new(
+        coord! { x: x(west), y: y(south) },
+        coord! { x: x(east), y: y(north) },
+    )
 }

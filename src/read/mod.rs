@@ -18,11 +18,13 @@ mod warp;
 
 pub use area::PixelAreas;
 pub use error::ReadError;
-pub use footprint::Footprint;
+pub use footprint::{Footprint, MAX_MERCATOR_LATITUDE};
 pub use resampling::Resampling;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::atomic::AtomicUsize;
+use std::sync::Arc;
 
 use gdal::Dataset;
 use thread_local::ThreadLocal;
@@ -291,6 +293,8 @@ pub struct ReaderPool {
     /// Target CRS as WKT; `None`: Web Mercator.
     target_wkt: Option<String>,
     warpers: ThreadLocal<RefCell<HashMap<String, Warper>>>,
+    /// Set to a signal's number when the run is to stop: GDAL's warps end early.
+    stop: Option<Arc<AtomicUsize>>,
 }
 
 impl Default for ReaderPool {
@@ -305,7 +309,14 @@ impl ReaderPool {
         ReaderPool {
             target_wkt: None,
             warpers: ThreadLocal::new(),
+            stop: None,
         }
+    }
+
+    /// The pool, with GDAL's long steps ended early once `flag` is non-zero.
+    pub fn stopped_by(mut self, flag: Arc<AtomicUsize>) -> Self {
+        self.stop = Some(flag);
+        self
     }
 
     /// A pool that reads into windows of `grid`.
@@ -313,6 +324,7 @@ impl ReaderPool {
         ReaderPool {
             target_wkt: Some(grid.wkt.clone()),
             warpers: ThreadLocal::new(),
+            stop: None,
         }
     }
 
@@ -414,7 +426,14 @@ impl ReaderPool {
             };
             let warped = match direct {
                 Some(read) => read,
-                None => warper.warp(&src_bands, group.nodata, gt, size, resampling),
+                None => warper.warp(
+                    &src_bands,
+                    group.nodata,
+                    gt,
+                    size,
+                    resampling,
+                    self.stop.as_deref(),
+                ),
             }
             .map_err(warp_error)?;
             for (band, mut values) in group.bands.iter().zip(warped) {

@@ -7,7 +7,8 @@
 //! (`GDALSetGenImgProjTransformerDstGeoTransform`), wrapped in GDAL's approximating
 //! transformer with gdalwarp's default 0.125-pixel error.
 
-use std::ffi::{c_int, c_void, CString};
+use std::ffi::{c_char, c_int, c_void, CString};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use gdal::{Dataset, DriverManager};
 
@@ -187,6 +188,7 @@ impl Warper {
     /// Warps `bands` (1-based) into a `width`×`height` window with geotransform `gt` in the
     /// warper's CRS; returns one buffer per band, row-major, with NaN where the source has no
     /// data (outside it, or equal to `nodata`).
+    /// A non-zero `stop` (a signal's number) ends the warp at GDAL's next progress report.
     pub(super) fn warp(
         &self,
         bands: &[usize],
@@ -194,6 +196,7 @@ impl Warper {
         gt: [f64; 6],
         (width, height): (usize, usize),
         resampling: Resampling,
+        stop: Option<&AtomicUsize>,
     ) -> Result<Vec<Vec<f32>>, String> {
         let n = bands.len();
         let driver = DriverManager::get_driver_by_name("MEM").map_err(|e| e.to_string())?;
@@ -222,6 +225,10 @@ impl Warper {
             (*opts).eWorkingDataType = gdal_sys::GDALDataType::GDT_Float32;
             (*opts).pfnTransformer = Some(gdal_sys::GDALApproxTransform);
             (*opts).pTransformerArg = self.approx;
+            if let Some(flag) = stop {
+                (*opts).pfnProgress = Some(continue_unless_stopped);
+                (*opts).pProgressArg = flag as *const AtomicUsize as *mut c_void;
+            }
             (*opts).nBandCount = n as c_int;
             let bytes = n * std::mem::size_of::<c_int>();
             let src_bands = gdal_sys::CPLMalloc(bytes) as *mut c_int;
@@ -272,6 +279,22 @@ impl Warper {
             })
             .collect()
     }
+}
+
+/// A GDAL progress callback: carry on (1) until the `AtomicUsize` behind `flag` is set (a
+/// signal asked the run to stop), then abort (0), so a long warp or polygonize stops within
+/// one of GDAL's progress steps.
+///
+/// # Safety
+/// `flag` must point to an `AtomicUsize` that outlives the GDAL call it is passed to.
+pub(super) unsafe extern "C" fn continue_unless_stopped(
+    _complete: f64,
+    _message: *const c_char,
+    flag: *mut c_void,
+) -> c_int {
+    // SAFETY: the caller passes a pointer to an AtomicUsize alive for the call.
+    let flag = unsafe { &*(flag as *const AtomicUsize) };
+    c_int::from(flag.load(Ordering::Relaxed) == 0)
 }
 
 /// A sample type GDAL reads into: its GDAL data type.

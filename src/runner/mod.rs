@@ -23,6 +23,8 @@ pub use pyramid::index_values;
 pub use shards::{finalize, shard_plan};
 pub use summary::{Summary, TileFailure};
 
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use crate::error::Error;
@@ -31,7 +33,7 @@ use crate::plan::{Plan, TileFormat};
 use crate::render;
 use crate::store::pmtiles::{ArchiveInfo, TileSpool, PMTILES_KEY, PMTILES_MEDIA_TYPE};
 use crate::store::OutputStore;
-use crate::tiling::{self, lon_lat_bounds};
+use crate::tiling;
 use pyramid::{Below, Roots};
 use writer::TileSink;
 
@@ -179,16 +181,22 @@ impl Engine {
             },
             below_zoom,
         ));
+        let halt = Arc::new(AtomicBool::new(false));
+        let stops = writer::Stops {
+            interrupt: options.interrupt.clone(),
+            halt: Arc::clone(&halt),
+        };
         let writer = self.runtime.spawn(writer::write_tiles(
             sink,
             receiver,
+            stops,
             UPLOADS_IN_FLIGHT,
             plan.output.encoding,
             options.progress.clone(),
         ));
         let mut built = self
             .pool
-            .install(|| pyramid::build(prepared, roots, below, sender, &options.interrupt));
+            .install(|| pyramid::build(prepared, roots, below, sender, &options.interrupt, &halt));
         if let Some(signal) = options.interrupt.signal() {
             tracing::warn!(
                 signal = %signal_name(signal),
@@ -200,6 +208,15 @@ impl Engine {
             message: e.to_string(),
         })?;
         options.interrupt.check()?;
+        if let Some(message) = &written.store_down {
+            return Err(Error::StoreDown {
+                in_a_row: writer::FAILURES_IN_A_ROW,
+                message: message.clone(),
+                failures: (written.failures.iter())
+                    .map(|f| (f.tile.to_string(), f.message.clone()))
+                    .collect(),
+            });
+        }
         let roots = std::mem::take(&mut built.roots);
         let mut summary = Summary::new(prepared, store, built, written);
         summary.prepare_seconds = self.prepare_seconds;
@@ -359,7 +376,7 @@ fn pmtiles_archive(
         what: "building the PMTiles archive",
         message,
     };
-    let [w, s, e, n] = lon_lat_bounds(prepared.footprint.bounds);
+    let [w, s, e, n] = prepared.footprint.web_bounds();
     let info = ArchiveInfo {
         min_zoom: prepared.zooms.min,
         max_zoom: prepared.zooms.max,

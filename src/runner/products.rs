@@ -86,7 +86,7 @@ pub(super) fn write_products(
         }
         None => None,
     };
-    let readers = ReaderPool::for_grid(&grid);
+    let readers = ReaderPool::for_grid(&grid).stopped_by(interrupt.flag());
     let areas = PixelAreas::of(&grid)?;
     let mut stats = AreaStats::new(table.map_or(0, |t| t.classes.len()));
     for batch in windows(&grid).chunks(rayon::current_num_threads().max(1)) {
@@ -128,7 +128,7 @@ pub(super) fn write_products(
         upload(runtime, store, &path, key)?;
         written.push(key.to_string());
         if let (CLASSES_COG_KEY, Some(t)) = (key, table) {
-            let polygons = class_polygons(&path)?;
+            let polygons = class_polygons(&path, &interrupt.flag())?;
             let doc = metadata::polygons_geojson(&polygons, t);
             runtime.block_on(store.put(
                 metadata::POLYGONS_KEY,
@@ -153,7 +153,7 @@ fn write_composite(
     interrupt: &Interrupt,
 ) -> Result<Vec<String>, Error> {
     let mut writer = GridWriter::rgba(&dir.join("composite-rows.tif"), grid)?;
-    let readers = ReaderPool::for_grid(grid);
+    let readers = ReaderPool::for_grid(grid).stopped_by(interrupt.flag());
     for batch in windows(grid).chunks(rayon::current_num_threads().max(1)) {
         interrupt.check()?;
         let computed: Vec<Result<Vec<f32>, ReadError>> = batch

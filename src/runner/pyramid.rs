@@ -3,6 +3,7 @@
 //! at any moment each worker holds at most four child tiles per level of one branch.
 
 use std::collections::HashMap;
+use std::sync::atomic::AtomicBool;
 use std::sync::Mutex;
 
 use rayon::prelude::*;
@@ -40,11 +41,19 @@ pub(super) enum Below<'a> {
 struct Context<'a> {
     prepared: &'a Prepared,
     interrupt: &'a Interrupt,
+    /// Set by the writer when the store keeps failing.
+    halt: &'a AtomicBool,
     below: Below<'a>,
     readers: ReaderPool,
     sender: Sender<EncodedTile>,
     failures: Mutex<Vec<TileFailure>>,
     empty: std::sync::atomic::AtomicU64,
+}
+
+impl Context<'_> {
+    fn stopping(&self) -> bool {
+        self.interrupt.is_set() || self.halt.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 /// The tiles a build starts from.
@@ -66,12 +75,14 @@ pub(super) fn build(
     below: Below,
     sender: Sender<EncodedTile>,
     interrupt: &Interrupt,
+    halt: &AtomicBool,
 ) -> Built {
     let ctx = Context {
         prepared,
         interrupt,
+        halt,
         below,
-        readers: ReaderPool::new(),
+        readers: ReaderPool::new().stopped_by(interrupt.flag()),
         sender,
         failures: Mutex::new(Vec::new()),
         empty: 0.into(),
@@ -102,7 +113,7 @@ pub(super) fn build(
 /// Values of `tile` (NaN = no data), after sending its PNG to the writer; `None` when the tile
 /// has no data or failed.
 fn tile_values(ctx: &Context, tile: TileId) -> Option<Vec<f32>> {
-    if ctx.interrupt.is_set() {
+    if ctx.stopping() {
         return None;
     }
     if let Below::Known { zoom, values } = ctx.below {
@@ -137,7 +148,7 @@ fn tile_values(ctx: &Context, tile: TileId) -> Option<Vec<f32>> {
                 }
             })
             .collect();
-        if built.iter().all(Option::is_none) || ctx.interrupt.is_set() {
+        if built.iter().all(Option::is_none) || ctx.stopping() {
             return None;
         }
         let quads = [0, 1, 2, 3].map(|i| built[i].as_deref());

@@ -9,7 +9,7 @@ use crate::error::exit_code;
 use crate::metadata;
 use crate::read::Grid;
 use crate::store::OutputStore;
-use crate::tiling::{lon_lat_bounds, TileId, ZoomRange};
+use crate::tiling::{TileId, ZoomRange};
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct TileFailure {
@@ -77,7 +77,7 @@ impl Summary {
             output: store.url().to_string(),
             public_base: store.public_url(""),
             zooms: prepared.zooms,
-            bounds: lon_lat_bounds(prepared.footprint.bounds),
+            bounds: prepared.footprint.wgs84_bbox(),
             per_zoom: written.per_zoom,
             empty_tiles_skipped: built.empty,
             bytes: written.bytes,

@@ -1,15 +1,23 @@
 //! The async end of the pipeline: encoded tiles arrive over a bounded channel (so the CPU side
 //! waits when the store is slow) and are uploaded with a bounded number in flight.
+//!
+//! Two things end the uploads early. A signal: queued tiles are dropped and the uploads in
+//! flight get [`GRACE`] to finish (each may be retrying a slow store for up to a minute; a
+//! Kubernetes pod is killed 30 s after SIGTERM). A store that keeps failing: after
+//! [`FAILURES_IN_A_ROW`] failed uploads with no success between them, the build is halted and
+//! nothing more is tried, rather than retrying every tile of the run.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::sync::mpsc::Receiver;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::{Progress, TileFailure};
+use super::{Interrupt, Progress, TileFailure};
 use crate::render::TileEncoding;
 use crate::store::pmtiles::TileSpool;
 use crate::store::OutputStore;
@@ -27,12 +35,23 @@ pub struct Written {
     pub per_zoom: BTreeMap<u8, u64>,
     pub bytes: u64,
     pub failures: Vec<TileFailure>,
+    /// Set when [`FAILURES_IN_A_ROW`] uploads failed in a row: the last failure's message.
+    pub store_down: Option<String>,
+    /// Uploads failed since the last that succeeded.
+    failed_in_a_row: usize,
     /// Told of every tile stored.
     progress: Progress,
 }
 
+/// Failed uploads in a row (each after the store client's own retries) that stop the run.
+pub const FAILURES_IN_A_ROW: usize = 16;
+
+/// How long uploads in flight may still take once a signal asked the run to stop.
+pub const GRACE: Duration = Duration::from_secs(10);
+
 impl Written {
     fn stored(&mut self, tile: TileId, len: u64) {
+        self.failed_in_a_row = 0;
         *self.per_zoom.entry(tile.z).or_default() += 1;
         self.bytes += len;
         self.progress.tile_stored();
@@ -41,6 +60,14 @@ impl Written {
     fn failed(&mut self, tile: TileId, message: String) {
         let failure = TileFailure::new(tile, &message);
         tracing::warn!(%tile, error = %failure.message, "tile not stored");
+        self.failed_in_a_row += 1;
+        if self.failed_in_a_row >= FAILURES_IN_A_ROW && self.store_down.is_none() {
+            tracing::error!(
+                failures = self.failed_in_a_row,
+                "the output store keeps failing: no more tiles are tried"
+            );
+            self.store_down = Some(failure.message.clone());
+        }
         self.failures.push(failure);
     }
 }
@@ -51,10 +78,24 @@ pub enum TileSink {
     Spool(TileSpool),
 }
 
+/// When the uploads end early: a signal, or (set here) a store that keeps failing.
+pub struct Stops {
+    pub interrupt: Interrupt,
+    /// Set by the writer when the store is down; the build stops starting tiles.
+    pub halt: Arc<AtomicBool>,
+}
+
+impl Stops {
+    fn stopping(&self) -> bool {
+        self.interrupt.is_set() || self.halt.load(Ordering::Relaxed)
+    }
+}
+
 /// Drains the channel into `sink`; returns what was stored and, for a spool, the spool.
 pub(super) async fn write_tiles(
     sink: TileSink,
     receiver: Receiver<EncodedTile>,
+    stops: Stops,
     in_flight: usize,
     encoding: TileEncoding,
     progress: Progress,
@@ -65,7 +106,7 @@ pub(super) async fn write_tiles(
     };
     match sink {
         TileSink::Store(store) => {
-            upload_tiles(store, receiver, in_flight, encoding, &mut written).await;
+            upload_tiles(store, receiver, &stops, in_flight, encoding, &mut written).await;
             (written, None)
         }
         TileSink::Spool(spool) => {
@@ -96,6 +137,7 @@ async fn spool_tiles(
 async fn upload_tiles(
     store: OutputStore,
     mut receiver: Receiver<EncodedTile>,
+    stops: &Stops,
     in_flight: usize,
     encoding: TileEncoding,
     written: &mut Written,
@@ -103,8 +145,21 @@ async fn upload_tiles(
     let permits = Arc::new(Semaphore::new(in_flight));
     let mut uploads = JoinSet::new();
     while let Some(encoded) = receiver.recv().await {
-        let Ok(permit) = permits.clone().acquire_owned().await else {
-            break;
+        if stops.stopping() {
+            continue; // dropped: the run does not complete, --resume writes it
+        }
+        // Waiting for a slot while a slow store holds them all: a signal still stops it.
+        let permit = loop {
+            let wait = permits.clone().acquire_owned();
+            match tokio::time::timeout(Duration::from_millis(100), wait).await {
+                Ok(Ok(permit)) => break Some(permit),
+                Ok(Err(_)) => break None,
+                Err(_) if stops.stopping() => break None,
+                Err(_) => {}
+            }
+        };
+        let Some(permit) = permit else {
+            continue;
         };
         let store = store.clone();
         uploads.spawn(async move {
@@ -122,9 +177,22 @@ async fn upload_tiles(
         while let Some(done) = uploads.try_join_next() {
             account(written, done);
         }
+        if written.store_down.is_some() {
+            stops.halt.store(true, Ordering::Relaxed);
+        }
     }
-    while let Some(done) = uploads.join_next().await {
-        account(written, done);
+    let finish = async {
+        while let Some(done) = uploads.join_next().await {
+            account(written, done);
+        }
+    };
+    if stops.interrupt.is_set() {
+        if tokio::time::timeout(GRACE, finish).await.is_err() {
+            tracing::warn!("uploads still in flight {GRACE:?} after the signal: abandoned");
+            uploads.abort_all();
+        }
+    } else {
+        finish.await;
     }
 }
 

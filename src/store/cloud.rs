@@ -56,6 +56,50 @@ fn check_endpoint(endpoint: &str, key: &str) -> Result<(), String> {
     }
 }
 
+/// Characters object_store would escape in a key (so the key would not be the prefix as
+/// written) or that URLs give a meaning: refused in prefixes.
+const PREFIX_REFUSED: &[char] = &[
+    '%', '\\', '{', '}', '^', '`', '[', ']', '"', '<', '>', '~', '|', '#', '?',
+];
+
+/// The output URL's path as key segments: percent-decoded once (`my%20event` and `my event`
+/// are one prefix), empty segments dropped (`dbl//b` is `dbl/b`, in keys and URLs alike; the
+/// URL parser has already resolved `a/../x` to `x`); characters object stores escape are
+/// refused.
+fn prefix_segments(url: &url::Url) -> Result<Vec<String>, String> {
+    let mut segments = Vec::new();
+    for raw in url.path().split('/').filter(|s| !s.is_empty()) {
+        let segment = percent_encoding::percent_decode_str(raw)
+            .decode_utf8()
+            .map_err(|_| format!("the prefix segment `{raw}` is not UTF-8 once decoded"))?
+            .into_owned();
+        if let Some(c) = segment
+            .chars()
+            .find(|c| PREFIX_REFUSED.contains(c) || c.is_control())
+        {
+            return Err(format!(
+                "the prefix segment `{segment}` holds `{c}`, which object stores escape or URLs give a meaning; use letters, digits, spaces and - _ ."
+            ));
+        }
+        segments.push(segment);
+    }
+    Ok(segments)
+}
+
+/// What a URL path segment must escape (RFC 3986 `pchar`, as the url crate does).
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'<')
+    .add(b'>')
+    .add(b'`')
+    .add(b'?')
+    .add(b'{')
+    .add(b'}')
+    .add(b'/')
+    .add(b'%');
+
 /// Builds the store for `url` (scheme `s3`, `gs` or `az`); `None` for other schemes.
 pub(super) fn open(
     url: &url::Url,
@@ -73,14 +117,23 @@ pub(super) fn open(
         }
     }
     let bucket = url.host_str().unwrap_or_default().to_string();
-    let prefix = url.path().trim_matches('/').to_string();
+    let segments = match prefix_segments(url) {
+        Ok(s) => s,
+        Err(message) => return Some(Err(bad(message))),
+    };
+    // The one spelling of the prefix: keys hold it as written (decoded), URLs percent-encoded.
+    let prefix = segments.join("/");
+    let url_prefix = (segments.iter())
+        .map(|s| percent_encoding::utf8_percent_encode(s, PATH_SEGMENT).to_string())
+        .collect::<Vec<_>>()
+        .join("/");
     // Clients read the output from here: never with the endpoint's user name or password.
     let join = |base: String| {
         let base = crate::secrets::strip_userinfo(base.trim_end_matches('/'));
-        if prefix.is_empty() {
+        if url_prefix.is_empty() {
             base
         } else {
-            format!("{base}/{prefix}")
+            format!("{base}/{url_prefix}")
         }
     };
     let unknown = |key: &str, cloud: &str| {

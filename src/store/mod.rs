@@ -98,7 +98,11 @@ impl OutputStore {
                 let cloud = cloud?;
                 return Ok(OutputStore {
                     store: cloud.store,
-                    prefix: ObjectPath::from(cloud.prefix.as_str()),
+                    // As written: `from` would percent-encode non-ASCII letters into the key.
+                    prefix: ObjectPath::parse(&cloud.prefix).map_err(|e| StoreError::Url {
+                        url: url.to_string(),
+                        message: format!("the prefix is not a valid object key: {e}"),
+                    })?,
                     url: url.to_string(),
                     directory: None,
                     keeps_attributes: true,
@@ -243,12 +247,11 @@ impl OutputStore {
         }
     }
 
+    /// The object path of `key` under the prefix: the prefix as it is, the key's parts added
+    /// one by one (never re-encoding the prefix).
     fn path(&self, key: &str) -> ObjectPath {
-        if self.prefix.as_ref().is_empty() {
-            ObjectPath::from(key)
-        } else {
-            ObjectPath::from(format!("{}/{key}", self.prefix))
-        }
+        (key.split('/').filter(|p| !p.is_empty()))
+            .fold(self.prefix.clone(), |path, part| path.join(part))
     }
 
     fn attributes(&self, content_type: &str, hash: &str) -> Attributes {

@@ -85,7 +85,8 @@ pub fn tile_geo_transform(tile: TileId, tile_size: u32) -> [f64; 6] {
     [b.min().x, res, 0.0, b.max().y, 0.0, -res]
 }
 
-/// Inclusive tile index ranges of one zoom level.
+/// Inclusive tile index ranges of one zoom level. Across the antimeridian the columns wrap:
+/// `min_x > max_x` means the columns `min_x` to the last, then `0` to `max_x`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TileRange {
     pub z: u8,
@@ -98,21 +99,30 @@ pub struct TileRange {
 impl TileRange {
     /// The tiles covering `bounds` (EPSG:3857 metres) at `zoom`, exactly as gdal2tiles computes
     /// its `tminmax` table, with `y` flipped to XYZ. `None` when the bounds lie outside the world.
+    /// Bounds whose east edge passes π·R (across the antimeridian) wrap their columns.
     pub fn covering(bounds: Rect<f64>, zoom: u8, tile_size: u32) -> Option<TileRange> {
         let res = resolution(zoom, tile_size);
         let size = f64::from(tile_size);
         // gdal2tiles: PixelsToTile(px) = int(ceil(px / tile_size) - 1), on TMS pixel rows.
         let to_tile = |m: f64| ((m + ORIGIN_SHIFT) / res / size).ceil() as i64 - 1;
         let last = (1i64 << zoom) - 1;
-        let (tmin_x, tmin_y) = (
-            to_tile(bounds.min().x).max(0),
-            to_tile(bounds.min().y).max(0),
-        );
-        let (tmax_x, tmax_y) = (
-            to_tile(bounds.max().x).min(last),
-            to_tile(bounds.max().y).min(last),
-        );
-        if tmin_x > tmax_x || tmin_y > tmax_y {
+        let mut tmin_x = to_tile(bounds.min().x).max(0);
+        let tmin_y = to_tile(bounds.min().y).max(0);
+        let mut tmax_x = to_tile(bounds.max().x).min(last);
+        let tmax_y = to_tile(bounds.max().y).min(last);
+        if bounds.max().x > ORIGIN_SHIFT {
+            // Columns past the last are the world's first ones again; where the two ends meet,
+            // every column.
+            let wrapped = to_tile(bounds.max().x - 2.0 * ORIGIN_SHIFT);
+            if wrapped + 1 >= tmin_x {
+                (tmin_x, tmax_x) = (0, last);
+            } else {
+                tmax_x = wrapped;
+            }
+            if tmin_x > last || tmin_y > tmax_y {
+                return None;
+            }
+        } else if tmin_x > tmax_x || tmin_y > tmax_y {
             return None;
         }
         // TMS rows count from the south; XYZ rows from the north.
@@ -125,14 +135,39 @@ impl TileRange {
         })
     }
 
+    /// Whether the columns wrap around the antimeridian.
+    pub fn wraps(&self) -> bool {
+        self.min_x > self.max_x
+    }
+
+    /// The range's columns as one or two inclusive spans.
+    fn column_spans(&self) -> [(u32, u32); 2] {
+        if self.wraps() {
+            let last = ((1u64 << self.z) - 1) as u32;
+            [(self.min_x, last), (0, self.max_x)]
+        } else {
+            // The second span is empty (start after end).
+            [(self.min_x, self.max_x), (1, 0)]
+        }
+    }
+
+    fn width(&self) -> u64 {
+        (self.column_spans().iter())
+            .map(|&(a, b)| if a <= b { u64::from(b - a) + 1 } else { 0 })
+            .sum()
+    }
+
     pub fn contains(&self, tile: TileId) -> bool {
         tile.z == self.z
-            && (self.min_x..=self.max_x).contains(&tile.x)
+            && self
+                .column_spans()
+                .iter()
+                .any(|&(a, b)| (a..=b).contains(&tile.x))
             && (self.min_y..=self.max_y).contains(&tile.y)
     }
 
     pub fn count(&self) -> u64 {
-        u64::from(self.max_x - self.min_x + 1) * u64::from(self.max_y - self.min_y + 1)
+        self.width() * u64::from(self.max_y - self.min_y + 1)
     }
 
     /// How many tiles of this range lie under `root` (a tile of this zoom or above): 0 when
@@ -147,32 +182,46 @@ impl TileRange {
             let b = ((u64::from(from) + 1) << shift)
                 .saturating_sub(1)
                 .min(u64::from(hi));
-            if a <= b {
+            if a <= b && lo <= hi {
                 b - a + 1
             } else {
                 0
             }
         };
-        span(root.x, self.min_x, self.max_x) * span(root.y, self.min_y, self.max_y)
+        let columns: u64 = (self.column_spans().iter())
+            .map(|&(lo, hi)| span(root.x, lo, hi))
+            .sum();
+        columns * span(root.y, self.min_y, self.max_y)
     }
 
     /// The `index`-th tile of the range in row-major order (as [`TileRange::tiles`] yields
     /// them), for walking a range of any size without listing it; `index < count()`.
     pub fn tile_at(&self, index: u64) -> TileId {
-        let width = u64::from(self.max_x - self.min_x + 1);
+        let width = self.width().max(1);
         let (dx, dy) = (index % width, index / width);
+        let [(a, b), (c, _)] = self.column_spans();
+        let first = u64::from(b.saturating_sub(a)) + 1;
+        let x = if dx < first {
+            u64::from(a) + dx
+        } else {
+            u64::from(c) + dx - first
+        };
         TileId::new(
             self.z,
-            self.min_x
-                .saturating_add(u32::try_from(dx).unwrap_or(u32::MAX)),
+            u32::try_from(x).unwrap_or(u32::MAX),
             self.min_y
                 .saturating_add(u32::try_from(dy).unwrap_or(u32::MAX)),
         )
     }
 
     pub fn tiles(&self) -> impl Iterator<Item = TileId> + '_ {
-        (self.min_y..=self.max_y)
-            .flat_map(move |y| (self.min_x..=self.max_x).map(move |x| TileId::new(self.z, x, y)))
+        let width = self.width();
+        (self.min_y..=self.max_y).flat_map(move |y| {
+            (0..width).map(move |dx| TileId {
+                y,
+                ..self.tile_at(dx)
+            })
+        })
     }
 }
 

@@ -22,6 +22,77 @@ pub fn sample(rel: &str) -> PathBuf {
     repo().join("sample-data").join(rel)
 }
 
+/// A tool `make test-tools` installs (scripts/install-test-tools.sh), which plain `cargo test`
+/// on a bare machine may lack.
+#[derive(Debug, Clone, Copy)]
+pub enum Tool {
+    /// Garage, the S3-compatible server (target/test-tools/bin/garage).
+    Garage,
+    /// The Node tools of tests/node (Azurite, Playwright, MapLibre, PMTiles).
+    Node,
+    /// Chromium, driven by Playwright.
+    Chromium,
+    /// The Python tools of tests/requirements.txt (target/test-tools/venv).
+    Python,
+}
+
+impl Tool {
+    fn present(self) -> bool {
+        let node = repo().join("tests/node/node_modules");
+        match self {
+            Tool::Garage => repo().join("target/test-tools/bin/garage").exists(),
+            Tool::Node => node.join(".bin/azurite-blob").exists() && which("node"),
+            Tool::Chromium => {
+                Tool::Node.present()
+                    && node.join("playwright-core").exists()
+                    && std::env::var_os("CHROMIUM")
+                        .map_or(Path::new("/usr/bin/chromium").exists(), |p| {
+                            Path::new(&p).exists()
+                        })
+            }
+            Tool::Python => repo().join("target/test-tools/venv/bin/python").exists(),
+        }
+    }
+}
+
+fn which(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
+}
+
+/// Whether `tool` is installed. Without it the calling test is skipped with a printed
+/// reason — unless `AFTERMATH_REQUIRE_TEST_TOOLS` is set (`make test`, CI), where a missing
+/// tool fails the test: there a skip would hide a test that never ran.
+pub fn available(tool: Tool) -> bool {
+    if tool.present() {
+        return true;
+    }
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
+    assert!(
+        std::env::var_os("AFTERMATH_REQUIRE_TEST_TOOLS").is_none(),
+        "{test}: {tool:?} is missing, and make test requires every tool: run `make test-tools`"
+    );
+    // Straight to stderr: the test harness captures `eprintln!` of passing tests.
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {test}: {tool:?} is not installed (`make test-tools` installs it; `make test` runs every test)"
+    );
+    false
+}
+
+/// Returns from the calling test, with a printed reason, when `tool` is not installed.
+#[macro_export]
+macro_rules! require {
+    ($tool:expr) => {
+        if !common::available($tool) {
+            return;
+        }
+    };
+}
+
 pub fn aftermath() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("aftermath").expect("binary built");
     cmd.env("RUST_LOG", "warn");

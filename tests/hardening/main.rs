@@ -5,12 +5,25 @@
 mod common;
 
 mod crashes;
+mod geometry;
 mod limits;
 mod marker;
 mod messages;
+mod poles;
 mod secrets;
+mod stops;
 mod urls;
 mod values;
+
+/// Writes `text` as the pipeline `dir/name` and runs it, which must succeed; returns its path.
+fn run_ok(dir: &std::path::Path, name: &str, text: &str) -> std::path::PathBuf {
+    let p = common::write_pipeline(dir, name, text);
+    common::aftermath()
+        .args(["run", p.to_str().expect("utf-8")])
+        .assert()
+        .success();
+    p
+}
 
 /// Runs aftermath with `args`; asserts it exits 2 (bad usage or input: fix it, do not retry)
 /// without panicking, and returns (stdout, stderr).

@@ -69,6 +69,22 @@ fn make_demo_uses_cargos_own_target_directory() {
     );
 }
 
+#[test]
+fn tests_skip_a_missing_tool_with_a_reason_but_make_test_requires_every_one() {
+    // Plain `cargo test` skips (and says so); `make test` sets the variable that turns a
+    // missing tool into a failure.
+    let out = std::process::Command::new("make")
+        .args(["-n", "test"])
+        .current_dir(common::repo())
+        .output()
+        .expect("make runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("AFTERMATH_REQUIRE_TEST_TOOLS=1") && text.contains("test --locked"),
+        "{text}"
+    );
+}
+
 /// `run` of MNDWI over `file` must exit 2 saying no pixel is valid, name the empty bands, and
 /// leave no output directory behind.
 fn refused_as_empty(work: &std::path::Path, file: &std::path::Path) {

@@ -65,11 +65,7 @@ fn signed_bytes_are_read_signed_in_products_and_tiles() {
         tif.display(),
         out.display()
     );
-    let p = write_pipeline(dir.path(), "int8.toml", &text);
-    aftermath()
-        .args(["run", p.to_str().expect("utf-8")])
-        .assert()
-        .success();
+    let p = crate::run_ok(dir.path(), "int8.toml", &text);
 
     // The product grid is the scene's: every pixel is the stored byte taken as two's complement.
     let signed = |x: usize, y: usize| f64::from(stored_byte(x, y) as i8);
@@ -128,17 +124,13 @@ fn olinda_classes(dir: &Path, name: &str, classes: &str) -> Vec<f64> {
         sample("olinda/L7_ETMs.tif").display(),
         out.display()
     );
-    let p = write_pipeline(dir, &format!("{name}.toml"), &text);
-    aftermath()
-        .args(["run", p.to_str().expect("utf-8")])
-        .assert()
-        .success();
+    crate::run_ok(dir, &format!("{name}.toml"), &text);
     ascii_grid(&out.join("classes.tif"), 1, dir)
 }
 
 /// Every value of band `band` of `file`, row by row, as `gdal_translate -of AAIGrid` writes
 /// them (an independent reader; NaN for nodata).
-fn ascii_grid(file: &Path, band: u32, work: &Path) -> Vec<f64> {
+pub(crate) fn ascii_grid(file: &Path, band: u32, work: &Path) -> Vec<f64> {
     let asc = work.join(format!("grid-{}.asc", std::process::id()));
     let b = band.to_string();
     let (input, output) = (file.to_str().expect("utf-8"), asc.to_str().expect("utf-8"));

@@ -252,14 +252,16 @@ impl Compiler<'_> {
         let (scale, offset) = (scale.or(scene.scale), offset.or(scene.offset));
         let location = self.location(&file);
         let preset = scene.sensor.as_deref().and_then(Sensor::from_name);
-        if !location.starts_with("/vsi") && !Path::new(&location).exists() {
-            let hint = match preset.and_then(|s| s.band_named(&file)) {
-                Some((common, id)) => format!(
-                    "; `{file}` is the preset's band `{id}` ({common}), which the preset looks for in `dir` by itself: drop this line, or give the band's file"
+        // Beside a preset, a band name written as a file (`nir = "B8"`) is a common slip:
+        // name it here, with the key, rather than as a file GDAL cannot open.
+        let missing = !location.starts_with("/vsi") && !Path::new(&location).exists();
+        if let (true, Some((common, id))) = (missing, preset.and_then(|s| s.band_named(&file))) {
+            self.problem(
+                key,
+                format!(
+                    "no file {location}; `{file}` is the preset's band `{id}` ({common}), which the preset looks for in `dir` by itself: drop this line, or give the band's file"
                 ),
-                None => "; give the path of a raster file (relative to the pipeline file), or a band number of the scene's `file`".into(),
-            };
-            self.problem(key, format!("no file {location}{hint}"));
+            );
             return None;
         }
         let mut source = match preset {
