@@ -81,59 +81,43 @@ impl Footprint {
         };
         // Without it (PROJ cannot transform the outline), GDAL's suggestion stands alone.
         let extent = data_extent(dataset, gt).ok();
-        if let Some(lon_lat @ [west, south, east, north]) =
-            extent.filter(|[_, s, e, n]| *n >= 90.0 - 1e-9 || *s <= -90.0 + 1e-9 || *e > 180.0)
-        {
-            // GDAL's suggestion loses the data here; the data's extent decides, with gdalwarp's
-            // pixel size rule (the diagonal in metres over the diagonal in pixels).
-            let bounds = mercator_rect(west, south, east, north);
-            let (columns, rows) = dataset.raster_size();
-            let pixel_size =
-                bounds.width().hypot(bounds.height()) / (columns as f64).hypot(rows as f64);
-            return Ok(Footprint {
-                bounds,
-                lon_lat,
-                pixel_size,
-                width: (bounds.width() / pixel_size).round().max(1.0) as usize,
-                height: (bounds.height() / pixel_size).round().max(1.0) as usize,
-            });
+        let suggested = suggested_extent(dataset).map_err(reproject);
+        match (extent, suggested) {
+            (Some(lon_lat), Ok(s)) if !s.loses(&lon_lat) => Ok(Footprint { lon_lat, ..s }),
+            (Some(lon_lat), _) => Ok(Footprint::of_extent(lon_lat, dataset.raster_size())),
+            (None, Ok(s)) => Ok(s),
+            (None, Err(e)) => Err(e),
         }
-        let wkt = CString::new(web_mercator_wkt().map_err(reproject)?)
-            .map_err(|e| reproject(e.to_string()))?;
-        // SAFETY: the source handle is valid for the call; the VRT handle is checked for null,
-        // only queried, and closed before returning.
-        unsafe {
-            let vrt = gdal_sys::GDALAutoCreateWarpedVRT(
-                dataset.c_dataset(),
-                std::ptr::null(),
-                wkt.as_ptr(),
-                gdal_sys::GDALResampleAlg::GRA_NearestNeighbour,
-                0.0,
-                std::ptr::null(),
-            );
-            if vrt.is_null() {
-                return Err(reproject(last_gdal_error()));
-            }
-            let mut gt = [0.0f64; 6];
-            let ok = gdal_sys::GDALGetGeoTransform(vrt, gt.as_mut_ptr());
-            let width = gdal_sys::GDALGetRasterXSize(vrt) as usize;
-            let height = gdal_sys::GDALGetRasterYSize(vrt) as usize;
-            gdal_sys::GDALClose(vrt);
-            if ok != gdal_sys::CPLErr::CE_None {
-                return Err(reproject(last_gdal_error()));
-            }
-            // As gdal2tiles: extent from the x pixel size in both directions (square pixels).
-            let (min_x, max_y) = (gt[0], gt[3]);
-            let max_x = min_x + width as f64 * gt[1];
-            let min_y = max_y - height as f64 * gt[1];
-            let bounds = Rect::new(coord! { x: min_x, y: min_y }, coord! { x: max_x, y: max_y });
-            Ok(Footprint {
-                bounds,
-                lon_lat: extent.unwrap_or_else(|| crate::tiling::lon_lat_bounds(bounds)),
-                pixel_size: gt[1],
-                width,
-                height,
-            })
+    }
+
+    /// Whether the data's extent `lon_lat` reaches past this (GDAL's suggested) footprint by
+    /// more than two of its pixels, or crosses the antimeridian: a pole inside the raster, or
+    /// a crossing, which the suggestion gets wrong (it stops at the raster's edges, or spans
+    /// the world). Within that, the suggestion stands, so tiles stay gdal2tiles'.
+    fn loses(&self, lon_lat: &[f64; 4]) -> bool {
+        let [w, s, e, n] = *lon_lat;
+        let data = mercator_rect(w, s, e, n);
+        let slack = 2.0 * self.pixel_size;
+        e > 180.0
+            || data.min().y < self.bounds.min().y - slack
+            || data.max().y > self.bounds.max().y + slack
+            || data.min().x < self.bounds.min().x - slack
+            || data.max().x > self.bounds.max().x + slack
+    }
+
+    /// The footprint of the data's extent, with gdalwarp's pixel size rule (the diagonal in
+    /// metres over the diagonal in pixels).
+    fn of_extent(lon_lat: [f64; 4], (columns, rows): (usize, usize)) -> Footprint {
+        let [west, south, east, north] = lon_lat;
+        let bounds = mercator_rect(west, south, east, north);
+        let pixel_size =
+            bounds.width().hypot(bounds.height()) / (columns as f64).hypot(rows as f64);
+        Footprint {
+            bounds,
+            lon_lat,
+            pixel_size,
+            width: (bounds.width() / pixel_size).round().max(1.0) as usize,
+            height: (bounds.height() / pixel_size).round().max(1.0) as usize,
         }
     }
 
@@ -192,6 +176,47 @@ impl Footprint {
             pixel_size,
             width: ((max.x - min.x) / pixel_size).round() as usize,
             height: ((max.y - min.y) / pixel_size).round() as usize,
+        })
+    }
+}
+
+/// GDAL's suggested Web Mercator extent (as gdal2tiles uses it): `GDALAutoCreateWarpedVRT`
+/// to EPSG:3857, nearest neighbour, exact transformer.
+fn suggested_extent(dataset: &Dataset) -> Result<Footprint, String> {
+    let wkt = CString::new(web_mercator_wkt()?).map_err(|e| e.to_string())?;
+    // SAFETY: the source handle is valid for the call; the VRT handle is checked for null,
+    // only queried, and closed before returning.
+    unsafe {
+        let vrt = gdal_sys::GDALAutoCreateWarpedVRT(
+            dataset.c_dataset(),
+            std::ptr::null(),
+            wkt.as_ptr(),
+            gdal_sys::GDALResampleAlg::GRA_NearestNeighbour,
+            0.0,
+            std::ptr::null(),
+        );
+        if vrt.is_null() {
+            return Err(last_gdal_error());
+        }
+        let mut gt = [0.0f64; 6];
+        let ok = gdal_sys::GDALGetGeoTransform(vrt, gt.as_mut_ptr());
+        let width = gdal_sys::GDALGetRasterXSize(vrt) as usize;
+        let height = gdal_sys::GDALGetRasterYSize(vrt) as usize;
+        gdal_sys::GDALClose(vrt);
+        if ok != gdal_sys::CPLErr::CE_None {
+            return Err(last_gdal_error());
+        }
+        // As gdal2tiles: extent from the x pixel size in both directions (square pixels).
+        let (min_x, max_y) = (gt[0], gt[3]);
+        let max_x = min_x + width as f64 * gt[1];
+        let min_y = max_y - height as f64 * gt[1];
+        let bounds = Rect::new(coord! { x: min_x, y: min_y }, coord! { x: max_x, y: max_y });
+        Ok(Footprint {
+            bounds,
+            lon_lat: crate::tiling::lon_lat_bounds(bounds),
+            pixel_size: gt[1],
+            width,
+            height,
         })
     }
 }
