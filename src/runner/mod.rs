@@ -181,22 +181,21 @@ impl Engine {
             },
             below_zoom,
         ));
-        let halt = Arc::new(AtomicBool::new(false));
         let stops = writer::Stops {
             interrupt: options.interrupt.clone(),
-            halt: Arc::clone(&halt),
+            halt: Arc::new(AtomicBool::new(false)),
         };
         let writer = self.runtime.spawn(writer::write_tiles(
             sink,
             receiver,
-            stops,
+            stops.clone(),
             UPLOADS_IN_FLIGHT,
             plan.output.encoding,
             options.progress.clone(),
         ));
         let mut built = self
             .pool
-            .install(|| pyramid::build(prepared, roots, below, sender, &options.interrupt, &halt));
+            .install(|| pyramid::build(prepared, roots, below, sender, &stops));
         if let Some(signal) = options.interrupt.signal() {
             tracing::warn!(
                 signal = %signal_name(signal),

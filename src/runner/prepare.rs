@@ -139,6 +139,14 @@ pub fn prepare(plan: &Plan) -> Result<Prepared, Error> {
     Ok(prepared)
 }
 
+/// Every input's bands over the common area, `side` pixels on the longer side (nearest).
+fn sample(p: &Prepared, side: usize) -> Result<Vec<Vec<Vec<f32>>>, read::ReadError> {
+    let readers = read::ReaderPool::new();
+    (p.inputs.iter())
+        .map(|input| readers.read_overview(input, p.footprint.bounds, side))
+        .collect()
+}
+
 /// Pixels on the longer side of the sample [`why_empty`] looks at.
 const DIAGNOSIS_SAMPLE_SIDE: usize = 512;
 
@@ -146,14 +154,10 @@ const DIAGNOSIS_SAMPLE_SIDE: usize = 512;
 /// (in a sample over the common area), or, when every band has values, that the product
 /// itself is nodata wherever they meet.
 pub(super) fn why_empty(p: &Prepared) -> String {
-    let readers = read::ReaderPool::new();
-    let mut per_scene = Vec::with_capacity(p.inputs.len());
-    for input in &p.inputs {
-        match readers.read_overview(input, p.footprint.bounds, DIAGNOSIS_SAMPLE_SIDE) {
-            Ok(bands) => per_scene.push(bands),
-            Err(e) => return format!("every tile is empty, and reading a sample failed: {e}"),
-        }
-    }
+    let per_scene = match sample(p, DIAGNOSIS_SAMPLE_SIDE) {
+        Ok(per_scene) => per_scene,
+        Err(e) => return format!("every tile is empty, and reading a sample failed: {e}"),
+    };
     let mut empty = Vec::new();
     for ((scene, band), &(i, j)) in p.plan.product.reads.iter().zip(&p.read_slots) {
         let valid = per_scene[i][j].iter().any(|v| !v.is_nan());
@@ -185,12 +189,7 @@ const STRETCH_SAMPLE_SIDE: usize = 1024;
 /// A composite's per-channel ranges: the `low` and `high` percentiles of each band over a
 /// sample of the whole area, measured once so that every tile is stretched alike.
 fn measure_stretch(p: &Prepared, low: f32, high: f32) -> Result<[(f32, f32); 3], Error> {
-    let readers = read::ReaderPool::new();
-    let mut per_scene = Vec::with_capacity(p.inputs.len());
-    for input in &p.inputs {
-        per_scene.push(readers.read_overview(input, p.footprint.bounds, STRETCH_SAMPLE_SIDE)?);
-    }
-    let planes = p.compute(&per_scene);
+    let planes = p.compute(&sample(p, STRETCH_SAMPLE_SIDE)?);
     let n = planes.len() / 3;
     let mut ranges = [(0.0, 1.0); 3];
     for (c, range) in ranges.iter_mut().enumerate() {

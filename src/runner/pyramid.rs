@@ -3,14 +3,13 @@
 //! at any moment each worker holds at most four child tiles per level of one branch.
 
 use std::collections::HashMap;
-use std::sync::atomic::AtomicBool;
 use std::sync::Mutex;
 
 use rayon::prelude::*;
 use tokio::sync::mpsc::Sender;
 
-use super::writer::EncodedTile;
-use super::{Interrupt, Prepared, TileFailure};
+use super::writer::{EncodedTile, Stops};
+use super::{Prepared, TileFailure};
 use crate::compute::overview::{downsample, Aggregate};
 use crate::read::ReaderPool;
 use crate::render::Style;
@@ -40,20 +39,13 @@ pub(super) enum Below<'a> {
 
 struct Context<'a> {
     prepared: &'a Prepared,
-    interrupt: &'a Interrupt,
-    /// Set by the writer when the store keeps failing.
-    halt: &'a AtomicBool,
+    /// A signal, or the writer's word that the store keeps failing.
+    stops: &'a Stops,
     below: Below<'a>,
     readers: ReaderPool,
     sender: Sender<EncodedTile>,
     failures: Mutex<Vec<TileFailure>>,
     empty: std::sync::atomic::AtomicU64,
-}
-
-impl Context<'_> {
-    fn stopping(&self) -> bool {
-        self.interrupt.is_set() || self.halt.load(std::sync::atomic::Ordering::Relaxed)
-    }
 }
 
 /// The tiles a build starts from.
@@ -67,22 +59,20 @@ pub(super) enum Roots<'a> {
 }
 
 /// Builds `roots` and every tile below them (down to the deepest zoom, or to the tiles known
-/// in `below`); once `interrupt` is set no tile starts and no overview is written (its
+/// in `below`); once `stops` says so no tile starts and no overview is written (its
 /// children may be missing), while tiles already built are still sent.
 pub(super) fn build(
     prepared: &Prepared,
     roots: Roots,
     below: Below,
     sender: Sender<EncodedTile>,
-    interrupt: &Interrupt,
-    halt: &AtomicBool,
+    stops: &Stops,
 ) -> Built {
     let ctx = Context {
         prepared,
-        interrupt,
-        halt,
+        stops,
         below,
-        readers: ReaderPool::new().stopped_by(interrupt.flag()),
+        readers: ReaderPool::new().stopped_by(stops.interrupt.flag()),
         sender,
         failures: Mutex::new(Vec::new()),
         empty: 0.into(),
@@ -113,7 +103,7 @@ pub(super) fn build(
 /// Values of `tile` (NaN = no data), after sending its PNG to the writer; `None` when the tile
 /// has no data or failed.
 fn tile_values(ctx: &Context, tile: TileId) -> Option<Vec<f32>> {
-    if ctx.stopping() {
+    if ctx.stops.stopping() {
         return None;
     }
     if let Below::Known { zoom, values } = ctx.below {
@@ -148,7 +138,7 @@ fn tile_values(ctx: &Context, tile: TileId) -> Option<Vec<f32>> {
                 }
             })
             .collect();
-        if built.iter().all(Option::is_none) || ctx.stopping() {
+        if built.iter().all(Option::is_none) || ctx.stops.stopping() {
             return None;
         }
         let quads = [0, 1, 2, 3].map(|i| built[i].as_deref());

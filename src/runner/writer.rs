@@ -78,7 +78,9 @@ pub enum TileSink {
     Spool(TileSpool),
 }
 
-/// When the uploads end early: a signal, or (set here) a store that keeps failing.
+/// When the uploads and the build end early: a signal, or (set here) a store that keeps
+/// failing. Cloning shares both flags.
+#[derive(Clone)]
 pub struct Stops {
     pub interrupt: Interrupt,
     /// Set by the writer when the store is down; the build stops starting tiles.
@@ -86,7 +88,7 @@ pub struct Stops {
 }
 
 impl Stops {
-    fn stopping(&self) -> bool {
+    pub(super) fn stopping(&self) -> bool {
         self.interrupt.is_set() || self.halt.load(Ordering::Relaxed)
     }
 }

@@ -117,10 +117,7 @@ impl Compiler<'_> {
             );
             return Vec::new();
         }
-        let options = PresetOptions {
-            processing_baseline: spec.processing_baseline.clone(),
-            backscatter: spec.backscatter.clone(),
-        };
+        let options = preset_options(spec);
         let found = match (&spec.dir, &spec.file) {
             (Some(dir), None) => sensor.in_folder(Path::new(&self.location(dir)), &options),
             (None, Some(file)) => sensor.stacked(&self.location(file), &options),
@@ -267,10 +264,7 @@ impl Compiler<'_> {
         let mut source = match preset {
             // The preset's scale, offset and units apply unless the band gives its own.
             Some(sensor) if scale.is_none() && offset.is_none() => {
-                let options = PresetOptions {
-                    processing_baseline: scene.processing_baseline.clone(),
-                    backscatter: scene.backscatter.clone(),
-                };
+                let options = preset_options(scene);
                 let dir = scene.dir.as_ref().map(|d| self.location(d));
                 match sensor.hand_mapped(
                     name,
@@ -308,5 +302,13 @@ impl Compiler<'_> {
             source.encoding = Encoding::Categorical;
         }
         Some(source)
+    }
+}
+
+/// What a scene tells its preset beyond the preset's name.
+fn preset_options(scene: &SceneSpec) -> PresetOptions {
+    PresetOptions {
+        processing_baseline: scene.processing_baseline.clone(),
+        backscatter: scene.backscatter.clone(),
     }
 }
