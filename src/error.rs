@@ -1,6 +1,6 @@
 //! The crate's one error type, and the exit codes it maps to (part of the CLI's interface).
 
-use crate::read::ReadError;
+use crate::raster::RasterError;
 use crate::spec::SpecError;
 use crate::store::StoreError;
 
@@ -16,6 +16,17 @@ pub mod exit_code {
     pub fn interrupted(signal: i32) -> u8 {
         (128 + signal.clamp(1, 127)) as u8
     }
+
+    /// A signal's conventional name (`SIGTERM`), or its number.
+    pub fn signal_name(signal: i32) -> String {
+        match signal {
+            1 => "SIGHUP".into(),
+            2 => "SIGINT".into(),
+            3 => "SIGQUIT".into(),
+            15 => "SIGTERM".into(),
+            n => format!("signal {n}"),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -24,7 +35,7 @@ pub enum Error {
     #[error(transparent)]
     Spec(#[from] SpecError),
     #[error(transparent)]
-    Read(#[from] ReadError),
+    Read(#[from] RasterError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("scenes {pre} and {post} do not overlap; pick scenes that cover the same area")]
@@ -64,7 +75,7 @@ pub enum Error {
     #[error(
         "interrupted by {}: the tiles in flight were written, run.json was not; \
          run again with --resume to finish the job",
-        crate::runner::signal_name(*signal)
+        exit_code::signal_name(*signal)
     )]
     Interrupted { signal: i32 },
     #[error("{0}")]
@@ -86,7 +97,7 @@ impl Error {
             | Error::NoTiles
             | Error::NoValidPixels { .. }
             | Error::TooManyTiles { .. } => exit_code::BAD_INPUT,
-            Error::Read(ReadError::Warp { .. }) => exit_code::RUN_FAILED,
+            Error::Read(RasterError::Warp { .. }) => exit_code::RUN_FAILED,
             Error::Read(_) => exit_code::BAD_INPUT,
             Error::Store(StoreError::Put { .. } | StoreError::Get { .. }) => exit_code::RUN_FAILED,
             Error::Store(_) => exit_code::BAD_INPUT,

@@ -5,7 +5,7 @@
 //! land are the classic flood signature (open water is a specular reflector).
 //!
 //! Inputs are linear power; scenes declared in dB are converted at read time (see
-//! `read::Encoding::Decibels`), so for dB inputs the result equals dB_post − dB_pre.
+//! `plan::Encoding::Decibels`), so for dB inputs the result equals dB_post − dB_pre.
 //! Zero or negative backscatter gives nodata.
 
 use super::{BandNeed, Epoch};

@@ -18,6 +18,7 @@ mod normalized_difference;
 pub mod overview;
 mod rbr;
 mod rdnbr;
+pub mod resample;
 pub mod stretch;
 pub mod water_change;
 

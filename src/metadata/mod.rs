@@ -14,20 +14,10 @@ pub use legend::{legend_html, legend_json};
 pub use polygons::polygons_geojson;
 pub use preview::{preview_html, BASE_MAP_TILES, MAPLIBRE_CSS, MAPLIBRE_JS, PMTILES_JS};
 pub use run_record::run_record;
-pub use stac::{stac_item, STAC_ITEM_KEY};
+pub use stac::stac_item;
 pub use stats::{stats_csv, stats_json};
 pub use tilejson::tilejson;
 pub use wmts::wmts_capabilities;
-
-pub const TILEJSON_KEY: &str = "tilejson.json";
-pub const PREVIEW_KEY: &str = "index.html";
-pub const WMTS_KEY: &str = "WMTSCapabilities.xml";
-pub const RUN_RECORD_KEY: &str = "run.json";
-pub const LEGEND_KEY: &str = "legend.json";
-pub const LEGEND_PNG_KEY: &str = "legend.png";
-pub const STATS_JSON_KEY: &str = "stats.json";
-pub const STATS_CSV_KEY: &str = "stats.csv";
-pub const POLYGONS_KEY: &str = "polygons.geojson";
 
 /// Text safe inside HTML or XML, in element content and in double-quoted attributes.
 fn escape_markup(text: &str) -> String {

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::read::polygons::ClassPolygon;
+use crate::raster::polygons::ClassPolygon;
 use crate::render::ClassTable;
 
 pub fn polygons_geojson(polygons: &[ClassPolygon], table: &ClassTable) -> Value {

@@ -3,9 +3,9 @@
 //! with no server code. MapLibre GL JS (and the PMTiles protocol for archives) come from a
 //! pinned CDN version with Subresource Integrity hashes, so a changed file is refused.
 
+use crate::job::Job;
+use crate::layout;
 use crate::plan::TileFormat;
-use crate::render::TileEncoding;
-use crate::runner::Prepared;
 
 use super::escape_markup;
 
@@ -37,11 +37,11 @@ fn script_string(text: &str) -> String {
         .replace('\u{2029}', "\\u2029")
 }
 
-pub fn preview_html(prepared: &Prepared) -> String {
-    let plan = &prepared.plan;
+pub fn preview_html(job: &Job) -> String {
+    let plan = &job.plan;
     // The data's own extent, continuous across the antimeridian (Leaflet wraps the columns).
-    let [w, s, e, n] = prepared.footprint.lon_lat;
-    let limit = crate::read::MAX_MERCATOR_LATITUDE;
+    let [w, s, e, n] = job.footprint.lon_lat;
+    let limit = crate::raster::MAX_MERCATOR_LATITUDE;
     let (s, n) = (s.clamp(-limit, limit), n.clamp(-limit, limit));
     let title = escape_markup(plan.display_title());
     let legend = super::legend_html(&plan.style, plan.display_title());
@@ -49,21 +49,24 @@ pub fn preview_html(prepared: &Prepared) -> String {
     let (pmtiles_script, tiles, protocol) = match plan.output.format {
         TileFormat::Xyz => (
             String::new(),
-            match plan.output.encoding {
-                TileEncoding::Png => "here + \"{z}/{x}/{y}.png\"",
-                TileEncoding::Webp => "here + \"{z}/{x}/{y}.webp\"",
-            },
+            format!(
+                "here + \"{}\"",
+                layout::relative_tile_template(plan.output.encoding.extension())
+            ),
             "",
         ),
         TileFormat::Pmtiles => (
             format!(
                 "\n<script src=\"{PMTILES_JS}\" integrity=\"{PMTILES_JS_SRI}\" crossorigin=\"anonymous\"></script>"
             ),
-            "\"pmtiles://\" + here + \"tiles.pmtiles/{z}/{x}/{y}\"",
+            format!(
+                "\"pmtiles://\" + here + \"{}\"",
+                layout::relative_pmtiles_template()
+            ),
             "\nconst protocol = new pmtiles.Protocol();\nmaplibregl.addProtocol(\"pmtiles\", protocol.tile);",
         ),
     };
-    let (min_zoom, max_zoom) = (prepared.zooms.min, prepared.zooms.max);
+    let (min_zoom, max_zoom) = (job.zooms.min, job.zooms.max);
     format!(
         r##"<!doctype html>
 <html lang="en">
@@ -111,7 +114,7 @@ map.on("idle", () => {{ window.aftermathIdle = true; }});
 </body>
 </html>
 "##,
-        tile_size = prepared.pyramid.tile_size,
+        tile_size = job.pyramid.tile_size,
     )
 }
 

@@ -4,18 +4,18 @@ use std::time::SystemTime;
 
 use serde_json::{json, Value};
 
+use crate::job::{Job, Summary};
 use crate::plan::Formula;
-use crate::runner::{Prepared, Summary};
 
 pub fn run_record(
-    prepared: &Prepared,
+    job: &Job,
     summary: &Summary,
     started: SystemTime,
     prepare_seconds: f64,
     tiles_seconds: f64,
 ) -> Value {
-    let plan = &prepared.plan;
-    let inputs: Vec<Value> = prepared
+    let plan = &job.plan;
+    let inputs: Vec<Value> = job
         .inputs
         .iter()
         .map(|input| {
@@ -57,8 +57,8 @@ pub fn run_record(
         },
         "inputs": inputs,
         "tiling": {
-            "minzoom": prepared.zooms.min,
-            "maxzoom": prepared.zooms.max,
+            "minzoom": job.zooms.min,
+            "maxzoom": job.zooms.max,
             "tile_size": plan.tiling.tile_size,
             "resampling": plan.tiling.resampling,
             "bounds": summary.bounds,

@@ -4,25 +4,23 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{
-    LEGEND_KEY, LEGEND_PNG_KEY, POLYGONS_KEY, STATS_CSV_KEY, STATS_JSON_KEY, TILEJSON_KEY, WMTS_KEY,
+use crate::job::{Job, Summary};
+use crate::layout::{
+    CLASSES_COG_KEY, COG_MEDIA_TYPE, COMPOSITE_COG_KEY, INDEX_COG_KEY, LEGEND_KEY, LEGEND_PNG_KEY,
+    PMTILES_KEY, PMTILES_MEDIA_TYPE, POLYGONS_KEY, STAC_ITEM_KEY, STATS_CSV_KEY, STATS_JSON_KEY,
+    TILEJSON_KEY, WMTS_KEY,
 };
 use crate::plan::TileFormat;
-use crate::runner::{
-    Prepared, Summary, CLASSES_COG_KEY, COG_MEDIA_TYPE, COMPOSITE_COG_KEY, INDEX_COG_KEY,
-};
-use crate::store::pmtiles::{PMTILES_KEY, PMTILES_MEDIA_TYPE};
 use crate::store::OutputStore;
 
-pub const STAC_ITEM_KEY: &str = "item.json";
 const CLASSIFICATION: &str = "https://stac-extensions.github.io/classification/v2.0.0/schema.json";
 const PROCESSING: &str = "https://stac-extensions.github.io/processing/v1.2.0/schema.json";
 const PROJECTION: &str = "https://stac-extensions.github.io/projection/v1.1.0/schema.json";
 
-pub fn stac_item(prepared: &Prepared, summary: &Summary, store: &OutputStore, now: &str) -> Value {
-    let plan = &prepared.plan;
-    let [w, s, e, n] = prepared.footprint.wgs84_bbox();
-    let mut dates: Vec<&str> = prepared
+pub fn stac_item(job: &Job, summary: &Summary, store: &OutputStore, now: &str) -> Value {
+    let plan = &job.plan;
+    let [w, s, e, n] = job.footprint.wgs84_bbox();
+    let mut dates: Vec<&str> = job
         .inputs
         .iter()
         .filter_map(|i| plan.scenes.get(&i.name)?.datetime.as_deref())
@@ -51,7 +49,7 @@ pub fn stac_item(prepared: &Prepared, summary: &Summary, store: &OutputStore, no
         json!({ "aftermath": env!("CARGO_PKG_VERSION") }),
     );
     properties.insert("processing:datetime".into(), json!(now));
-    let scenes: Vec<&str> = prepared.inputs.iter().map(|i| i.name.as_str()).collect();
+    let scenes: Vec<&str> = job.inputs.iter().map(|i| i.name.as_str()).collect();
     properties.insert(
         "processing:lineage".into(),
         json!(format!(

@@ -2,15 +2,14 @@
 
 use serde_json::{json, Value};
 
+use crate::job::Job;
+use crate::layout;
 use crate::plan::TileFormat;
-use crate::runner::Prepared;
-use crate::store::pmtiles::PMTILES_KEY;
 use crate::store::OutputStore;
-use crate::tiling::tile_url_template;
 
 /// Where clients read the tiles from: `output.tile_url`, else the store's own URL.
-pub(super) fn tile_base(prepared: &Prepared, store: &OutputStore) -> String {
-    prepared
+pub(super) fn tile_base(job: &Job, store: &OutputStore) -> String {
+    job
         .plan
         .output
         .tile_url
@@ -18,24 +17,24 @@ pub(super) fn tile_base(prepared: &Prepared, store: &OutputStore) -> String {
         .unwrap_or_else(|| store.public_url("").trim_end_matches('/').to_string())
 }
 
-pub fn tilejson(prepared: &Prepared, store: &OutputStore) -> Value {
-    let plan = &prepared.plan;
-    let base = tile_base(prepared, store);
-    let [w, s, e, n] = prepared.footprint.web_bounds();
+pub fn tilejson(job: &Job, store: &OutputStore) -> Value {
+    let plan = &job.plan;
+    let base = tile_base(job, store);
+    let [w, s, e, n] = job.footprint.web_bounds();
     let mut doc = json!({
         "tilejson": "3.0.0",
         "name": plan.display_title(),
         "version": "1.0.0",
         "scheme": "xyz",
         "tiles": [match plan.output.format {
-            TileFormat::Xyz => tile_url_template(&base, plan.output.encoding.extension()),
+            TileFormat::Xyz => layout::tile_url_template(&base, plan.output.encoding.extension()),
             // The `pmtiles://` protocol of the PMTiles JS library (MapLibre, Leaflet, OpenLayers).
-            TileFormat::Pmtiles => format!("pmtiles://{base}/{PMTILES_KEY}/{{z}}/{{x}}/{{y}}"),
+            TileFormat::Pmtiles => layout::pmtiles_url_template(&base),
         }],
-        "minzoom": prepared.zooms.min,
-        "maxzoom": prepared.zooms.max,
+        "minzoom": job.zooms.min,
+        "maxzoom": job.zooms.max,
         "bounds": [w, s, e, n],
-        "center": [(w + e) / 2.0, (s + n) / 2.0, prepared.zooms.min],
+        "center": [(w + e) / 2.0, (s + n) / 2.0, job.zooms.min],
     });
     if let Some(d) = &plan.description {
         doc["description"] = json!(d);

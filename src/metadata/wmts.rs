@@ -5,20 +5,22 @@
 
 use std::fmt::Write;
 
-use crate::runner::Prepared;
+use crate::job::Job;
 use crate::store::OutputStore;
 use crate::tiling::ORIGIN_SHIFT;
+
+use crate::layout;
 
 use super::escape_markup;
 
 /// Metres per pixel at the OGC standardized rendering pixel size (0.28 mm).
 const PIXEL_SIZE_M: f64 = 0.00028;
 
-pub fn wmts_capabilities(prepared: &Prepared, store: &OutputStore) -> String {
-    let plan = &prepared.plan;
-    let tile_size = prepared.pyramid.tile_size;
-    let base = super::tilejson::tile_base(prepared, store);
-    let [w, s, e, n] = prepared.footprint.web_bounds();
+pub fn wmts_capabilities(job: &Job, store: &OutputStore) -> String {
+    let plan = &job.plan;
+    let tile_size = job.pyramid.tile_size;
+    let base = super::tilejson::tile_base(job, store);
+    let [w, s, e, n] = job.footprint.web_bounds();
     let (set, well_known) = if tile_size == 256 {
         (
             "GoogleMapsCompatible".to_string(),
@@ -28,7 +30,7 @@ pub fn wmts_capabilities(prepared: &Prepared, store: &OutputStore) -> String {
         (format!("WebMercatorQuad{tile_size}"), "")
     };
     let mut limits = String::new();
-    for r in &prepared.pyramid.ranges {
+    for r in &job.pyramid.ranges {
         // Across the antimeridian the columns wrap: every column may hold tiles.
         let columns = if r.wraps() {
             (0, (1u64 << r.z) - 1)
@@ -44,7 +46,7 @@ pub fn wmts_capabilities(prepared: &Prepared, store: &OutputStore) -> String {
     let mut matrices = String::new();
     // Every level from 0 to the deepest, as clients expect of a quad tree; the limits say
     // which levels and tiles exist.
-    for z in 0..=prepared.zooms.max {
+    for z in 0..=job.zooms.max {
         let matrix = 1u64 << z;
         let resolution = 2.0 * ORIGIN_SHIFT / (f64::from(tile_size) * matrix as f64);
         let _ = write!(
@@ -62,11 +64,7 @@ pub fn wmts_capabilities(prepared: &Prepared, store: &OutputStore) -> String {
         .map(|d| format!("\n      <ows:Abstract>{}</ows:Abstract>", escape_markup(d)))
         .unwrap_or_default();
     let encoding = plan.output.encoding;
-    let template = escape_markup(&format!(
-        "{}/{{TileMatrix}}/{{TileCol}}/{{TileRow}}.{}",
-        base.trim_end_matches('/'),
-        encoding.extension()
-    ));
+    let template = escape_markup(&layout::wmts_tile_template(&base, encoding.extension()));
     let media = encoding.media_type();
     let identifier = escape_markup(&plan.name);
     format!(

@@ -43,14 +43,3 @@ impl Interrupt {
         }
     }
 }
-
-/// A signal's conventional name (`SIGTERM`), or its number.
-pub fn signal_name(signal: i32) -> String {
-    match signal {
-        1 => "SIGHUP".into(),
-        2 => "SIGINT".into(),
-        3 => "SIGQUIT".into(),
-        15 => "SIGTERM".into(),
-        n => format!("signal {n}"),
-    }
-}

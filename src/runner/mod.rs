@@ -15,23 +15,25 @@ mod summary;
 mod supersede;
 mod writer;
 
-pub use interrupt::{signal_name, Interrupt};
-pub use prepare::{prepare, Prepared};
-pub use products::{CLASSES_COG_KEY, COG_MEDIA_TYPE, COMPOSITE_COG_KEY, INDEX_COG_KEY};
+pub use crate::error::exit_code::signal_name;
+pub use crate::job::{Job, Summary, TileFailure};
+pub use crate::tiling::Shard;
+pub use interrupt::Interrupt;
+pub use prepare::prepare;
 pub use progress::Progress;
 pub use pyramid::index_values;
 pub use shards::{finalize, shard_plan};
-pub use summary::{Summary, TileFailure};
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use crate::error::Error;
+use crate::layout::{self, PMTILES_KEY, PMTILES_MEDIA_TYPE};
 use crate::metadata;
 use crate::plan::{Plan, TileFormat};
 use crate::render;
-use crate::store::pmtiles::{ArchiveInfo, TileSpool, PMTILES_KEY, PMTILES_MEDIA_TYPE};
+use crate::store::pmtiles::{ArchiveInfo, TileSpool};
 use crate::store::OutputStore;
 use crate::tiling;
 use pyramid::{Below, Roots};
@@ -53,26 +55,6 @@ pub struct RunOptions {
     pub progress: Progress,
 }
 
-/// One of `count` shards (`index` from 0).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shard {
-    pub index: usize,
-    pub count: usize,
-}
-
-impl Shard {
-    /// Shard `index` of `count`: the index counts from 0 and is below `count` ≥ 1.
-    pub fn new(index: usize, count: usize) -> Result<Shard, Error> {
-        if index >= count {
-            return Err(Error::ShardUsage(format!(
-                "--shard {index}/{count}: the index counts from 0 and must be below the number \
-                 of shards"
-            )));
-        }
-        Ok(Shard { index, count })
-    }
-}
-
 /// GDAL block cache per run, MiB. Together with the tiles in flight this bounds memory.
 pub const GDAL_CACHE_MB: usize = 64;
 /// Encoded tiles waiting for the writer at most.
@@ -84,10 +66,10 @@ pub const UPLOADS_IN_FLIGHT: usize = 32;
 /// a bad input leaves nothing behind.
 pub fn run(plan: &Plan, options: &RunOptions) -> Result<Summary, Error> {
     let started = SystemTime::now();
-    let prepared = prepare(plan)?;
+    let job = prepare(plan)?;
     let store =
         OutputStore::open_with(&plan.output.url, &plan.output.store)?.resuming(options.resume);
-    let result = run_prepared(&prepared, &store, options, started);
+    let result = run_job(&job, &store, options, started);
     if result.is_err() {
         store.discard_if_empty();
     }
@@ -101,7 +83,7 @@ pub fn run_to_store(
     options: &RunOptions,
 ) -> Result<Summary, Error> {
     let started = SystemTime::now();
-    run_prepared(&prepare(plan)?, store, options, started)
+    run_job(&prepare(plan)?, store, options, started)
 }
 
 /// What every part of a job needs: the I/O runtime and the worker threads.
@@ -147,16 +129,16 @@ impl Engine {
     /// PMTiles, the spool of tiles.
     fn tiles(
         &self,
-        prepared: &Prepared,
+        job: &Job,
         store: &OutputStore,
         options: &RunOptions,
         roots: Roots,
         below: Below,
     ) -> Result<TilesDone, Error> {
-        let plan = &prepared.plan;
+        let plan = &job.plan;
         tracing::info!(
             pipeline = %plan.pipeline.display(),
-            zooms = %prepared.zooms,
+            zooms = %job.zooms,
             output = store.url(),
             "tiling"
         );
@@ -174,7 +156,7 @@ impl Engine {
             Below::Sources => None,
             Below::Known { zoom, .. } => Some(zoom),
         };
-        options.progress.plan(prepared.tiles_under(
+        options.progress.plan(job.tiles_under(
             match roots {
                 Roots::Top => None,
                 Roots::These(list) => Some(list),
@@ -195,7 +177,7 @@ impl Engine {
         ));
         let mut built = self
             .pool
-            .install(|| pyramid::build(prepared, roots, below, sender, &stops));
+            .install(|| pyramid::build(job, roots, below, sender, &stops));
         if let Some(signal) = options.interrupt.signal() {
             tracing::warn!(
                 signal = %signal_name(signal),
@@ -217,7 +199,7 @@ impl Engine {
             });
         }
         let roots = std::mem::take(&mut built.roots);
-        let mut summary = Summary::new(prepared, store, built, written);
+        let mut summary = summary::summarize(job, store, built, written);
         summary.prepare_seconds = self.prepare_seconds;
         summary.tiles_seconds = self.clock.elapsed().as_secs_f64() - self.prepare_seconds;
         Ok(TilesDone {
@@ -236,25 +218,25 @@ struct TilesDone {
     spool: Option<TileSpool>,
 }
 
-fn run_prepared(
-    prepared: &Prepared,
+fn run_job(
+    job: &Job,
     store: &OutputStore,
     options: &RunOptions,
     started: SystemTime,
 ) -> Result<Summary, Error> {
     if let Some(shard) = options.shard {
-        return shards::run_shard(prepared, store, options, shard);
+        return shards::run_shard(job, store, options, shard);
     }
     let engine = Engine::start(store, options)?;
-    supersede::supersede(&engine.runtime, store, prepared, options, true)?;
-    let done = engine.tiles(prepared, store, options, Roots::Top, Below::Sources)?;
+    supersede::supersede(&engine.runtime, store, job, options, true)?;
+    let done = engine.tiles(job, store, options, Roots::Top, Below::Sources)?;
     if done.summary.tiles_written() == 0 && done.summary.failures.is_empty() {
         return Err(Error::NoValidPixels {
-            why: prepare::why_empty(prepared),
+            why: prepare::why_empty(job),
         });
     }
     publish(
-        prepared,
+        job,
         store,
         options,
         &engine,
@@ -267,7 +249,7 @@ fn run_prepared(
 /// Everything after the tiles: the product rasters, the legend, TileJSON, the preview page,
 /// WMTS capabilities or the PMTiles archive, the STAC item and, last, `run.json`.
 fn publish(
-    prepared: &Prepared,
+    job: &Job,
     store: &OutputStore,
     options: &RunOptions,
     engine: &Engine,
@@ -275,16 +257,16 @@ fn publish(
     spool: Option<TileSpool>,
     started: SystemTime,
 ) -> Result<Summary, Error> {
-    let plan = &prepared.plan;
+    let plan = &job.plan;
     let (runtime, pool, clock) = (&engine.runtime, &engine.pool, engine.clock);
     let (prepare_seconds, tiles_seconds) = (summary.prepare_seconds, summary.tiles_seconds);
     // The product rasters: a failure there is reported like a failed tile (exit 3), so the
     // tiles already written stay usable.
-    let written = products::product_grid(prepared).and_then(|grid| {
+    let written = products::product_grid(job).and_then(|grid| {
         summary.product_grid = grid.clone();
         match grid {
             Some(grid) => pool.install(|| {
-                products::write_products(prepared, &grid, store, runtime, &options.interrupt)
+                products::write_products(job, &grid, store, runtime, &options.interrupt)
             }),
             None => Ok(Vec::new()),
         }
@@ -301,28 +283,40 @@ fn publish(
         }
     }
     let legend = metadata::legend_json(&plan.style, plan.display_title());
-    put_json(runtime, store, metadata::LEGEND_KEY, &legend, JSON)?;
+    put_json(
+        runtime,
+        store,
+        layout::LEGEND_KEY,
+        &legend,
+        layout::JSON_MEDIA_TYPE,
+    )?;
     let legend_png =
         render::legend_png(&plan.style, plan.display_title()).map_err(|e| Error::Runtime {
             what: "the legend image",
             message: e.to_string(),
         })?;
-    runtime.block_on(store.put(metadata::LEGEND_PNG_KEY, legend_png.into(), "image/png"))?;
-    let tilejson = metadata::tilejson(prepared, store);
-    put_json(runtime, store, metadata::TILEJSON_KEY, &tilejson, JSON)?;
-    let preview = metadata::preview_html(prepared);
+    runtime.block_on(store.put(layout::LEGEND_PNG_KEY, legend_png.into(), "image/png"))?;
+    let tilejson = metadata::tilejson(job, store);
+    put_json(
+        runtime,
+        store,
+        layout::TILEJSON_KEY,
+        &tilejson,
+        layout::JSON_MEDIA_TYPE,
+    )?;
+    let preview = metadata::preview_html(job);
     runtime.block_on(store.put(
-        metadata::PREVIEW_KEY,
+        layout::PREVIEW_KEY,
         preview.into_bytes().into(),
         "text/html; charset=utf-8",
     ))?;
     if let Some(spool) = spool {
-        let archive = pmtiles_archive(prepared, spool, &tilejson)?;
+        let archive = pmtiles_archive(job, spool, &tilejson)?;
         runtime.block_on(store.put(PMTILES_KEY, archive.into(), PMTILES_MEDIA_TYPE))?;
     } else {
-        let wmts = metadata::wmts_capabilities(prepared, store);
+        let wmts = metadata::wmts_capabilities(job, store);
         runtime.block_on(store.put(
-            metadata::WMTS_KEY,
+            layout::WMTS_KEY,
             wmts.into_bytes().into(),
             "application/xml",
         ))?;
@@ -338,25 +332,35 @@ fn publish(
         && summary.removed.is_empty()
         && summary.failures.is_empty()
         && summary.product_errors.is_empty()
-        && runtime
-            .block_on(store.get(metadata::RUN_RECORD_KEY))
-            .is_ok();
+        && runtime.block_on(store.get(layout::RUN_RECORD_KEY)).is_ok();
     if unchanged_finished_job {
         tracing::info!("--resume: every object is already in place; nothing written");
-        summary.products.push(metadata::STAC_ITEM_KEY.to_string());
+        summary.products.push(layout::STAC_ITEM_KEY.to_string());
         summary.completed = true;
     } else if summary.product_errors.is_empty() {
         let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
-        let item = metadata::stac_item(prepared, &summary, store, &now);
-        put_json(runtime, store, metadata::STAC_ITEM_KEY, &item, GEOJSON)?;
-        summary.products.push(metadata::STAC_ITEM_KEY.to_string());
+        let item = metadata::stac_item(job, &summary, store, &now);
+        put_json(
+            runtime,
+            store,
+            layout::STAC_ITEM_KEY,
+            &item,
+            layout::GEOJSON_MEDIA_TYPE,
+        )?;
+        summary.products.push(layout::STAC_ITEM_KEY.to_string());
     }
     options.interrupt.check()?;
     if !unchanged_finished_job && summary.failures.is_empty() && summary.product_errors.is_empty() {
         // Written last: its presence means the run completed.
         let record =
-            metadata::run_record(prepared, &summary, started, prepare_seconds, tiles_seconds);
-        put_json(runtime, store, metadata::RUN_RECORD_KEY, &record, JSON)?;
+            metadata::run_record(job, &summary, started, prepare_seconds, tiles_seconds);
+        put_json(
+            runtime,
+            store,
+            layout::RUN_RECORD_KEY,
+            &record,
+            layout::JSON_MEDIA_TYPE,
+        )?;
         summary.completed = true;
     }
     summary.seconds = clock.elapsed().as_secs_f64();
@@ -367,7 +371,7 @@ fn publish(
 /// The run's tiles as one PMTiles archive (built in a scratch file), with the TileJSON as its
 /// metadata.
 fn pmtiles_archive(
-    prepared: &Prepared,
+    job: &Job,
     spool: TileSpool,
     tilejson: &serde_json::Value,
 ) -> Result<Vec<u8>, Error> {
@@ -375,12 +379,12 @@ fn pmtiles_archive(
         what: "building the PMTiles archive",
         message,
     };
-    let [w, s, e, n] = prepared.footprint.web_bounds();
+    let [w, s, e, n] = job.footprint.web_bounds();
     let info = ArchiveInfo {
-        min_zoom: prepared.zooms.min,
-        max_zoom: prepared.zooms.max,
+        min_zoom: job.zooms.min,
+        max_zoom: job.zooms.max,
         bounds: [w, s, e, n],
-        center: ((w + e) / 2.0, (s + n) / 2.0, prepared.zooms.min),
+        center: ((w + e) / 2.0, (s + n) / 2.0, job.zooms.min),
         metadata: tilejson.to_string(),
     };
     let mut file = tempfile::tempfile().map_err(|e| failed(e.to_string()))?;
@@ -393,9 +397,6 @@ fn pmtiles_archive(
         .map_err(|e| failed(e.to_string()))?;
     Ok(bytes)
 }
-
-const JSON: &str = "application/json";
-const GEOJSON: &str = "application/geo+json";
 
 /// Uploads a JSON document (pretty-printed: these are read by people too).
 fn put_json(

@@ -3,67 +3,17 @@
 
 use crate::compute::stretch::percentile_range;
 use crate::error::Error;
+use crate::job::Job;
 use crate::plan::{Plan, ZoomChoice};
-use crate::read::{self, Footprint, SceneInput};
+use crate::raster::{self, Footprint, SceneInput};
 use crate::render::{Composite, Style};
-use crate::tiling::{TilePyramid, TileRange, ZoomRange};
-
-/// A plan with its inputs opened: ready to run.
-#[derive(Debug, Clone)]
-pub struct Prepared {
-    pub plan: Plan,
-    /// One input per scene the product reads, with the bands it needs from it.
-    pub inputs: Vec<SceneInput>,
-    /// For each of the product's reads: (index into `inputs`, band slot in that input).
-    pub read_slots: Vec<(usize, usize)>,
-    /// Where all the product's scenes have data (EPSG:3857).
-    pub footprint: Footprint,
-    pub zooms: ZoomRange,
-    pub pyramid: TilePyramid,
-}
-
-impl Prepared {
-    /// COMPUTE the product from the bands of each input (as read, per scene, in input order).
-    pub fn compute(&self, per_scene: &[Vec<Vec<f32>>]) -> Vec<f32> {
-        let ordered: Vec<&[f32]> = self
-            .read_slots
-            .iter()
-            .map(|&(scene, slot)| per_scene[scene][slot].as_slice())
-            .collect();
-        self.plan.product.compute(&ordered)
-    }
-
-    /// Tiles per zoom level at most (tiles with no data are skipped during the run).
-    pub fn tile_counts(&self) -> Vec<(u8, u64)> {
-        self.pyramid
-            .ranges
-            .iter()
-            .map(|r| (r.z, r.count()))
-            .collect()
-    }
-
-    /// Tiles of the pyramid at or below `roots` (all of the pyramid's when `None`), above
-    /// zoom `until` if given (at most: tiles without data are skipped).
-    pub fn tiles_under(&self, roots: Option<&[crate::tiling::TileId]>, until: Option<u8>) -> u64 {
-        let ranges = (self.pyramid.ranges.iter()).filter(|r| until.is_none_or(|z| r.z < z));
-        match roots {
-            None => ranges.map(TileRange::count).fold(0, u64::saturating_add),
-            Some(roots) => {
-                let ranges: Vec<_> = ranges.collect();
-                roots
-                    .iter()
-                    .map(|&root| ranges.iter().map(|r| r.count_under(root)).sum::<u64>())
-                    .sum()
-            }
-        }
-    }
-}
+use crate::tiling::{TilePyramid, ZoomRange};
 
 /// Opens and checks the inputs, finds the area and zooms, and measures what must be known
 /// before the first tile (a composite's stretch).
-pub fn prepare(plan: &Plan) -> Result<Prepared, Error> {
+pub fn prepare(plan: &Plan) -> Result<Job, Error> {
     // Before any dataset is opened, so every block read is under the budget.
-    read::set_cache_limit(super::GDAL_CACHE_MB);
+    raster::set_cache_limit(super::GDAL_CACHE_MB);
     // Scenes in the order the product first reads them, each with its bands in read order.
     let mut scene_names: Vec<&str> = Vec::new();
     let mut band_names: Vec<Vec<&str>> = Vec::new();
@@ -80,11 +30,11 @@ pub fn prepare(plan: &Plan) -> Result<Prepared, Error> {
         let Some(scene) = plan.scenes.get(*scene_name) else {
             continue; // compile guarantees the scene exists
         };
-        let bands: Vec<(&str, &read::BandSource)> = band_names
+        let bands: Vec<(&str, &crate::plan::BandSource)> = band_names
             .iter()
             .filter_map(|b| scene.bands.get(*b).map(|s| (*b, s)))
             .collect();
-        inputs.push(read::open_scene(scene_name, &bands)?);
+        inputs.push(raster::open_scene(scene_name, &bands)?);
     }
     let mut footprint: Option<Footprint> = None;
     for input in &inputs {
@@ -117,7 +67,7 @@ pub fn prepare(plan: &Plan) -> Result<Prepared, Error> {
             auto: matches!(plan.tiling.zoom, ZoomChoice::Auto),
         });
     }
-    let mut prepared = Prepared {
+    let mut job = Job {
         plan: plan.clone(),
         inputs,
         read_slots,
@@ -125,23 +75,23 @@ pub fn prepare(plan: &Plan) -> Result<Prepared, Error> {
         zooms,
         pyramid,
     };
-    if let Style::Composite(c) = &prepared.plan.style {
+    if let Style::Composite(c) = &job.plan.style {
         if let Some((low, high)) = c.stretch {
-            let ranges = measure_stretch(&prepared, low, high)?;
+            let ranges = measure_stretch(&job, low, high)?;
             tracing::info!(?ranges, low, high, "composite stretch measured");
-            prepared.plan.style = Style::Composite(Composite {
+            job.plan.style = Style::Composite(Composite {
                 ranges,
                 stretch: None,
                 ..c.clone()
             });
         }
     }
-    Ok(prepared)
+    Ok(job)
 }
 
 /// Every input's bands over the common area, `side` pixels on the longer side (nearest).
-fn sample(p: &Prepared, side: usize) -> Result<Vec<Vec<Vec<f32>>>, read::ReadError> {
-    let readers = read::ReaderPool::new();
+fn sample(p: &Job, side: usize) -> Result<Vec<Vec<Vec<f32>>>, raster::RasterError> {
+    let readers = raster::ReaderPool::new();
     (p.inputs.iter())
         .map(|input| readers.read_overview(input, p.footprint.bounds, side))
         .collect()
@@ -153,7 +103,7 @@ const DIAGNOSIS_SAMPLE_SIDE: usize = 512;
 /// Why a product has no valid pixel, for the analyst: the bands that are nodata everywhere
 /// (in a sample over the common area), or, when every band has values, that the product
 /// itself is nodata wherever they meet.
-pub(super) fn why_empty(p: &Prepared) -> String {
+pub(super) fn why_empty(p: &Job) -> String {
     let per_scene = match sample(p, DIAGNOSIS_SAMPLE_SIDE) {
         Ok(per_scene) => per_scene,
         Err(e) => return format!("every tile is empty, and reading a sample failed: {e}"),
@@ -188,7 +138,7 @@ const STRETCH_SAMPLE_SIDE: usize = 1024;
 
 /// A composite's per-channel ranges: the `low` and `high` percentiles of each band over a
 /// sample of the whole area, measured once so that every tile is stretched alike.
-fn measure_stretch(p: &Prepared, low: f32, high: f32) -> Result<[(f32, f32); 3], Error> {
+fn measure_stretch(p: &Job, low: f32, high: f32) -> Result<[(f32, f32); 3], Error> {
     let planes = p.compute(&sample(p, STRETCH_SAMPLE_SIDE)?);
     let n = planes.len() / 3;
     let mut ranges = [(0.0, 1.0); 3];

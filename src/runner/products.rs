@@ -10,47 +10,44 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use super::{Interrupt, Prepared};
+use super::{Interrupt, Job};
 use crate::compute::area_stats::AreaStats;
 use crate::error::Error;
+use crate::layout::{self, CLASSES_COG_KEY, COG_MEDIA_TYPE, COMPOSITE_COG_KEY, INDEX_COG_KEY};
 use crate::metadata;
 use crate::plan::ProductGrid;
-use crate::read::cog::{ClassInfo, GridWriter};
-use crate::read::polygons::class_polygons;
-use crate::read::{Grid, PixelAreas, ReadError, ReaderPool};
+use crate::raster::cog::{ClassInfo, GridWriter};
+use crate::raster::polygons::class_polygons;
+use crate::raster::{Grid, PixelAreas, RasterError, ReaderPool};
 use crate::render::{Composite, Style};
 use crate::store::OutputStore;
 
-pub const INDEX_COG_KEY: &str = "index.tif";
-pub const CLASSES_COG_KEY: &str = "classes.tif";
-pub const COMPOSITE_COG_KEY: &str = "composite.tif";
-pub const COG_MEDIA_TYPE: &str = "image/tiff; application=geotiff; profile=cloud-optimized";
 /// Rows per window: 256 rows of a 10980-px Sentinel-2 tile are 11 MB of f32 per band.
 const ROWS_PER_WINDOW: usize = 256;
 
 /// The grid the product rasters are computed on; `None` when the product reads no scene or
 /// the pipeline asks for tiles only (`[output] products = false`).
-pub(super) fn product_grid(prepared: &Prepared) -> Result<Option<Grid>, Error> {
-    if !prepared.plan.output.products {
+pub(super) fn product_grid(job: &Job) -> Result<Option<Grid>, Error> {
+    if !job.plan.output.products {
         return Ok(None);
     }
-    Ok(match &prepared.plan.product.grid {
-        ProductGrid::FirstScene => prepared.inputs.first().map(|i| i.grid.clone()),
+    Ok(match &job.plan.product.grid {
+        ProductGrid::FirstScene => job.inputs.first().map(|i| i.grid.clone()),
         // compile checks that the product reads the scene
-        ProductGrid::Scene(name) => prepared
+        ProductGrid::Scene(name) => job
             .inputs
             .iter()
             .find(|i| &i.name == name)
             .map(|i| i.grid.clone()),
         ProductGrid::Custom { crs, resolution } => {
-            Some(Grid::covering(prepared.footprint.bounds, crs, *resolution)?)
+            Some(Grid::covering(job.footprint.bounds, crs, *resolution)?)
         }
     })
 }
 
 /// Computes and uploads the product COGs on `grid`; returns the keys written.
 pub(super) fn write_products(
-    prepared: &Prepared,
+    job: &Job,
     grid: &Grid,
     store: &OutputStore,
     runtime: &tokio::runtime::Runtime,
@@ -62,11 +59,11 @@ pub(super) fn write_products(
         message: e.to_string(),
     })?;
     let dir = scratch.path();
-    if let Style::Composite(composite) = &prepared.plan.style {
-        return write_composite(prepared, composite, &grid, dir, store, runtime, interrupt);
+    if let Style::Composite(composite) = &job.plan.style {
+        return write_composite(job, composite, &grid, dir, store, runtime, interrupt);
     }
     let mut index = GridWriter::float(&dir.join("index-rows.tif"), &grid)?;
-    let table = prepared.plan.style.class_table();
+    let table = job.plan.style.class_table();
     let mut classes = match table {
         Some(t) => {
             let infos: Vec<ClassInfo> = t
@@ -91,9 +88,9 @@ pub(super) fn write_products(
     let mut stats = AreaStats::new(table.map_or(0, |t| t.classes.len()));
     for batch in windows(&grid).chunks(rayon::current_num_threads().max(1)) {
         interrupt.check()?;
-        let computed: Vec<Result<Vec<f32>, ReadError>> = batch
+        let computed: Vec<Result<Vec<f32>, RasterError>> = batch
             .par_iter()
-            .map(|rows| window_values(prepared, &readers, &grid, rows.clone()))
+            .map(|rows| window_values(job, &readers, &grid, rows.clone()))
             .collect();
         for (rows, values) in batch.iter().zip(computed) {
             let values = values?;
@@ -109,14 +106,20 @@ pub(super) fn write_products(
         }
     }
     let mut written = Vec::new();
-    let style = &prepared.plan.style;
-    let json = metadata::stats_json(&stats, style, prepared.plan.product.name());
+    let style = &job.plan.style;
+    let json = metadata::stats_json(&stats, style, job.plan.product.name());
     let csv = metadata::stats_csv(&stats, style);
-    super::put_json(runtime, store, metadata::STATS_JSON_KEY, &json, super::JSON)?;
-    runtime.block_on(store.put(metadata::STATS_CSV_KEY, csv.into_bytes().into(), "text/csv"))?;
+    super::put_json(
+        runtime,
+        store,
+        layout::STATS_JSON_KEY,
+        &json,
+        layout::JSON_MEDIA_TYPE,
+    )?;
+    runtime.block_on(store.put(layout::STATS_CSV_KEY, csv.into_bytes().into(), "text/csv"))?;
     written.extend([
-        metadata::STATS_JSON_KEY.to_string(),
-        metadata::STATS_CSV_KEY.to_string(),
+        layout::STATS_JSON_KEY.to_string(),
+        layout::STATS_CSV_KEY.to_string(),
     ]);
     let mut outputs = vec![(index, INDEX_COG_KEY)];
     if let Some(c) = classes {
@@ -131,11 +134,11 @@ pub(super) fn write_products(
             let polygons = class_polygons(&path, &interrupt.flag())?;
             let doc = metadata::polygons_geojson(&polygons, t);
             runtime.block_on(store.put(
-                metadata::POLYGONS_KEY,
+                layout::POLYGONS_KEY,
                 serde_json::to_vec(&doc).unwrap_or_default().into(),
                 "application/geo+json",
             ))?;
-            written.push(metadata::POLYGONS_KEY.to_string());
+            written.push(layout::POLYGONS_KEY.to_string());
         }
     }
     Ok(written)
@@ -144,7 +147,7 @@ pub(super) fn write_products(
 /// The composite as displayed, an RGBA Byte COG (`composite.tif`): each channel stretched as
 /// in the tiles, alpha 0 where a band has no data.
 fn write_composite(
-    prepared: &Prepared,
+    job: &Job,
     composite: &Composite,
     grid: &Grid,
     dir: &std::path::Path,
@@ -156,9 +159,9 @@ fn write_composite(
     let readers = ReaderPool::for_grid(grid).stopped_by(interrupt.flag());
     for batch in windows(grid).chunks(rayon::current_num_threads().max(1)) {
         interrupt.check()?;
-        let computed: Vec<Result<Vec<f32>, ReadError>> = batch
+        let computed: Vec<Result<Vec<f32>, RasterError>> = batch
             .par_iter()
-            .map(|rows| window_values(prepared, &readers, grid, rows.clone()))
+            .map(|rows| window_values(job, &readers, grid, rows.clone()))
             .collect();
         for (rows, planes) in batch.iter().zip(computed) {
             writer.write_interleaved(rows.start, grid.width, &composite.render(&planes?))?;
@@ -193,16 +196,16 @@ fn upload(
 }
 
 fn window_values(
-    prepared: &Prepared,
+    job: &Job,
     readers: &ReaderPool,
     grid: &Grid,
     rows: Range<usize>,
-) -> Result<Vec<f32>, ReadError> {
-    let resampling = prepared.plan.tiling.resampling;
-    let per_scene = prepared
+) -> Result<Vec<f32>, RasterError> {
+    let resampling = job.plan.tiling.resampling;
+    let per_scene = job
         .inputs
         .iter()
         .map(|input| readers.read_rows(input, grid, rows.clone(), resampling))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(prepared.compute(&per_scene))
+    Ok(job.compute(&per_scene))
 }

@@ -9,9 +9,9 @@ use rayon::prelude::*;
 use tokio::sync::mpsc::Sender;
 
 use super::writer::{EncodedTile, Stops};
-use super::{Prepared, TileFailure};
+use super::{Job, TileFailure};
 use crate::compute::overview::{downsample, Aggregate};
-use crate::read::ReaderPool;
+use crate::raster::ReaderPool;
 use crate::render::Style;
 use crate::tiling::TileId;
 
@@ -38,7 +38,7 @@ pub(super) enum Below<'a> {
 }
 
 struct Context<'a> {
-    prepared: &'a Prepared,
+    job: &'a Job,
     /// A signal, or the writer's word that the store keeps failing.
     stops: &'a Stops,
     below: Below<'a>,
@@ -62,14 +62,14 @@ pub(super) enum Roots<'a> {
 /// in `below`); once `stops` says so no tile starts and no overview is written (its
 /// children may be missing), while tiles already built are still sent.
 pub(super) fn build(
-    prepared: &Prepared,
+    job: &Job,
     roots: Roots,
     below: Below,
     sender: Sender<EncodedTile>,
     stops: &Stops,
 ) -> Built {
     let ctx = Context {
-        prepared,
+        job,
         stops,
         below,
         readers: ReaderPool::new().stopped_by(stops.interrupt.flag()),
@@ -83,7 +83,7 @@ pub(super) fn build(
             .filter_map(|&t| Some((t, tile_values(&ctx, t)?)))
             .collect(),
         Roots::Top => {
-            if let Some(top) = prepared.pyramid.ranges.first() {
+            if let Some(top) = job.pyramid.ranges.first() {
                 (0..top.count()).into_par_iter().for_each(|i| {
                     tile_values(&ctx, top.tile_at(i));
                 });
@@ -111,7 +111,7 @@ fn tile_values(ctx: &Context, tile: TileId) -> Option<Vec<f32>> {
             return values.get(&tile).cloned();
         }
     }
-    let p = ctx.prepared;
+    let p = ctx.job;
     let size = p.plan.tiling.tile_size as usize;
     let values = if Some(tile.z) == p.pyramid.max_zoom() {
         match compute_base_tile(ctx, tile) {
@@ -173,12 +173,12 @@ fn tile_values(ctx: &Context, tile: TileId) -> Option<Vec<f32>> {
 }
 
 fn compute_base_tile(ctx: &Context, tile: TileId) -> Result<Vec<f32>, String> {
-    index_values(ctx.prepared, &ctx.readers, tile)
+    index_values(ctx.job, &ctx.readers, tile)
 }
 
 /// READ every scene of the product into `tile` (of any zoom), then COMPUTE the product: the
 /// values a tile of the deepest zoom is rendered from, NaN where there is no data.
-pub fn index_values(p: &Prepared, readers: &ReaderPool, tile: TileId) -> Result<Vec<f32>, String> {
+pub fn index_values(p: &Job, readers: &ReaderPool, tile: TileId) -> Result<Vec<f32>, String> {
     let mut per_scene = Vec::with_capacity(p.inputs.len());
     for input in &p.inputs {
         let bands = readers

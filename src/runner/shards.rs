@@ -16,63 +16,38 @@ use bytes::Bytes;
 use serde_json::json;
 
 use super::pyramid::{Below, Roots};
-use super::{publish, supersede, Engine, Prepared, RunOptions, Shard, Summary};
+use super::{publish, supersede, Engine, Job, RunOptions, Shard, Summary};
 use crate::error::Error;
+use crate::layout::{self, SHARDS_FOLDER};
 use crate::plan::TileFormat;
 use crate::store::OutputStore;
-use crate::tiling::{ShardPlan, TileId};
+use crate::tiling::ShardPlan;
 
-/// Where shards leave their work for finalize.
-pub const SHARDS_FOLDER: &str = "_shards";
-
-fn values_key(tile: TileId) -> String {
-    format!(
-        "{SHARDS_FOLDER}/values/{}/{}/{}.f32",
-        tile.z, tile.x, tile.y
-    )
-}
-
-fn marker_key(shard: Shard) -> String {
-    format!(
-        "{SHARDS_FOLDER}/done-{}-of-{}.json",
-        shard.index, shard.count
-    )
-}
-
-/// The shard named by a marker key, if it is one.
-fn marker_shard(key: &str) -> Option<Shard> {
-    let name = key.strip_prefix(&format!("{SHARDS_FOLDER}/done-"))?;
-    let (index, count) = name.strip_suffix(".json")?.split_once("-of-")?;
-    Some(Shard {
-        index: index.parse().ok()?,
-        count: count.parse().ok()?,
-    })
-}
-
-/// The split of `prepared`'s pyramid into `count` shards; sharding writes XYZ tiles only.
-pub fn shard_plan(prepared: &Prepared, count: usize) -> Result<ShardPlan, Error> {
-    if prepared.plan.output.format == TileFormat::Pmtiles {
+/// The split of `job`'s pyramid into `count` shards; sharding writes XYZ tiles only.
+pub fn shard_plan(job: &Job, count: usize) -> Result<ShardPlan, Error> {
+    if job.plan.output.format == TileFormat::Pmtiles {
         return Err(Error::ShardUsage(
             "sharding writes XYZ tiles: a PMTiles archive is one file, written by one process; \
              set [output] format = \"xyz\" or run without --shard"
                 .into(),
         ));
     }
-    ShardPlan::new(&prepared.pyramid, count).ok_or(Error::NoTiles)
+    ShardPlan::new(&job.pyramid, count).ok_or(Error::NoTiles)
 }
 
 /// Builds shard `shard`'s tiles, leaves its shard-zoom values and, when no tile failed, its
 /// marker.
 pub(super) fn run_shard(
-    prepared: &Prepared,
+    job: &Job,
     store: &OutputStore,
     options: &RunOptions,
     shard: Shard,
 ) -> Result<Summary, Error> {
-    let shard = Shard::new(shard.index, shard.count)?;
-    let split = shard_plan(prepared, shard.count)?;
+    let shard =
+        Shard::new(shard.index, shard.count).map_err(|e| Error::ShardUsage(e.to_string()))?;
+    let split = shard_plan(job, shard.count)?;
     let engine = Engine::start(store, options)?;
-    supersede::supersede(&engine.runtime, store, prepared, options, false)?;
+    supersede::supersede(&engine.runtime, store, job, options, false)?;
     let roots = &split.roots[shard.index];
     tracing::info!(
         shard = %format!("{}/{}", shard.index, shard.count),
@@ -81,7 +56,7 @@ pub(super) fn run_shard(
         "building one shard"
     );
     let done = engine.tiles(
-        prepared,
+        job,
         store,
         options,
         Roots::These(roots),
@@ -93,7 +68,7 @@ pub(super) fn run_shard(
     for (tile, v) in &values {
         let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
         runtime.block_on(store.put(
-            &values_key(*tile),
+            &layout::shard_values_key(*tile),
             Bytes::from(bytes),
             "application/octet-stream",
         ))?;
@@ -101,18 +76,24 @@ pub(super) fn run_shard(
     options.interrupt.check()?;
     if summary.failures.is_empty() {
         let marker = json!({
-            "fingerprint": prepared.plan.fingerprint(),
+            "fingerprint": job.plan.fingerprint(),
             "shard": shard.index,
             "shards": shard.count,
             "shard_zoom": split.zoom,
-            "zooms": { "min": prepared.zooms.min, "max": prepared.zooms.max },
+            "zooms": { "min": job.zooms.min, "max": job.zooms.max },
             "tiles": {
                 "per_zoom": summary.per_zoom,
                 "bytes": summary.bytes,
                 "empty_skipped": summary.empty_tiles_skipped,
             },
         });
-        super::put_json(runtime, store, &marker_key(shard), &marker, super::JSON)?;
+        super::put_json(
+            runtime,
+            store,
+            &layout::shard_marker_key(shard.index, shard.count),
+            &marker,
+            layout::JSON_MEDIA_TYPE,
+        )?;
         summary.completed = true;
     }
     summary.seconds = engine.clock.elapsed().as_secs_f64();
@@ -132,13 +113,17 @@ struct ShardTotals {
 /// writes the products and documents and `run.json`, and removes `_shards/`.
 pub fn finalize(plan: &crate::plan::Plan, options: &RunOptions) -> Result<Summary, Error> {
     let started = SystemTime::now();
-    let prepared = super::prepare(plan)?;
+    let job = super::prepare(plan)?;
     let store =
         OutputStore::open_with(&plan.output.url, &plan.output.store)?.resuming(options.resume);
     let engine = Engine::start(&store, options)?;
     let runtime = &engine.runtime;
-    let keys = runtime.block_on(store.list_under(SHARDS_FOLDER))?;
-    let markers: Vec<Shard> = keys.iter().filter_map(|k| marker_shard(k)).collect();
+    let keys = runtime.block_on(store.list_under(layout::SHARDS_FOLDER))?;
+    let markers: Vec<Shard> = keys
+        .iter()
+        .filter_map(|k| layout::shard_of_marker_key(k))
+        .map(|(index, count)| Shard { index, count })
+        .collect();
     let count = match markers.iter().map(|s| s.count).max() {
         Some(count) if markers.iter().all(|s| s.count == count) => count,
         Some(_) => {
@@ -161,13 +146,13 @@ pub fn finalize(plan: &crate::plan::Plan, options: &RunOptions) -> Result<Summar
     if !missing.is_empty() {
         return Err(Error::ShardsUnfinished { missing, count });
     }
-    let split = shard_plan(&prepared, count)?;
+    let split = shard_plan(&job, count)?;
     let mut totals = ShardTotals::default();
-    let fingerprint = prepared.plan.fingerprint();
+    let fingerprint = job.plan.fingerprint();
     let mut foreign = Vec::new();
     let mut parsed = Vec::with_capacity(count);
     for index in 0..count {
-        let key = marker_key(Shard { index, count });
+        let key = layout::shard_marker_key(index, count);
         let marker: serde_json::Value = serde_json::from_slice(&runtime.block_on(store.get(&key))?)
             .map_err(|e| Error::ShardUsage(format!("{key}: not a shard marker ({e})")))?;
         if marker["fingerprint"].as_str() != Some(fingerprint.as_str()) {
@@ -183,7 +168,7 @@ pub fn finalize(plan: &crate::plan::Plan, options: &RunOptions) -> Result<Summar
             foreign.join(", ")
         )));
     }
-    supersede::supersede(runtime, &store, &prepared, options, false)?;
+    supersede::supersede(runtime, &store, &job, options, false)?;
     for (key, marker) in parsed {
         let zooms = (
             marker["zooms"]["min"].as_u64(),
@@ -191,8 +176,8 @@ pub fn finalize(plan: &crate::plan::Plan, options: &RunOptions) -> Result<Summar
         );
         if zooms
             != (
-                Some(prepared.zooms.min.into()),
-                Some(prepared.zooms.max.into()),
+                Some(job.zooms.min.into()),
+                Some(job.zooms.max.into()),
             )
         {
             let shown = |z: Option<u64>| z.map_or("?".to_string(), |z| z.to_string());
@@ -201,7 +186,7 @@ pub fn finalize(plan: &crate::plan::Plan, options: &RunOptions) -> Result<Summar
                  finalize with the shards' pipeline and --zoom",
                 shown(zooms.0),
                 shown(zooms.1),
-                prepared.zooms
+                job.zooms
             )));
         }
         if let Some(per_zoom) = marker["tiles"]["per_zoom"].as_object() {
@@ -216,9 +201,9 @@ pub fn finalize(plan: &crate::plan::Plan, options: &RunOptions) -> Result<Summar
     }
     let size = (plan.tiling.tile_size as usize).pow(2);
     let mut values = HashMap::new();
-    let prefix = format!("{SHARDS_FOLDER}/values/");
+    let prefix = format!("{}/values/", layout::SHARDS_FOLDER);
     for key in keys.iter().filter(|k| k.starts_with(&prefix)) {
-        let tile = tile_of_values_key(key, &prefix)
+        let tile = layout::tile_of_shard_values_key(key)
             .ok_or_else(|| Error::ShardUsage(format!("{key}: not a shard's tile values")))?;
         let bytes = runtime.block_on(store.get(key))?;
         let v: Vec<f32> = bytes
@@ -239,7 +224,7 @@ pub fn finalize(plan: &crate::plan::Plan, options: &RunOptions) -> Result<Summar
         zoom: split.zoom,
         values: &values,
     };
-    let done = engine.tiles(&prepared, &store, options, Roots::Top, below)?;
+    let done = engine.tiles(&job, &store, options, Roots::Top, below)?;
     let (mut summary, spool) = (done.summary, done.spool);
     for (z, n) in totals.per_zoom {
         *summary.per_zoom.entry(z).or_default() += n;
@@ -249,19 +234,11 @@ pub fn finalize(plan: &crate::plan::Plan, options: &RunOptions) -> Result<Summar
     if summary.tiles_written() == 0 && summary.failures.is_empty() {
         return Err(Error::NoTiles);
     }
-    let summary = publish(&prepared, &store, options, &engine, summary, spool, started)?;
+    let summary = publish(&job, &store, options, &engine, summary, spool, started)?;
     if summary.completed {
         for key in &keys {
             runtime.block_on(store.delete(key))?;
         }
     }
     Ok(summary)
-}
-
-fn tile_of_values_key(key: &str, prefix: &str) -> Option<TileId> {
-    let mut parts = key.strip_prefix(prefix)?.strip_suffix(".f32")?.split('/');
-    let z = parts.next()?.parse().ok()?;
-    let x = parts.next()?.parse().ok()?;
-    let y = parts.next()?.parse().ok()?;
-    Some(TileId::new(z, x, y))
 }

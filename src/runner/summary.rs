@@ -1,217 +1,32 @@
-//! What a run did, for the human summary, `run.json` and the exit code.
-
-use std::collections::BTreeMap;
+//! The summary of a run, from what the pyramid built and the writer stored.
 
 use super::pyramid::Built;
 use super::writer::Written;
-use super::Prepared;
-use crate::error::exit_code;
-use crate::metadata;
-use crate::read::Grid;
+use crate::job::{Job, Summary};
 use crate::store::OutputStore;
-use crate::tiling::{TileId, ZoomRange};
 
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct TileFailure {
-    #[serde(serialize_with = "tile_string")]
-    pub tile: TileId,
-    pub message: String,
-}
-
-impl TileFailure {
-    /// A failed tile and why, the message redacted (it may quote a server's answer).
-    pub fn new(tile: TileId, message: &str) -> Self {
-        TileFailure {
-            tile,
-            message: crate::secrets::redact(message),
-        }
-    }
-}
-
-fn tile_string<S: serde::Serializer>(tile: &TileId, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(tile)
-}
-
-#[derive(Debug, Clone)]
-pub struct Summary {
-    pub output: String,
-    /// The base URL of the output as clients on this machine reach it; keys append to it.
-    pub public_base: String,
-    pub zooms: ZoomRange,
-    /// WGS 84 `[west, south, east, north]` of the tiled area.
-    pub bounds: [f64; 4],
-    pub per_zoom: BTreeMap<u8, u64>,
-    pub empty_tiles_skipped: u64,
-    pub bytes: u64,
-    pub failures: Vec<TileFailure>,
-    /// Keys of the analyst products written (`stats.json`, `stats.csv`, `index.tif`, …).
-    pub products: Vec<String>,
-    /// The grid of the product rasters, once chosen.
-    pub product_grid: Option<Grid>,
-    /// Objects the store wrote, and left as they were (`--resume`).
-    pub objects: (u64, u64),
-    /// Why the product rasters could not be written, if they could not.
-    pub product_errors: Vec<String>,
-    pub seconds: f64,
-    /// Seconds opening the output, and building and writing the tiles.
-    pub prepare_seconds: f64,
-    pub tiles_seconds: f64,
-    /// `run.json` was written (for a shard: its marker).
-    pub completed: bool,
-    /// The shard this run built (`--shard I/N`), if it built one.
-    pub shard: Option<super::Shard>,
-    /// Objects of a previous run in the output that this run no longer produces, removed.
-    pub removed: Vec<String>,
-}
-
-impl Summary {
-    pub(super) fn new(
-        prepared: &Prepared,
-        store: &OutputStore,
-        built: Built,
-        written: Written,
-    ) -> Self {
-        let mut failures = built.failures;
-        failures.extend(written.failures);
-        Summary {
-            output: store.url().to_string(),
-            public_base: store.public_url(""),
-            zooms: prepared.zooms,
-            bounds: prepared.footprint.wgs84_bbox(),
-            per_zoom: written.per_zoom,
-            empty_tiles_skipped: built.empty,
-            bytes: written.bytes,
-            failures,
-            products: Vec::new(),
-            product_errors: Vec::new(),
-            product_grid: None,
-            objects: (0, 0),
-            seconds: 0.0,
-            prepare_seconds: 0.0,
-            tiles_seconds: 0.0,
-            completed: false,
-            shard: None,
-            removed: Vec::new(),
-        }
-    }
-
-    /// Where a client reads `key` of the output.
-    pub fn url_of(&self, key: &str) -> String {
-        format!("{}{key}", self.public_base)
-    }
-
-    pub fn tiles_written(&self) -> u64 {
-        self.per_zoom.values().sum()
-    }
-
-    pub fn exit_code(&self) -> u8 {
-        if self.failures.is_empty() && self.product_errors.is_empty() {
-            exit_code::OK
-        } else {
-            exit_code::FAILED_TILES
-        }
-    }
-
-    /// The summary as one JSON document (`aftermath run --json`), for schedulers: status and
-    /// exit code, tiles per zoom, failures, bytes, durations and the URLs of what was written.
-    pub fn to_json(&self) -> serde_json::Value {
-        let per_zoom: serde_json::Map<String, serde_json::Value> = self
-            .per_zoom
-            .iter()
-            .map(|(z, n)| (z.to_string(), (*n).into()))
-            .collect();
-        let products: serde_json::Map<String, serde_json::Value> = self
-            .products
-            .iter()
-            .map(|key| (key.clone(), self.url_of(key).into()))
-            .collect();
-        let status = match (self.exit_code() == exit_code::OK, self.shard) {
-            (false, _) => "failed_tiles",
-            (true, Some(_)) => "shard_complete",
-            (true, None) => "complete",
-        };
-        serde_json::json!({
-            "status": status,
-            "shard": self.shard.map(|s| serde_json::json!({ "index": s.index, "count": s.count })),
-            "exit_code": self.exit_code(),
-            "output": self.output,
-            "zooms": { "min": self.zooms.min, "max": self.zooms.max },
-            "bounds": self.bounds,
-            "tiles": {
-                "written": self.tiles_written(),
-                "per_zoom": per_zoom,
-                "empty_skipped": self.empty_tiles_skipped,
-                "failed": self.failures.len(),
-                "bytes": self.bytes,
-            },
-            "failures": self.failures,
-            "product_errors": self.product_errors,
-            "objects": {
-                "written": self.objects.0,
-                "unchanged": self.objects.1,
-                "removed": self.removed.len(),
-            },
-            "seconds": {
-                "total": self.seconds,
-                "prepare": self.prepare_seconds,
-                "tiles": self.tiles_seconds,
-            },
-            "urls": {
-                "tilejson": self.url_of(metadata::TILEJSON_KEY),
-                "run_record": (self.completed && self.shard.is_none())
-                    .then(|| self.url_of(metadata::RUN_RECORD_KEY)),
-                "products": products,
-            },
-        })
-    }
-}
-
-impl std::fmt::Display for Summary {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let [w, s, e, n] = self.bounds;
-        writeln!(
-            f,
-            "tiles:    {} written in {:.2} s ({} bytes), zooms {}",
-            self.tiles_written(),
-            self.seconds,
-            self.bytes,
-            self.zooms
-        )?;
-        for (z, n) in &self.per_zoom {
-            writeln!(f, "          zoom {z:>2}: {n}")?;
-        }
-        writeln!(
-            f,
-            "objects:  {} written, {} already in place",
-            self.objects.0, self.objects.1
-        )?;
-        writeln!(f, "bounds:   {w:.5}, {s:.5}, {e:.5}, {n:.5} (lon/lat)")?;
-        writeln!(f, "output:   {}", self.output)?;
-        writeln!(f, "tilejson: {}", self.url_of(metadata::TILEJSON_KEY))?;
-        for key in &self.products {
-            writeln!(f, "product:  {}", self.url_of(key))?;
-        }
-        if let (Some(shard), true) = (self.shard, self.completed) {
-            writeln!(
-                f,
-                "shard:    {}/{} done; run `aftermath finalize` once every shard is",
-                shard.index, shard.count
-            )?;
-        } else if self.completed {
-            writeln!(f, "summary:  {}", self.url_of(metadata::RUN_RECORD_KEY))?;
-        } else {
-            for e in &self.product_errors {
-                writeln!(f, "FAILED:   product rasters: {e}")?;
-            }
-            writeln!(
-                f,
-                "FAILED:   {} tile(s) failed; run.json not written:",
-                self.failures.len()
-            )?;
-            for failure in self.failures.iter().take(20) {
-                writeln!(f, "          {}: {}", failure.tile, failure.message)?;
-            }
-        }
-        Ok(())
+/// The summary of the tiles built and written, before products and documents.
+pub(super) fn summarize(job: &Job, store: &OutputStore, built: Built, written: Written) -> Summary {
+    let mut failures = built.failures;
+    failures.extend(written.failures);
+    Summary {
+        output: store.url().to_string(),
+        public_base: store.public_url(""),
+        zooms: job.zooms,
+        bounds: job.footprint.wgs84_bbox(),
+        per_zoom: written.per_zoom,
+        empty_tiles_skipped: built.empty,
+        bytes: written.bytes,
+        failures,
+        products: Vec::new(),
+        product_errors: Vec::new(),
+        product_grid: None,
+        objects: (0, 0),
+        seconds: 0.0,
+        prepare_seconds: 0.0,
+        tiles_seconds: 0.0,
+        completed: false,
+        shard: None,
+        removed: Vec::new(),
     }
 }

@@ -18,6 +18,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::{Interrupt, Progress, TileFailure};
+use crate::layout;
 use crate::render::TileEncoding;
 use crate::store::pmtiles::TileSpool;
 use crate::store::OutputStore;
@@ -168,7 +169,7 @@ async fn upload_tiles(
             let len = encoded.bytes.len() as u64;
             let result = store
                 .put(
-                    &encoded.tile.key(encoding.extension()),
+                    &layout::tile_key(encoded.tile, encoding.extension()),
                     Bytes::from(encoded.bytes),
                     encoding.media_type(),
                 )

@@ -8,10 +8,6 @@ use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 
 use pmtiles::{Compression, PmTilesWriter, TileCoord, TileId, TileType};
 
-/// The archive's object key.
-pub const PMTILES_KEY: &str = "tiles.pmtiles";
-pub const PMTILES_MEDIA_TYPE: &str = "application/vnd.pmtiles";
-
 /// Encoded tiles on disk, in arrival order, with where each one is.
 pub struct TileSpool {
     file: BufWriter<File>,

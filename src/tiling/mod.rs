@@ -8,7 +8,7 @@
 mod shard;
 mod zoom;
 
-pub use shard::{ShardPlan, ROOTS_PER_SHARD};
+pub use shard::{InvalidShard, Shard, ShardPlan, ROOTS_PER_SHARD};
 pub use zoom::{zoom_for_pixel_size, ZoomRange, ZoomRangeError, MAX_ZOOM};
 
 use geo::{coord, Rect};
@@ -40,25 +40,12 @@ impl TileId {
             TileId::new(z, x + 1, y + 1),
         ]
     }
-
-    /// The object key of this tile under an output prefix: `{z}/{x}/{y}.{extension}`.
-    pub fn key(self, extension: &str) -> String {
-        format!("{}/{}/{}.{extension}", self.z, self.x, self.y)
-    }
 }
 
 impl std::fmt::Display for TileId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}/{}/{}", self.z, self.x, self.y)
     }
-}
-
-/// The URL template of the tiles under a base URL, as TileJSON and clients expect it.
-pub fn tile_url_template(base: &str, extension: &str) -> String {
-    format!(
-        "{}/{{z}}/{{x}}/{{y}}.{extension}",
-        base.trim_end_matches('/')
-    )
 }
 
 /// Metres per pixel at the equator for a zoom level.

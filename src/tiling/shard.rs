@@ -9,6 +9,31 @@
 
 use super::{TileId, TilePyramid};
 
+/// One of `count` shards (`index` from 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+/// A shard index at or above the count of shards.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("--shard {index}/{count}: the index counts from 0 and must be below the number of shards")]
+pub struct InvalidShard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl Shard {
+    /// Shard `index` of `count`: the index counts from 0 and is below `count` ≥ 1.
+    pub fn new(index: usize, count: usize) -> Result<Shard, InvalidShard> {
+        if index >= count {
+            return Err(InvalidShard { index, count });
+        }
+        Ok(Shard { index, count })
+    }
+}
+
 /// Roots per shard at least, where the pyramid has them: enough to balance the loads.
 pub const ROOTS_PER_SHARD: u64 = 4;
 

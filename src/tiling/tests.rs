@@ -134,15 +134,6 @@ fn zoom_ranges_parse_and_reject_nonsense() {
 }
 
 #[test]
-fn tile_keys_and_templates_use_xyz_layout() {
-    assert_eq!(TileId::new(3, 4, 5).key("png"), "3/4/5.png");
-    assert_eq!(
-        tile_url_template("file:///out/", "png"),
-        "file:///out/{z}/{x}/{y}.png"
-    );
-}
-
-#[test]
 fn change_zooms_stay_at_the_coarser_scenes_resolution_for_tiny_overlaps() {
     // A 1° world raster (≈111 km pixels in Web Mercator) over a 10 km overlap: the overlap is
     // a tenth of one coarse pixel. The deepest zoom is the coarse pixels' (0), and the

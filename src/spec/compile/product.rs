@@ -9,7 +9,7 @@ use crate::compute::{composite, BandNeed, Epoch, Index};
 /// The water-change product (not a plain index: it takes `water_index` and `threshold`).
 const WATER_CHANGE: &str = "water_change";
 use crate::plan::{Formula, Product, ProductGrid, Scene, SceneMask};
-use crate::read::grid::check_crs;
+use crate::raster::grid::check_crs;
 use crate::spec::raw::{CompositeSpec, GridSpec, PipelineSpec, ProductSpec};
 
 /// The scene a single-scene product reads: `scene`, else the pipeline's only scene, else

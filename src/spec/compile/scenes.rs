@@ -4,11 +4,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::Compiler;
+use crate::catalog::landsat_mtl::landsat_bands;
+use crate::catalog::{PresetOptions, Sensor};
 use crate::compute::mask::{MaskRule, QA_PIXEL_DEFAULT, SCL_DEFAULT};
+use crate::plan::{BandSource, Encoding};
 use crate::plan::{Scene, SceneMask};
-use crate::read::landsat_mtl::landsat_bands;
-use crate::read::sensor::{PresetOptions, Sensor};
-use crate::read::{BandSource, Encoding};
 use crate::spec::raw::{BandSpec, MaskSpec, SceneSpec};
 
 /// Band names that hold quality codes: read with nearest neighbour, never interpolated.

@@ -1,8 +1,8 @@
 //! `[tiling]`: zoom range, tile size, resampling.
 
 use super::Compiler;
+use crate::plan::Resampling;
 use crate::plan::{Tiling, ZoomChoice, DEFAULT_MAX_TILES, MAX_TILE_SIZE};
-use crate::read::Resampling;
 use crate::spec::raw::{TilingSpec, ZoomSpec};
 use crate::tiling::ZoomRange;
 

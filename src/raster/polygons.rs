@@ -14,7 +14,7 @@ use gdal::{Dataset, DriverManager};
 use geo::orient::{Direction, Orient};
 use geo::{Coord, GeodesicArea, LineString, Polygon};
 
-use super::ReadError;
+use super::RasterError;
 
 /// One polygon of one class.
 pub struct ClassPolygon {
@@ -26,8 +26,8 @@ pub struct ClassPolygon {
     pub polygon: Polygon<f64>,
 }
 
-fn fail(path: &str) -> impl Fn(gdal::errors::GdalError) -> ReadError + '_ {
-    move |e| ReadError::Write {
+fn fail(path: &str) -> impl Fn(gdal::errors::GdalError) -> RasterError + '_ {
+    move |e| RasterError::Write {
         path: path.to_string(),
         message: e.to_string(),
     }
@@ -38,7 +38,7 @@ fn fail(path: &str) -> impl Fn(gdal::errors::GdalError) -> ReadError + '_ {
 pub fn class_polygons(
     path: &std::path::Path,
     stop: &std::sync::atomic::AtomicUsize,
-) -> Result<Vec<ClassPolygon>, ReadError> {
+) -> Result<Vec<ClassPolygon>, RasterError> {
     let name = path.display().to_string();
     let fail = fail(&name);
     let raster = Dataset::open(path).map_err(&fail)?;
@@ -77,7 +77,7 @@ pub fn class_polygons(
         )
     };
     if err != gdal_sys::CPLErr::CE_None {
-        return Err(ReadError::Write {
+        return Err(RasterError::Write {
             path: name.clone(),
             message: super::footprint::last_gdal_error(),
         });

@@ -1,14 +1,14 @@
 //! Reading a tile without GDAL's warper: the exact source positions of a coarse grid of tile
 //! points (GDAL's transformer), the source window under the tile read once at full resolution
 //! (GDAL's RasterIO, through its block cache), and the resampling done here
-//! ([`super::resample`]). Falls back to GDAL's warper (returns `None`) where this would be
+//! ([`crate::compute::resample`]). Falls back to GDAL's warper (returns `None`) where this would be
 //! inexact or slow: kernels other than nearest/bilinear/average, points outside the
 //! projection, a transform that is not close to linear over a grid cell, or a tile much
 //! coarser than the source (the window would be large).
 
-use super::resample::{self, resample, scale, supported, CornerGrid, LANES};
 use super::warp::Warper;
-use super::Resampling;
+use crate::compute::resample::{self, resample, scale, CornerGrid, LANES};
+use crate::plan::Resampling;
 
 /// Tile pixels between exactly transformed points.
 const STEP: usize = 32;
@@ -33,7 +33,8 @@ pub(super) fn read_tile(
     size: usize,
     resampling: Resampling,
 ) -> Option<Result<Vec<Vec<f32>>, String>> {
-    if !supported(resampling) || size % STEP != 0 {
+    let kernel = super::resampling::kernel(resampling)?;
+    if size % STEP != 0 {
         return None;
     }
     let n = size / STEP + 1;
@@ -73,9 +74,7 @@ pub(super) fn read_tile(
                 Ok(window) => window,
                 Err(e) => return Some(Err(e)),
             };
-            if !resample(&window, &grid, rows, resampling, &mut pixels) {
-                return None;
-            }
+            resample(&window, &grid, rows, kernel, &mut pixels);
         }
         planes.extend(resample::planes(&pixels, chunk.len()));
     }

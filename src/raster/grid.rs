@@ -4,7 +4,7 @@
 use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
 use geo::Rect;
 
-use super::{footprint, Grid, ReadError};
+use super::{footprint, Grid, RasterError};
 
 /// Checks that GDAL understands `crs` (`EPSG:3035`, a WKT, a PROJ string).
 pub fn check_crs(crs: &str) -> Result<(), String> {
@@ -17,8 +17,8 @@ impl Grid {
     /// The grid in `crs` with square `resolution` pixels covering `bounds` (EPSG:3857 metres),
     /// its corners snapped outward to multiples of the resolution (as `gdalwarp -tap`), so
     /// grids of different runs line up.
-    pub fn covering(bounds: Rect<f64>, crs: &str, resolution: f64) -> Result<Grid, ReadError> {
-        let fail = |message: String| ReadError::Reproject {
+    pub fn covering(bounds: Rect<f64>, crs: &str, resolution: f64) -> Result<Grid, RasterError> {
+        let fail = |message: String| RasterError::Reproject {
             location: format!("the product grid ({crs})"),
             message,
         };

@@ -1,4 +1,4 @@
-//! The validated pipeline: what [`crate::spec::compile`] produces from a pipeline file and what
+//! The validated pipeline: what `spec::compile` produces from a pipeline file and what
 //! the runner executes. Every value here has been checked; paths are resolved.
 
 use std::collections::BTreeMap;
@@ -8,10 +8,15 @@ use crate::compute::expression::Expression;
 use crate::compute::mask::MaskRule;
 use crate::compute::{composite, water_change};
 use crate::compute::{Epoch, Index};
-use crate::read::{BandSource, Resampling};
 use crate::render::{Style, TileEncoding};
 use crate::store::StoreConfig;
 use crate::tiling::ZoomRange;
+
+mod resampling;
+mod scene;
+
+pub use resampling::Resampling;
+pub use scene::{BandSource, Encoding, Scene, SceneMask, StackLayout};
 
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -61,24 +66,6 @@ impl Plan {
             .map(|b| format!("{b:02x}"))
             .collect()
     }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Scene {
-    pub name: String,
-    /// Acquisition date/time as written by the analyst (RFC 3339 or a plain date).
-    pub datetime: Option<String>,
-    /// Band name (`red`, `nir`, …) → where its pixels are.
-    pub bands: BTreeMap<String, BandSource>,
-    /// Pixels this quality rule flags are nodata in every product reading the scene.
-    pub mask: Option<SceneMask>,
-}
-
-/// A quality rule over one band of a scene (`scl`, `qa_pixel`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct SceneMask {
-    pub band: String,
-    pub rule: MaskRule,
 }
 
 /// What is computed per pixel.

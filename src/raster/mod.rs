@@ -8,18 +8,14 @@ mod direct;
 mod error;
 mod footprint;
 pub mod grid;
-pub mod landsat_mtl;
 pub mod polygons;
-mod resample;
 mod resampling;
-pub mod sensor;
 mod signed;
 mod warp;
 
 pub use area::PixelAreas;
-pub use error::ReadError;
+pub use error::RasterError;
 pub use footprint::{Footprint, MAX_MERCATOR_LATITUDE};
-pub use resampling::Resampling;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -30,65 +26,8 @@ use gdal::Dataset;
 use thread_local::ThreadLocal;
 use warp::Warper;
 
+use crate::plan::{BandSource, Encoding, Resampling};
 use crate::tiling::{tile_geo_transform, TileId};
-
-/// Where one named band's pixels are. Values read are `DN · scale + offset` (then converted
-/// from decibels when [`Encoding::Decibels`]); `nodata` is the raw DN marking missing pixels
-/// (`None`: the file's own nodata value, if any).
-#[derive(Debug, Clone, PartialEq)]
-pub struct BandSource {
-    /// A path or GDAL virtual path (`/vsicurl/…`, `/vsis3/…`).
-    pub location: String,
-    /// 1-based band number in that file.
-    pub band: usize,
-    pub scale: f64,
-    pub offset: f64,
-    pub nodata: Option<f64>,
-    pub encoding: Encoding,
-    /// σ⁰ backscatter, which formulas see as linear power (never negative; `db()` gives dB).
-    pub backscatter: bool,
-    /// Set by a sensor preset applied to a band stack: the file must have exactly this many
-    /// bands, or the preset's band numbers mean something else.
-    pub stack: Option<StackLayout>,
-}
-
-impl BandSource {
-    /// Band `band` of `location`, values as stored.
-    pub fn new(location: impl Into<String>, band: usize) -> Self {
-        BandSource {
-            location: location.into(),
-            band,
-            scale: 1.0,
-            offset: 0.0,
-            nodata: None,
-            encoding: Encoding::Linear,
-            backscatter: false,
-            stack: None,
-        }
-    }
-}
-
-/// What a band's values are, which decides how they are resampled and converted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Encoding {
-    /// A physical quantity (reflectance, linear backscatter): resampled as the pipeline says.
-    Linear,
-    /// Backscatter in dB: resampled as stored, then turned into linear power 10^(v/10), so
-    /// every formula sees linear values.
-    Decibels,
-    /// Codes or bit fields (Sentinel-2 SCL, Landsat QA_PIXEL): always nearest neighbour,
-    /// never scaled.
-    Categorical,
-}
-
-/// The band count a sensor preset expects of a stacked file.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StackLayout {
-    pub sensor: &'static str,
-    pub count: usize,
-    /// The band order, for the error message (`blue, green, …`).
-    pub order: String,
-}
 
 /// A raster grid: CRS, geotransform and size. The product rasters (COGs) are written on the
 /// grid of the product's first scene.
@@ -137,7 +76,7 @@ struct GroupBand {
 }
 
 /// Opens and checks the bands `names` of a scene (in that order), and computes its footprint.
-pub fn open_scene(name: &str, bands: &[(&str, &BandSource)]) -> Result<SceneInput, ReadError> {
+pub fn open_scene(name: &str, bands: &[(&str, &BandSource)]) -> Result<SceneInput, RasterError> {
     let mut groups: Vec<WarpGroup> = Vec::new();
     let mut footprint: Option<Footprint> = None;
     let mut grid: Option<Grid> = None;
@@ -146,13 +85,13 @@ pub fn open_scene(name: &str, bands: &[(&str, &BandSource)]) -> Result<SceneInpu
         let dataset = open(&source.location)?;
         let count = dataset.raster_count();
         if count == 0 {
-            return Err(ReadError::NotRaster {
+            return Err(RasterError::NotRaster {
                 location: source.location.clone(),
             });
         }
         if let Some(stack) = &source.stack {
             if count != stack.count {
-                return Err(ReadError::StackCount {
+                return Err(RasterError::StackCount {
                     location: source.location.clone(),
                     sensor: stack.sensor,
                     expected: stack.count,
@@ -162,7 +101,7 @@ pub fn open_scene(name: &str, bands: &[(&str, &BandSource)]) -> Result<SceneInpu
             }
         }
         if source.band > count {
-            return Err(ReadError::MissingBand {
+            return Err(RasterError::MissingBand {
                 location: source.location.clone(),
                 name: (*band_name).to_string(),
                 band: source.band,
@@ -189,7 +128,7 @@ pub fn open_scene(name: &str, bands: &[(&str, &BandSource)]) -> Result<SceneInpu
                     wkt: dataset.projection(),
                     epsg,
                     geo_transform: dataset.geo_transform().map_err(|_| {
-                        ReadError::NoGeoTransform {
+                        RasterError::NoGeoTransform {
                             location: source.location.clone(),
                         }
                     })?,
@@ -201,7 +140,7 @@ pub fn open_scene(name: &str, bands: &[(&str, &BandSource)]) -> Result<SceneInpu
                 None => fp,
                 Some(f) => f
                     .intersection(&fp)
-                    .ok_or_else(|| ReadError::BandsDisjoint {
+                    .ok_or_else(|| RasterError::BandsDisjoint {
                         scene: name.to_string(),
                         location: source.location.clone(),
                     })?,
@@ -229,7 +168,7 @@ pub fn open_scene(name: &str, bands: &[(&str, &BandSource)]) -> Result<SceneInpu
             }),
         }
     }
-    let no_bands = || ReadError::NoBands {
+    let no_bands = || RasterError::NoBands {
         scene: name.to_string(),
     };
     let footprint = footprint.ok_or_else(no_bands)?;
@@ -244,7 +183,7 @@ pub fn open_scene(name: &str, bands: &[(&str, &BandSource)]) -> Result<SceneInpu
     })
 }
 
-fn open(location: &str) -> Result<Dataset, ReadError> {
+fn open(location: &str) -> Result<Dataset, RasterError> {
     Dataset::open(location).map_err(|e| {
         // The binding's "returned a NULL pointer. Error msg: ''" says nothing to an analyst.
         let message = match e {
@@ -258,7 +197,7 @@ fn open(location: &str) -> Result<Dataset, ReadError> {
             gdal::errors::GdalError::NullPointer { msg, .. } => msg,
             other => other.to_string(),
         };
-        ReadError::Open {
+        RasterError::Open {
             location: location.to_string(),
             message,
         }
@@ -336,7 +275,7 @@ impl ReaderPool {
         tile: TileId,
         tile_size: u32,
         resampling: Resampling,
-    ) -> Result<Vec<Vec<f32>>, ReadError> {
+    ) -> Result<Vec<Vec<f32>>, RasterError> {
         let size = tile_size as usize;
         let gt = tile_geo_transform(tile, tile_size);
         self.read_window(scene, gt, (size, size), resampling, &format!("tile {tile}"))
@@ -349,7 +288,7 @@ impl ReaderPool {
         grid: &Grid,
         rows: std::ops::Range<usize>,
         resampling: Resampling,
-    ) -> Result<Vec<Vec<f32>>, ReadError> {
+    ) -> Result<Vec<Vec<f32>>, RasterError> {
         let mut gt = grid.geo_transform;
         gt[0] += rows.start as f64 * gt[2];
         gt[3] += rows.start as f64 * gt[5];
@@ -365,7 +304,7 @@ impl ReaderPool {
         scene: &SceneInput,
         bounds: geo::Rect<f64>,
         max_side: usize,
-    ) -> Result<Vec<Vec<f32>>, ReadError> {
+    ) -> Result<Vec<Vec<f32>>, RasterError> {
         let pixel = bounds.width().max(bounds.height()) / max_side.max(1) as f64;
         let width = ((bounds.width() / pixel).ceil() as usize).max(1);
         let height = ((bounds.height() / pixel).ceil() as usize).max(1);
@@ -386,10 +325,10 @@ impl ReaderPool {
         size: (usize, usize),
         resampling: Resampling,
         target: &str,
-    ) -> Result<Vec<Vec<f32>>, ReadError> {
+    ) -> Result<Vec<Vec<f32>>, RasterError> {
         let target_wkt = match &self.target_wkt {
             Some(wkt) => wkt.as_str(),
-            None => footprint::web_mercator_wkt().map_err(|message| ReadError::Warp {
+            None => footprint::web_mercator_wkt().map_err(|message| RasterError::Warp {
                 location: String::new(),
                 target: target.to_string(),
                 message,
@@ -399,7 +338,7 @@ impl ReaderPool {
         let mut warpers = cell.borrow_mut();
         let mut out = vec![Vec::new(); scene.band_count];
         for group in &scene.groups {
-            let warp_error = |message: String| ReadError::Warp {
+            let warp_error = |message: String| RasterError::Warp {
                 location: group.location.clone(),
                 target: target.to_string(),
                 message,

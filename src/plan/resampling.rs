@@ -1,4 +1,5 @@
-use gdal_sys::GDALResampleAlg;
+//! How source pixels are resampled into the tile grid: plan vocabulary, mapped to GDAL's
+//! warp kernels in the raster room and to our own kernels in `compute::resample`.
 
 /// How source pixels are resampled when warped into the tile grid (GDAL's warp kernels).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -35,17 +36,5 @@ impl Resampling {
             "mode" => Resampling::Mode,
             _ => return None,
         })
-    }
-
-    pub(super) fn gdal(self) -> GDALResampleAlg::Type {
-        match self {
-            Resampling::Nearest => GDALResampleAlg::GRA_NearestNeighbour,
-            Resampling::Bilinear => GDALResampleAlg::GRA_Bilinear,
-            Resampling::Cubic => GDALResampleAlg::GRA_Cubic,
-            Resampling::CubicSpline => GDALResampleAlg::GRA_CubicSpline,
-            Resampling::Lanczos => GDALResampleAlg::GRA_Lanczos,
-            Resampling::Average => GDALResampleAlg::GRA_Average,
-            Resampling::Mode => GDALResampleAlg::GRA_Mode,
-        }
     }
 }

@@ -7,7 +7,7 @@
 use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
 use geo::{polygon, GeodesicArea};
 
-use super::{Grid, ReadError};
+use super::{Grid, RasterError};
 
 /// Lattice spacing in pixels.
 const STEP: usize = 32;
@@ -20,8 +20,8 @@ pub struct PixelAreas {
 }
 
 impl PixelAreas {
-    pub fn of(grid: &Grid) -> Result<PixelAreas, ReadError> {
-        let fail = |e: gdal::errors::GdalError| ReadError::Reproject {
+    pub fn of(grid: &Grid) -> Result<PixelAreas, RasterError> {
+        let fail = |e: gdal::errors::GdalError| RasterError::Reproject {
             location: "the product grid".into(),
             message: e.to_string(),
         };

@@ -16,9 +16,11 @@
 //! - Sentinel-1 GRD: calibrated σ⁰ backscatter (from SNAP, ASF, Sentinel Hub, …), declared as
 //!   linear power or dB; raw GRD digital numbers are amplitudes and need calibration first.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use super::{BandSource, Encoding, StackLayout};
+use super::discovery::{collect_rasters, pick};
+use super::sentinel2::{sentinel2_offset, Sentinel2Metadata};
+use crate::plan::{BandSource, Encoding, StackLayout};
 
 /// A preset by its pipeline name (`sensor = "sentinel-2-l2a"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,22 +38,26 @@ pub enum Sensor {
 
 /// One band of a preset: the common name, the sensor's own name (also accepted in pipelines),
 /// and the name parts its file ends with.
-struct BandDef {
-    common: &'static str,
-    id: &'static str,
-    file_token: &'static str,
-    kind: Kind,
+pub(super) struct BandDef {
+    pub(super) common: &'static str,
+    pub(super) id: &'static str,
+    pub(super) file_token: &'static str,
+    pub(super) kind: Kind,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(super) enum Kind {
     /// Part of the stacked-file layout, scaled to physical units.
     Measure,
     /// A quality band (SCL, QA_PIXEL): codes, only ever in its own file.
     Quality,
 }
 
-const fn band(common: &'static str, id: &'static str, file_token: &'static str) -> BandDef {
+pub(super) const fn band(
+    common: &'static str,
+    id: &'static str,
+    file_token: &'static str,
+) -> BandDef {
     BandDef {
         common,
         id,
@@ -87,7 +93,7 @@ const S2: &[BandDef] = &[
     quality("scl", "SCL"),
 ];
 /// The `band_id` of each Sentinel-2 band in the MTD XML's offset lists.
-const S2_BAND_IDS: &[&str] = &[
+pub(super) const S2_BAND_IDS: &[&str] = &[
     "B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B10", "B11", "B12",
 ];
 const OLI_C2L2: &[BandDef] = &[
@@ -127,10 +133,6 @@ const TM_ETM_L1: &[BandDef] = &[
     band("swir2", "B7", "B7"),
 ];
 const S1_GRD: &[BandDef] = &[band("vv", "VV", "VV"), band("vh", "VH", "VH")];
-
-/// Folders of a product that hold no band files but files whose names end like one
-/// (`QI_DATA/MSK_DETFOO_B02.jp2`).
-const SKIPPED_DIRS: &[&str] = &["QI_DATA", "AUX_DATA", "preview", "support", "annotation"];
 
 /// What a preset needs beyond its name.
 #[derive(Debug, Clone, Default)]
@@ -383,248 +385,4 @@ fn push_named(out: &mut Vec<(String, BandSource)>, def: &BandDef, source: BandSo
         out.push((def.id.to_string(), source.clone()));
     }
     out.push((def.common.to_string(), source));
-}
-
-/// The −1000 offset of processing baseline ≥ 04.00, from the declared baseline.
-fn sentinel2_offset(options: &PresetOptions) -> Result<f64, String> {
-    let Some(baseline) = &options.processing_baseline else {
-        return Err("no MTD_MSIL2A.xml / MTD_MSIL1C.xml found to read the reflectance offset from; declare `processing_baseline = \"NN.NN\"` (in the product name after `_N`, e.g. N0509 → \"05.09\")".into());
-    };
-    let number: f64 = baseline
-        .trim_start_matches('N')
-        .parse()
-        .map_err(|_| format!("processing_baseline `{baseline}` is not a number like \"05.09\""))?;
-    // "0509" (as in product names) means 05.09.
-    let number = if number >= 100.0 {
-        number / 100.0
-    } else {
-        number
-    };
-    Ok(if number >= 4.0 { -1000.0 } else { 0.0 })
-}
-
-/// Offsets and quantification from a Sentinel-2 product's MTD XML.
-#[derive(Debug, Clone)]
-struct Sentinel2Metadata {
-    quantification: f64,
-    /// Offset per `band_id` (index into [`S2_BAND_IDS`]).
-    offsets: Vec<(usize, f64)>,
-}
-
-impl Sentinel2Metadata {
-    fn find(dir: &Path) -> Result<Option<Sentinel2Metadata>, String> {
-        for name in ["MTD_MSIL2A.xml", "MTD_MSIL1C.xml"] {
-            let path = dir.join(name);
-            if let Ok(text) = std::fs::read_to_string(&path) {
-                return Sentinel2Metadata::parse(&text)
-                    .map(Some)
-                    .map_err(|e| format!("{}: {e}", path.display()));
-            }
-        }
-        Ok(None)
-    }
-
-    fn parse(text: &str) -> Result<Sentinel2Metadata, String> {
-        let quantification = ["BOA_QUANTIFICATION_VALUE", "QUANTIFICATION_VALUE"]
-            .iter()
-            .find_map(|tag| element_text(text, tag).into_iter().next())
-            .ok_or("no QUANTIFICATION_VALUE")?
-            .1
-            .parse::<f64>()
-            .map_err(|_| "QUANTIFICATION_VALUE is not a number")?;
-        let mut offsets = Vec::new();
-        for tag in ["BOA_ADD_OFFSET", "RADIO_ADD_OFFSET"] {
-            for (attributes, value) in element_text(text, tag) {
-                let id = attribute(attributes, "band_id").and_then(|v| v.parse::<usize>().ok());
-                let value = value.parse::<f64>().ok();
-                if let (Some(id), Some(value)) = (id, value) {
-                    offsets.push((id, value));
-                }
-            }
-        }
-        Ok(Sentinel2Metadata {
-            quantification,
-            offsets,
-        })
-    }
-
-    fn offset_of(&self, id: &str) -> f64 {
-        S2_BAND_IDS
-            .iter()
-            .position(|b| *b == id)
-            .and_then(|i| self.offsets.iter().find(|(b, _)| *b == i))
-            .map_or(0.0, |(_, v)| *v)
-    }
-}
-
-/// `(attributes, text)` of each `<tag …>text</tag>` in `xml` (flat elements only).
-fn element_text<'a>(xml: &'a str, tag: &str) -> Vec<(&'a str, &'a str)> {
-    let open = format!("<{tag}");
-    xml.match_indices(open.as_str())
-        .filter_map(|(at, _)| {
-            let rest = &xml[at + open.len()..];
-            // `<TAG>` or `<TAG attr…>`, not `<TAG_LONGER…>`
-            if !rest.starts_with(['>', ' ']) {
-                return None;
-            }
-            let end = rest.find('>')?;
-            let body = &rest[end + 1..];
-            let close = body.find('<')?;
-            Some((&rest[..end], body[..close].trim()))
-        })
-        .collect()
-}
-
-fn attribute<'a>(attributes: &'a str, name: &str) -> Option<&'a str> {
-    let at = attributes.find(&format!("{name}=\""))? + name.len() + 2;
-    let rest = &attributes[at..];
-    Some(&rest[..rest.find('"')?])
-}
-
-fn collect_rasters(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-    paths.sort();
-    for path in paths {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if path.is_dir() {
-            if depth < 6 && !SKIPPED_DIRS.iter().any(|s| s.eq_ignore_ascii_case(&name)) {
-                collect_rasters(&path, depth + 1, out);
-            }
-        } else if let Some((_, ext)) = name.rsplit_once('.') {
-            if ["tif", "tiff", "jp2"]
-                .iter()
-                .any(|e| e.eq_ignore_ascii_case(ext))
-            {
-                out.push(path);
-            }
-        }
-    }
-}
-
-/// How well `file` matches `def`: `Some(resolution in m)` (0 when the name has none) if its
-/// name ends with the band's token (optionally followed by a resolution like `_10m`), or — for
-/// Sentinel-1 names such as `s1a-iw-grd-vv-…-001.tiff` — contains it as a whole part.
-fn match_resolution(def: &BandDef, file: &Path) -> Option<u32> {
-    let stem = file.file_stem()?.to_string_lossy().to_ascii_uppercase();
-    let mut parts: Vec<&str> = stem.split(['_', '-', '.']).collect();
-    let resolution = parts
-        .last()
-        .and_then(|p| p.strip_suffix('M'))
-        .and_then(|n| n.parse::<u32>().ok());
-    if resolution.is_some() {
-        parts.pop();
-    }
-    let token: Vec<&str> = def.file_token.split('_').collect();
-    if parts.ends_with(&token) {
-        return Some(resolution.unwrap_or(0));
-    }
-    let sentinel1 = stem.starts_with("S1");
-    (sentinel1 && token.len() == 1 && parts.contains(&token[0])).then_some(0)
-}
-
-fn pick(def: &BandDef, files: &[PathBuf], dir: &Path) -> Result<Option<PathBuf>, String> {
-    let mut candidates: Vec<(u32, &PathBuf)> = files
-        .iter()
-        .filter_map(|f| match_resolution(def, f).map(|r| (r, f)))
-        .collect();
-    candidates.sort();
-    match candidates.as_slice() {
-        [] => Ok(None),
-        [(_, only)] => Ok(Some((*only).clone())),
-        [(a, first), (b, second), ..] if a == b => Err(format!(
-            "two files for band `{}` under {}: {} and {}; keep one or map the band by hand",
-            def.id,
-            dir.display(),
-            first.display(),
-            second.display()
-        )),
-        [(_, best), ..] => Ok(Some((*best).clone())),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn def(token: &'static str) -> BandDef {
-        band("x", token, token)
-    }
-
-    #[test]
-    fn file_names_match_their_band_only() {
-        let m = |token, name: &str| match_resolution(&def(token), Path::new(name));
-        assert_eq!(m("B04", "T30TXR_20200622T105631_B04.jp2"), Some(0));
-        assert_eq!(m("B04", "T30TXR_20200622T105631_B04_10m.jp2"), Some(10));
-        assert_eq!(m("B04", "T30TXR_20200622T105631_B04_20m.jp2"), Some(20));
-        assert_eq!(m("B04", "B04.tif"), Some(0));
-        assert_eq!(m("B04", "T30TXR_20200622T105631_B02.jp2"), None);
-        assert_eq!(
-            m("B1", "LT05_L1TP_167055_20000309_20161214_01_T1_B10.TIF"),
-            None
-        );
-        assert_eq!(
-            m(
-                "SR_B4",
-                "LC08_L2SP_224078_20200127_20200823_02_T1_SR_B4.TIF"
-            ),
-            Some(0)
-        );
-        assert_eq!(
-            m(
-                "SR_B4",
-                "LC08_L2SP_224078_20200127_20200823_02_T1_ST_B4.TIF"
-            ),
-            None
-        );
-        assert_eq!(
-            m("QA_PIXEL", "LC08_L2SP_224078_02_T1_QA_PIXEL.TIF"),
-            Some(0)
-        );
-        assert_eq!(
-            m(
-                "VV",
-                "s1a-iw-grd-vv-20200708t182643-20200708t182708-033367-03ddaa-001.tiff"
-            ),
-            Some(0)
-        );
-        assert_eq!(
-            m(
-                "VV",
-                "s1a-iw-grd-vh-20200708t182643-20200708t182708-033367-03ddaa-002.tiff"
-            ),
-            None
-        );
-    }
-
-    #[test]
-    fn baseline_decides_the_offset() {
-        let with = |b: &str| PresetOptions {
-            processing_baseline: Some(b.into()),
-            backscatter: None,
-        };
-        assert_eq!(sentinel2_offset(&with("05.09")), Ok(-1000.0));
-        assert_eq!(sentinel2_offset(&with("04.00")), Ok(-1000.0));
-        assert_eq!(sentinel2_offset(&with("N0400")), Ok(-1000.0));
-        assert_eq!(sentinel2_offset(&with("03.01")), Ok(0.0));
-        assert!(sentinel2_offset(&PresetOptions::default()).is_err());
-        assert!(sentinel2_offset(&with("new")).is_err());
-    }
-
-    #[test]
-    fn mtd_offsets_are_per_band_id() {
-        let xml = r#"<x><BOA_QUANTIFICATION_VALUE unit="none">10000</BOA_QUANTIFICATION_VALUE>
-            <BOA_ADD_OFFSET band_id="3">-1000</BOA_ADD_OFFSET>
-            <BOA_ADD_OFFSET band_id="8">-500</BOA_ADD_OFFSET></x>"#;
-        let m = Sentinel2Metadata::parse(xml).expect("parses");
-        assert_eq!(m.quantification, 10000.0);
-        assert_eq!(m.offset_of("B04"), -1000.0);
-        assert_eq!(m.offset_of("B8A"), -500.0);
-        assert_eq!(m.offset_of("B02"), 0.0);
-    }
 }

@@ -13,8 +13,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use gdal::{Dataset, DriverManager};
 
 use super::footprint::last_gdal_error;
-use super::resample::{Sample, Window, LANES};
-use super::Resampling;
+use crate::compute::resample::{Sample, Window, LANES};
+use crate::plan::Resampling;
 
 /// gdalwarp's default maximum error of the approximating transformer, in pixels.
 const MAX_ERROR_PIXELS: f64 = 0.125;
@@ -221,7 +221,7 @@ impl Warper {
             let opts = gdal_sys::GDALCreateWarpOptions();
             (*opts).hSrcDS = self.dataset.c_dataset();
             (*opts).hDstDS = dst.c_dataset();
-            (*opts).eResampleAlg = resampling.gdal();
+            (*opts).eResampleAlg = super::resampling::warp_kernel(resampling);
             (*opts).eWorkingDataType = gdal_sys::GDALDataType::GDT_Float32;
             (*opts).pfnTransformer = Some(gdal_sys::GDALApproxTransform);
             (*opts).pTransformerArg = self.approx;

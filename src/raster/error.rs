@@ -1,5 +1,5 @@
 #[derive(Debug, thiserror::Error)]
-pub enum ReadError {
+pub enum RasterError {
     #[error(
         "cannot open {location}: {message}; check that the file exists and is a raster GDAL reads"
     )]

@@ -17,7 +17,7 @@ use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
 use gdal::Dataset;
 use geo::{coord, Rect};
 
-use super::ReadError;
+use super::RasterError;
 
 /// Web Mercator's latitude limit: the latitude of y = ±π·R.
 pub const MAX_MERCATOR_LATITUDE: f64 = 85.051_128_779_806_59;
@@ -64,18 +64,18 @@ pub(super) fn last_gdal_error() -> String {
 }
 
 impl Footprint {
-    pub(super) fn of(dataset: &Dataset, location: &str) -> Result<Footprint, ReadError> {
+    pub(super) fn of(dataset: &Dataset, location: &str) -> Result<Footprint, RasterError> {
         if dataset.projection().trim().is_empty() {
-            return Err(ReadError::NoCrs {
+            return Err(RasterError::NoCrs {
                 location: location.into(),
             });
         }
         let Ok(gt) = dataset.geo_transform() else {
-            return Err(ReadError::NoGeoTransform {
+            return Err(RasterError::NoGeoTransform {
                 location: location.into(),
             });
         };
-        let reproject = |message: String| ReadError::Reproject {
+        let reproject = |message: String| RasterError::Reproject {
             location: location.into(),
             message,
         };

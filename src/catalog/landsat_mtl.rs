@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::BandSource;
+use crate::plan::BandSource;
 
 /// (band number, name, ESUN in W/(m²·sr·µm) or 0 where reflectance coefficients are required)
 type BandTable = &'static [(u8, &'static str, f64)];

@@ -11,7 +11,7 @@ use gdal::raster::{
 };
 use gdal::{Dataset, DriverManager, Metadata};
 
-use super::{Grid, ReadError};
+use super::{Grid, RasterError};
 
 /// One class of a classified raster: pixel value `index + 1`, its name, range and colour.
 pub struct ClassInfo {
@@ -36,8 +36,8 @@ const RGBA: [ColorInterpretation; 4] = [
     ColorInterpretation::AlphaBand,
 ];
 
-fn write_error(path: &Path, e: impl std::fmt::Display) -> ReadError {
-    ReadError::Write {
+fn write_error(path: &Path, e: impl std::fmt::Display) -> RasterError {
+    RasterError::Write {
         path: path.display().to_string(),
         message: e.to_string(),
     }
@@ -45,7 +45,7 @@ fn write_error(path: &Path, e: impl std::fmt::Display) -> ReadError {
 
 impl GridWriter {
     /// A Float32 raster with NaN as nodata.
-    pub fn float(scratch: &Path, grid: &Grid) -> Result<GridWriter, ReadError> {
+    pub fn float(scratch: &Path, grid: &Grid) -> Result<GridWriter, RasterError> {
         let dataset = create::<f32>(scratch, grid, 1)?;
         let mut band = dataset.rasterband(1).map_err(|e| write_error(scratch, e))?;
         band.set_no_data_value(Some(f64::NAN))
@@ -63,7 +63,7 @@ impl GridWriter {
         scratch: &Path,
         grid: &Grid,
         classes: &[ClassInfo],
-    ) -> Result<GridWriter, ReadError> {
+    ) -> Result<GridWriter, RasterError> {
         let dataset = create::<u8>(scratch, grid, 1)?;
         let mut band = dataset.rasterband(1).map_err(|e| write_error(scratch, e))?;
         band.set_no_data_value(Some(0.0))
@@ -88,7 +88,7 @@ impl GridWriter {
     }
 
     /// A Byte RGBA raster (a rendered composite): alpha 0 = nodata.
-    pub fn rgba(scratch: &Path, grid: &Grid) -> Result<GridWriter, ReadError> {
+    pub fn rgba(scratch: &Path, grid: &Grid) -> Result<GridWriter, RasterError> {
         let dataset = create::<u8>(scratch, grid, RGBA.len())?;
         for (b, interpretation) in RGBA.into_iter().enumerate() {
             let mut band = dataset
@@ -111,7 +111,7 @@ impl GridWriter {
         first_row: usize,
         width: usize,
         interleaved: &[u8],
-    ) -> Result<(), ReadError> {
+    ) -> Result<(), RasterError> {
         let bands = self.dataset.raster_count();
         for b in 0..bands {
             let plane: Vec<u8> = interleaved.iter().skip(b).step_by(bands).copied().collect();
@@ -133,7 +133,7 @@ impl GridWriter {
         first_row: usize,
         width: usize,
         values: Vec<T>,
-    ) -> Result<(), ReadError> {
+    ) -> Result<(), RasterError> {
         let rows = values.len() / width.max(1);
         let mut buffer = Buffer::new((width, rows), values);
         let mut band = self
@@ -146,7 +146,7 @@ impl GridWriter {
 
     /// Copies the scratch raster into a COG at `cog`: DEFLATE, 256-px blocks, overviews by
     /// averaging (continuous) or nearest (classes) down to one block.
-    pub fn finish(self, cog: &Path) -> Result<(), ReadError> {
+    pub fn finish(self, cog: &Path) -> Result<(), RasterError> {
         let driver = DriverManager::get_driver_by_name("COG").map_err(|e| write_error(cog, e))?;
         let resampling = if self.classified {
             "NEAREST"
@@ -176,7 +176,7 @@ fn create<T: gdal::raster::GdalType>(
     scratch: &Path,
     grid: &Grid,
     bands: usize,
-) -> Result<Dataset, ReadError> {
+) -> Result<Dataset, RasterError> {
     let driver = DriverManager::get_driver_by_name("GTiff").map_err(|e| write_error(scratch, e))?;
     let mut options = CslStringList::new();
     for (k, v) in [

@@ -1,0 +1,81 @@
+//! A scene: its bands, where their pixels are and what their values mean.
+
+use std::collections::BTreeMap;
+
+use crate::compute::mask::MaskRule;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scene {
+    pub name: String,
+    /// Acquisition date/time as written by the analyst (RFC 3339 or a plain date).
+    pub datetime: Option<String>,
+    /// Band name (`red`, `nir`, …) → where its pixels are.
+    pub bands: BTreeMap<String, BandSource>,
+    /// Pixels this quality rule flags are nodata in every product reading the scene.
+    pub mask: Option<SceneMask>,
+}
+
+/// A quality rule over one band of a scene (`scl`, `qa_pixel`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SceneMask {
+    pub band: String,
+    pub rule: MaskRule,
+}
+
+/// Where one named band's pixels are. Values read are `DN · scale + offset` (then converted
+/// from decibels when [`Encoding::Decibels`]); `nodata` is the raw DN marking missing pixels
+/// (`None`: the file's own nodata value, if any).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BandSource {
+    /// A path or GDAL virtual path (`/vsicurl/…`, `/vsis3/…`).
+    pub location: String,
+    /// 1-based band number in that file.
+    pub band: usize,
+    pub scale: f64,
+    pub offset: f64,
+    pub nodata: Option<f64>,
+    pub encoding: Encoding,
+    /// σ⁰ backscatter, which formulas see as linear power (never negative; `db()` gives dB).
+    pub backscatter: bool,
+    /// Set by a sensor preset applied to a band stack: the file must have exactly this many
+    /// bands, or the preset's band numbers mean something else.
+    pub stack: Option<StackLayout>,
+}
+
+impl BandSource {
+    /// Band `band` of `location`, values as stored.
+    pub fn new(location: impl Into<String>, band: usize) -> Self {
+        BandSource {
+            location: location.into(),
+            band,
+            scale: 1.0,
+            offset: 0.0,
+            nodata: None,
+            encoding: Encoding::Linear,
+            backscatter: false,
+            stack: None,
+        }
+    }
+}
+
+/// What a band's values are, which decides how they are resampled and converted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// A physical quantity (reflectance, linear backscatter): resampled as the pipeline says.
+    Linear,
+    /// Backscatter in dB: resampled as stored, then turned into linear power 10^(v/10), so
+    /// every formula sees linear values.
+    Decibels,
+    /// Codes or bit fields (Sentinel-2 SCL, Landsat QA_PIXEL): always nearest neighbour,
+    /// never scaled.
+    Categorical,
+}
+
+/// The band count a sensor preset expects of a stacked file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StackLayout {
+    pub sensor: &'static str,
+    pub count: usize,
+    /// The band order, for the error message (`blue, green, …`).
+    pub order: String,
+}

@@ -1,0 +1,111 @@
+//! `aftermath plan`: bounds, zooms and tiles per zoom, and how shards would split them.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::job::Job;
+use crate::tiling::{ShardPlan, ZoomRange};
+
+#[derive(Debug, Serialize)]
+pub struct PlanReport {
+    pub pipeline: String,
+    pub product: String,
+    /// WGS 84 `[west, south, east, north]`.
+    pub bounds: [f64; 4],
+    pub zooms: ZoomRange,
+    pub tile_size: u32,
+    pub tiles: TileCounts,
+    pub output: String,
+    pub shards: Option<ShardSplit>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TileCounts {
+    /// Tiles per zoom level at most (tiles without data are skipped).
+    pub per_zoom: BTreeMap<u8, u64>,
+    pub total: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ShardSplit {
+    pub count: usize,
+    /// The shards write this zoom and every zoom below.
+    pub shard_zoom: u8,
+    /// The zooms `finalize` builds, if any.
+    pub finalize_zooms: Option<[u8; 2]>,
+    pub shards: Vec<ShardLoad>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ShardLoad {
+    pub shard: usize,
+    pub roots: usize,
+    pub tiles: u64,
+    pub deepest_zoom_tiles: u64,
+}
+
+impl PlanReport {
+    pub fn new(pipeline: &Path, job: &Job, split: Option<&ShardPlan>) -> Self {
+        let per_zoom: BTreeMap<u8, u64> = job.tile_counts().into_iter().collect();
+        let total = per_zoom.values().sum();
+        let shards = split.map(|split| ShardSplit {
+            count: split.roots.len(),
+            shard_zoom: split.zoom,
+            finalize_zooms: (job.zooms.min < split.zoom).then(|| [job.zooms.min, split.zoom - 1]),
+            shards: (split.roots.iter().zip(&split.load).enumerate())
+                .map(|(shard, (roots, load))| ShardLoad {
+                    shard,
+                    roots: roots.len(),
+                    tiles: job.tiles_under(Some(roots), None),
+                    deepest_zoom_tiles: *load,
+                })
+                .collect(),
+        });
+        PlanReport {
+            pipeline: pipeline.display().to_string(),
+            product: job.plan.product.name().to_string(),
+            bounds: job.footprint.wgs84_bbox(),
+            zooms: job.zooms,
+            tile_size: job.plan.tiling.tile_size,
+            tiles: TileCounts { per_zoom, total },
+            output: job.plan.output.url.clone(),
+            shards,
+        }
+    }
+}
+
+impl fmt::Display for PlanReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [w, s, e, n] = self.bounds;
+        writeln!(f, "pipeline: {}", self.pipeline)?;
+        writeln!(f, "product:  {}", self.product)?;
+        writeln!(f, "bounds:   {w:.6}, {s:.6}, {e:.6}, {n:.6} (lon/lat)")?;
+        writeln!(f, "zooms:    {} (tile size {})", self.zooms, self.tile_size)?;
+        for (z, count) in &self.tiles.per_zoom {
+            writeln!(f, "  zoom {z:>2}: {count} tiles at most")?;
+        }
+        writeln!(
+            f,
+            "total:    {} tiles at most (tiles without data are skipped)",
+            self.tiles.total
+        )?;
+        if let Some(split) = &self.shards {
+            writeln!(
+                f,
+                "shards:   {} at zoom {} (finalize builds the zooms above)",
+                split.count, split.shard_zoom
+            )?;
+            for shard in &split.shards {
+                writeln!(
+                    f,
+                    "  shard {:>3}: {} tiles at most ({} roots)",
+                    shard.shard, shard.tiles, shard.roots
+                )?;
+            }
+        }
+        writeln!(f, "output:   {}", self.output)
+    }
+}
