@@ -1,7 +1,7 @@
 //! `format = "webp"`: lossless WebP tiles, decoded by GDAL's own WEBP driver (libwebp) and
 //! compared pixel for pixel with the PNG tiles of the same run.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -1,7 +1,7 @@
 //! GDAL virtual paths (`/vsizip/`, `/vsicurl/`, `/vsis3/`, …) pass through to GDAL untouched,
 //! not resolved against the pipeline's folder. `/vsizip/` stands in for the network ones here.
 
-mod common;
+use crate::common;
 
 use common::*;
 

@@ -1,7 +1,7 @@
 //! The z/x/y set of each shipped pipeline equals what `gdal2tiles.py --xyz` (Debian gdal-bin)
 //! writes for the same input and zoom range; `auto` picks the zooms gdal2tiles picks.
 
-mod common;
+use crate::common;
 
 use common::*;
 

@@ -3,7 +3,7 @@
 //! SIGKILL leaves no marker either, and `--resume` then completes the job with the output of an
 //! uninterrupted run.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

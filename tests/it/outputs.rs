@@ -1,7 +1,7 @@
 //! What lands under the output: tiles, TileJSON 3.0.0, run.json written last; transparent
 //! nodata; `plan` and `validate` touch nothing.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

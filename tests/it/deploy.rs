@@ -4,7 +4,7 @@
 //! their ConfigMap pointed at this checkout and a local output — as Kubernetes and Argo would
 //! run them: every shard, then finalize, to a complete job.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

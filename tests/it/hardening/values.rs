@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use aftermath::read::ReaderPool;
+use aftermath::raster::ReaderPool;
 use aftermath::runner::{index_values, prepare};
 use aftermath::spec::{load_plan, Overrides};
 use aftermath::tiling::ZoomRange;
@@ -65,7 +65,7 @@ fn signed_bytes_are_read_signed_in_products_and_tiles() {
         tif.display(),
         out.display()
     );
-    let p = crate::run_ok(dir.path(), "int8.toml", &text);
+    let p = super::run_ok(dir.path(), "int8.toml", &text);
 
     // The product grid is the scene's: every pixel is the stored byte taken as two's complement.
     let signed = |x: usize, y: usize| f64::from(stored_byte(x, y) as i8);
@@ -124,7 +124,7 @@ fn olinda_classes(dir: &Path, name: &str, classes: &str) -> Vec<f64> {
         sample("olinda/L7_ETMs.tif").display(),
         out.display()
     );
-    crate::run_ok(dir, &format!("{name}.toml"), &text);
+    super::run_ok(dir, &format!("{name}.toml"), &text);
     ascii_grid(&out.join("classes.tif"), 1, dir)
 }
 
@@ -230,7 +230,7 @@ fn classes_whose_shared_bound_is_in_both_or_neither_are_refused() {
                 ),
             );
         let p = write_pipeline(dir.path(), "bounds.toml", &text);
-        let (_, stderr) = crate::refused(&["validate", p.to_str().expect("utf-8")]);
+        let (_, stderr) = super::refused(&["validate", p.to_str().expect("utf-8")]);
         assert!(
             stderr.contains("render.classes") && stderr.contains(problem),
             "{first} / {second}: {stderr}"

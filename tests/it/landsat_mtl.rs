@@ -1,7 +1,7 @@
 //! Scenes described by a Landsat `_MTL.txt`: bands by name, digital numbers turned into
 //! top-of-atmosphere reflectance with the coefficients evaluated here by hand.
 
-mod common;
+use crate::common;
 
 use common::*;
 use predicates::prelude::*;

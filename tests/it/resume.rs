@@ -2,7 +2,7 @@
 //! not existence), stale or missing ones are rewritten, and a finished job that has not
 //! changed writes nothing — on a local directory and on a real S3 server (Garage).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -3,7 +3,7 @@
 //! PMTiles served from their npm packages in place of the pinned CDN (their SRI hashes must
 //! match) and a grey base map, for a z/x/y output and a PMTiles output.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -1,8 +1,7 @@
 //! Hardening (issue 12): nothing a user can write takes the host down, leaks a secret, loses
 //! data or lies about completion. Each module reproduces one class of defect as a test.
 
-#[path = "../common/mod.rs"]
-mod common;
+use crate::common;
 
 mod crashes;
 mod geometry;

@@ -3,7 +3,7 @@
 //! GDAL runtime package the test binary links against, a non-root user, `aftermath` as the
 //! entry point.
 
-mod common;
+use crate::common;
 
 use common::*;
 

@@ -25,7 +25,7 @@ fn class_polygons_are_valid_wound_per_rfc7946_and_tile_the_classified_pixels() {
         sample("olinda/L7_ETMs.tif").display(),
         out.display()
     );
-    crate::run_ok(dir.path(), "water.toml", &text);
+    super::run_ok(dir.path(), "water.toml", &text);
     let path = out.join("polygons.geojson");
     let doc: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&path).expect("geojson")).expect("json");
@@ -97,7 +97,7 @@ fn class_polygons_are_valid_wound_per_rfc7946_and_tile_the_classified_pixels() {
     assert!(compared > 100, "{compared} neighbouring pairs");
 
     // No gaps: together the polygons cover exactly the classified pixels.
-    let classes = crate::values::ascii_grid(&out.join("classes.tif"), 1, dir.path());
+    let classes = super::values::ascii_grid(&out.join("classes.tif"), 1, dir.path());
     let classified = classes.iter().filter(|v| !v.is_nan() && **v > 0.0).count();
     let pixel = 28.499_999_999_274_54f64;
     let want = classified as f64 * pixel * pixel;

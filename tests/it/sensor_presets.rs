@@ -4,7 +4,7 @@
 //! the Olinda ETM+ stack); rasters with `synthetic` in their name are written by the tests
 //! for the rules no reachable real sample covers (SCL, QA_PIXEL, Sentinel-1 backscatter).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -8,7 +8,7 @@
 //!   at the source resolution with nearest neighbour, then resamples that again, which moves
 //!   edges by up to half a source pixel (its tiles are 26–31 dB from gdalwarp's there).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -33,7 +33,7 @@ fn run(dir: &Path, name: &str, file: &Path, zoom: &str) -> PathBuf {
         file.display(),
         out.display()
     );
-    crate::run_ok(dir, &format!("{name}.toml"), &text);
+    super::run_ok(dir, &format!("{name}.toml"), &text);
     out
 }
 

@@ -1,7 +1,7 @@
 //! Bad input gets one clear message naming the file or key, exit code 2 (input/config) or 1/3
 //! (failures during the run), and no `run.json`.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -2,7 +2,7 @@
 //! values equal to the formula evaluated here on the digital numbers read by
 //! `gdallocationinfo`, and classes equal to the USGS dNBR breaks.
 
-mod common;
+use crate::common;
 
 use common::*;
 

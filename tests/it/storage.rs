@@ -4,7 +4,7 @@
 //! 127.0.0.1 — then a whole pipeline published to Garage and read back over plain HTTP as a
 //! web map would.
 
-mod common;
+use crate::common;
 
 use aftermath::store::{OutputStore, StoreConfig, MULTIPART_THRESHOLD};
 use bytes::Bytes;

@@ -3,12 +3,12 @@
 //! `gdallocationinfo` to read it). Nearest-neighbour resampling, so each tile pixel is exactly
 //! one source pixel.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::path::Path;
 
-use aftermath::read::ReaderPool;
+use aftermath::raster::ReaderPool;
 use aftermath::runner::{index_values, prepare};
 use aftermath::spec::{load_plan, Overrides};
 use aftermath::tiling::{TileId, ZoomRange};

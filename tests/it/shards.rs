@@ -2,7 +2,7 @@
 //! one unsharded run — on a real S3 server (Garage) with the shards running concurrently — and
 //! the plan, the index from the scheduler's environment and an early finalize behave.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! `WMTSCapabilities.xml` opened by GDAL's own WMTS client driver, which reads the tiles through
 //! the document's ResourceURL template (file:// here) exactly as QGIS or ArcGIS would.
 
-mod common;
+use crate::common;
 
 use common::*;
 use gdal::Dataset;

@@ -3,7 +3,7 @@
 //! objects, with the header's bounds, zooms and center right, the TileJSON inside, and
 //! identical tiles stored once.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
