@@ -1,5 +1,6 @@
 //! The crate's one error type, and the exit codes it maps to (part of the CLI's interface).
 
+pub use crate::error_kind::ErrorKind;
 use crate::raster::RasterError;
 use crate::spec::SpecError;
 use crate::store::StoreError;
@@ -89,22 +90,29 @@ pub enum Error {
 }
 
 impl Error {
-    /// Input and configuration problems are the caller's to fix (2); the rest failed the run (1).
-    pub fn exit_code(&self) -> u8 {
+    /// What the caller can do about it (see [`ErrorKind`]).
+    pub fn kind(&self) -> ErrorKind {
         match self {
             Error::Spec(_)
             | Error::NoOverlap { .. }
             | Error::NoTiles
             | Error::NoValidPixels { .. }
-            | Error::TooManyTiles { .. } => exit_code::BAD_INPUT,
-            Error::Read(RasterError::Warp { .. }) => exit_code::RUN_FAILED,
-            Error::Read(_) => exit_code::BAD_INPUT,
-            Error::Store(StoreError::Put { .. } | StoreError::Get { .. }) => exit_code::RUN_FAILED,
-            Error::Store(_) => exit_code::BAD_INPUT,
-            Error::Runtime { .. } | Error::StoreDown { .. } => exit_code::RUN_FAILED,
+            | Error::TooManyTiles { .. }
+            | Error::ShardUsage(_) => ErrorKind::Input,
+            Error::Read(e) => e.kind(),
+            Error::Store(e) => e.kind(),
+            // Run the missing shards (again), then finalize again.
+            Error::StoreDown { .. } | Error::ShardsUnfinished { .. } => ErrorKind::Transient,
+            Error::Runtime { .. } => ErrorKind::Internal,
+            Error::Interrupted { .. } => ErrorKind::Interrupted,
+        }
+    }
+
+    /// The exit code: the kind's, or 128 + the signal's number.
+    pub fn exit_code(&self) -> u8 {
+        match self {
             Error::Interrupted { signal } => exit_code::interrupted(*signal),
-            Error::ShardUsage(_) => exit_code::BAD_INPUT,
-            Error::ShardsUnfinished { .. } => exit_code::RUN_FAILED,
+            _ => self.kind().exit_code(),
         }
     }
 }

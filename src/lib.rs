@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod cli;
 pub mod compute;
 pub mod error;
+pub mod error_kind;
 pub mod job;
 pub mod layout;
 pub mod metadata;

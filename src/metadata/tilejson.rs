@@ -9,8 +9,7 @@ use crate::store::OutputStore;
 
 /// Where clients read the tiles from: `output.tile_url`, else the store's own URL.
 pub(super) fn tile_base(job: &Job, store: &OutputStore) -> String {
-    job
-        .plan
+    job.plan
         .output
         .tile_url
         .clone()

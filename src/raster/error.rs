@@ -1,3 +1,5 @@
+use crate::error_kind::{reads_as_transient, ErrorKind};
+
 #[derive(Debug, thiserror::Error)]
 pub enum RasterError {
     #[error(
@@ -40,4 +42,24 @@ pub enum RasterError {
     },
     #[error("writing {path} failed: {message}")]
     Write { path: String, message: String },
+}
+
+impl RasterError {
+    /// What the caller can do: most raster errors name an input to fix; a remote file that
+    /// could not be reached (GDAL's `/vsicurl/`, `/vsis3/`: a timeout, a refused connection,
+    /// a 5xx answer) is worth retrying; a failed write of a scratch file is this machine's.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            RasterError::Open { message, .. } | RasterError::Reproject { message, .. }
+                if reads_as_transient(message) =>
+            {
+                ErrorKind::Transient
+            }
+            RasterError::Warp { message, .. } if reads_as_transient(message) => {
+                ErrorKind::Transient
+            }
+            RasterError::Warp { .. } | RasterError::Write { .. } => ErrorKind::Internal,
+            _ => ErrorKind::Input,
+        }
+    }
 }

@@ -5,13 +5,16 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::error::{exit_code, Error};
+use crate::error::{exit_code, Error, ErrorKind};
 
 #[derive(Debug, Serialize)]
 pub struct FailureReport {
     /// `interrupted` (a signal stopped the run) or `error`.
     pub status: &'static str,
     pub exit_code: u8,
+    /// What the caller can do: `input`, `output_refused`, `transient`, `internal` or
+    /// `interrupted` (see `docs/operations.md`).
+    pub kind: ErrorKind,
     /// The signal's name when one stopped the run.
     pub signal: Option<String>,
     /// The message, credentials redacted (it may quote a server's answer or a URL).
@@ -47,6 +50,7 @@ impl FailureReport {
         FailureReport {
             status,
             exit_code: error.exit_code(),
+            kind: error.kind(),
             signal,
             error: crate::secrets::redact(&error.to_string()),
             failures,

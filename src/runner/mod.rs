@@ -352,8 +352,7 @@ fn publish(
     options.interrupt.check()?;
     if !unchanged_finished_job && summary.failures.is_empty() && summary.product_errors.is_empty() {
         // Written last: its presence means the run completed.
-        let record =
-            metadata::run_record(job, &summary, started, prepare_seconds, tiles_seconds);
+        let record = metadata::run_record(job, &summary, started, prepare_seconds, tiles_seconds);
         put_json(
             runtime,
             store,

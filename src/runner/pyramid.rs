@@ -11,7 +11,7 @@ use tokio::sync::mpsc::Sender;
 use super::writer::{EncodedTile, Stops};
 use super::{Job, TileFailure};
 use crate::compute::overview::{downsample, Aggregate};
-use crate::raster::ReaderPool;
+use crate::raster::{RasterError, ReaderPool};
 use crate::render::Style;
 use crate::tiling::TileId;
 
@@ -114,15 +114,31 @@ fn tile_values(ctx: &Context, tile: TileId) -> Option<Vec<f32>> {
     let p = ctx.job;
     let size = p.plan.tiling.tile_size as usize;
     let values = if Some(tile.z) == p.pyramid.max_zoom() {
-        match compute_base_tile(ctx, tile) {
-            Ok(mut values) => {
+        // A panic here is a bug, but one tile's: it fails that tile (counted, reported,
+        // exit 3) instead of taking down the run and every tile already built.
+        let computed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            index_values(ctx.job, &ctx.readers, tile)
+        }));
+        match computed {
+            Ok(Ok(mut values)) => {
                 if let Style::Composite(c) = &p.plan.style {
                     c.clamp(&mut values);
                 }
                 values
             }
-            Err(message) => {
-                fail(ctx, tile, message);
+            Ok(Err(e)) => {
+                fail(ctx, tile, e.to_string());
+                return None;
+            }
+            Err(panic) => {
+                let why = (panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                fail(
+                    ctx,
+                    tile,
+                    format!("computing the tile failed unexpectedly: {why}"),
+                );
                 return None;
             }
         }
@@ -172,23 +188,17 @@ fn tile_values(ctx: &Context, tile: TileId) -> Option<Vec<f32>> {
     Some(values)
 }
 
-fn compute_base_tile(ctx: &Context, tile: TileId) -> Result<Vec<f32>, String> {
-    index_values(ctx.job, &ctx.readers, tile)
-}
-
 /// READ every scene of the product into `tile` (of any zoom), then COMPUTE the product: the
 /// values a tile of the deepest zoom is rendered from, NaN where there is no data.
-pub fn index_values(p: &Job, readers: &ReaderPool, tile: TileId) -> Result<Vec<f32>, String> {
+pub fn index_values(p: &Job, readers: &ReaderPool, tile: TileId) -> Result<Vec<f32>, RasterError> {
     let mut per_scene = Vec::with_capacity(p.inputs.len());
     for input in &p.inputs {
-        let bands = readers
-            .read_tile(
-                input,
-                tile,
-                p.plan.tiling.tile_size,
-                p.plan.tiling.resampling,
-            )
-            .map_err(|e| e.to_string())?;
+        let bands = readers.read_tile(
+            input,
+            tile,
+            p.plan.tiling.tile_size,
+            p.plan.tiling.resampling,
+        )?;
         per_scene.push(bands);
     }
     Ok(p.compute(&per_scene))

@@ -55,13 +55,7 @@ pub(super) fn run_shard(
         roots = roots.len(),
         "building one shard"
     );
-    let done = engine.tiles(
-        job,
-        store,
-        options,
-        Roots::These(roots),
-        Below::Sources,
-    )?;
+    let done = engine.tiles(job, store, options, Roots::These(roots), Below::Sources)?;
     let (mut summary, values) = (done.summary, done.roots);
     summary.shard = Some(shard);
     let runtime = &engine.runtime;
@@ -174,12 +168,7 @@ pub fn finalize(plan: &crate::plan::Plan, options: &RunOptions) -> Result<Summar
             marker["zooms"]["min"].as_u64(),
             marker["zooms"]["max"].as_u64(),
         );
-        if zooms
-            != (
-                Some(job.zooms.min.into()),
-                Some(job.zooms.max.into()),
-            )
-        {
+        if zooms != (Some(job.zooms.min.into()), Some(job.zooms.max.into())) {
             let shown = |z: Option<u64>| z.map_or("?".to_string(), |z| z.to_string());
             return Err(Error::ShardUsage(format!(
                 "{key}: the shards tiled zooms {}-{}, finalize has {}; \

@@ -7,7 +7,7 @@
 //! [`FAILURES_IN_A_ROW`] failed uploads with no success between them, the build is halted and
 //! nothing more is tried, rather than retrying every tile of the run.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -147,6 +147,7 @@ async fn upload_tiles(
 ) {
     let permits = Arc::new(Semaphore::new(in_flight));
     let mut uploads = JoinSet::new();
+    let mut in_flight = HashMap::new();
     while let Some(encoded) = receiver.recv().await {
         if stops.stopping() {
             continue; // dropped: the run does not complete, --resume writes it
@@ -165,7 +166,8 @@ async fn upload_tiles(
             continue;
         };
         let store = store.clone();
-        uploads.spawn(async move {
+        let tile = encoded.tile;
+        let task = uploads.spawn(async move {
             let len = encoded.bytes.len() as u64;
             let result = store
                 .put(
@@ -177,16 +179,17 @@ async fn upload_tiles(
             drop(permit);
             (encoded.tile, len, result)
         });
-        while let Some(done) = uploads.try_join_next() {
-            account(written, done);
+        in_flight.insert(task.id(), tile);
+        while let Some(done) = uploads.try_join_next_with_id() {
+            account(written, &mut in_flight, done);
         }
         if written.store_down.is_some() {
             stops.halt.store(true, Ordering::Relaxed);
         }
     }
     let finish = async {
-        while let Some(done) = uploads.join_next().await {
-            account(written, done);
+        while let Some(done) = uploads.join_next_with_id().await {
+            account(written, &mut in_flight, done);
         }
     };
     if stops.interrupt.is_set() {
@@ -201,10 +204,61 @@ async fn upload_tiles(
 
 type Upload = (TileId, u64, Result<(), crate::store::StoreError>);
 
-fn account(written: &mut Written, done: Result<Upload, tokio::task::JoinError>) {
+/// Counts a finished upload. A panicked one is a failed tile like any other: the run
+/// reports it and exits 3, never 0 with the tile missing.
+fn account(
+    written: &mut Written,
+    in_flight: &mut HashMap<tokio::task::Id, TileId>,
+    done: Result<(tokio::task::Id, Upload), tokio::task::JoinError>,
+) {
     match done {
-        Ok((tile, len, Ok(()))) => written.stored(tile, len),
-        Ok((tile, _, Err(e))) => written.failed(tile, e.to_string()),
-        Err(e) => tracing::error!(error = %e, "upload task panicked"),
+        Ok((id, (tile, len, result))) => {
+            in_flight.remove(&id);
+            match result {
+                Ok(()) => written.stored(tile, len),
+                Err(e) => written.failed(tile, e.to_string()),
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "upload task panicked");
+            if let Some(tile) = in_flight.remove(&e.id()) {
+                written.failed(tile, format!("the upload failed unexpectedly: {e}"));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicked_upload_is_a_failed_tile() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime");
+        let (ok, bad) = (TileId::new(3, 1, 2), TileId::new(3, 2, 2));
+        let mut written = Written::default();
+        runtime.block_on(async {
+            let mut uploads: JoinSet<Upload> = JoinSet::new();
+            let mut in_flight = HashMap::new();
+            let task = uploads.spawn(async move { (ok, 10, Ok(())) });
+            in_flight.insert(task.id(), ok);
+            let task = uploads.spawn(async move {
+                if bad.z == 3 {
+                    panic!("a bug in an upload");
+                }
+                (bad, 0, Ok(()))
+            });
+            in_flight.insert(task.id(), bad);
+            while let Some(done) = uploads.join_next_with_id().await {
+                account(&mut written, &mut in_flight, done);
+            }
+            assert!(in_flight.is_empty());
+        });
+        assert_eq!(written.per_zoom.get(&3), Some(&1));
+        assert_eq!(written.failures.len(), 1, "{:?}", written.failures);
+        assert_eq!(written.failures[0].tile, bad);
+        assert!(written.failures[0].message.contains("unexpectedly"));
     }
 }

@@ -418,7 +418,7 @@ impl OutputStore {
             .await
             .map_err(|e| StoreError::Unwritable {
                 url: self.url.clone(),
-                message: e.to_string(),
+                source: Box::new(e),
             })?;
         // The probe is not an output: it does not count as written.
         self.counts.written.fetch_sub(1, Ordering::Relaxed);

@@ -87,14 +87,6 @@ fn samples(z: u8, x: u32, y: u32, size: usize, file: &Path) -> Vec<Sample> {
     out
 }
 
-fn nd(a: f64, b: f64) -> f64 {
-    if a + b == 0.0 {
-        f64::NAN
-    } else {
-        (a - b) / (a + b)
-    }
-}
-
 /// The values of `tile` for a pipeline with its `index = "…"` line replaced by `product`
 /// (another index name, or `expression = "…"`).
 fn values_for(text: &str, product: &str, dir: &Path, tile: TileId) -> Vec<f32> {

@@ -6,10 +6,6 @@ use crate::common;
 use common::*;
 use predicates::prelude::*;
 
-fn nd(a: f64, b: f64) -> f64 {
-    (a - b) / (a + b)
-}
-
 #[test]
 fn mtl_scenes_give_toa_reflectance_dnbr() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -17,10 +17,6 @@ fn assert_valid_cog(path: &std::path::Path) {
     assert!(out.contains("is a valid cloud optimized GeoTIFF"), "{out}");
 }
 
-fn nd(a: f64, b: f64) -> f64 {
-    (a - b) / (a + b)
-}
-
 #[test]
 fn dnbr_rasters_are_valid_cogs_on_the_scene_grid_with_the_formula_s_values() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -4,35 +4,10 @@
 
 use crate::common;
 
-use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::SystemTime;
 
 use common::garage::{self, Garage};
 use common::*;
-
-/// Every file under `dir` with its modification time and bytes.
-fn snapshot(dir: &Path) -> BTreeMap<String, (SystemTime, Vec<u8>)> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, (SystemTime, Vec<u8>)>) {
-        for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else {
-                let key = path
-                    .strip_prefix(root)
-                    .expect("under")
-                    .to_string_lossy()
-                    .into_owned();
-                let modified = entry.metadata().and_then(|m| m.modified()).expect("mtime");
-                out.insert(key, (modified, std::fs::read(&path).expect("read")));
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
-}
 
 fn run(pipeline_file: &Path, out: &str, extra: &[String]) -> String {
     let mut args = vec![
@@ -54,7 +29,7 @@ fn run(pipeline_file: &Path, out: &str, extra: &[String]) -> String {
 }
 
 /// (written, already in place) from the summary's `objects:` line.
-fn objects(stdout: &str) -> (u64, u64) {
+fn summary_objects(stdout: &str) -> (u64, u64) {
     let line = stdout
         .lines()
         .find(|l| l.starts_with("objects:"))
@@ -78,7 +53,7 @@ fn resume_rewrites_only_what_differs_locally() {
 
     // A finished, unchanged job: nothing written, not even run.json.
     let stdout = run(&p, out_text, &["--resume".into()]);
-    assert_eq!(objects(&stdout).0, 0, "{stdout}");
+    assert_eq!(summary_objects(&stdout).0, 0, "{stdout}");
     assert!(snapshot(&out) == first, "every file untouched");
 
     // One tile corrupted, one deleted: exactly those come back, the rest stay untouched.
@@ -108,7 +83,7 @@ fn resume_rewrites_only_what_differs_locally() {
         let expected = key == &corrupt || key == &deleted || key == "run.json";
         assert_eq!(rewritten, expected, "{key} rewritten: {rewritten}");
     }
-    let (written, in_place) = objects(&stdout);
+    let (written, in_place) = summary_objects(&stdout);
     assert!(
         (3..=4).contains(&written),
         "two tiles, run.json and perhaps item.json: {stdout}"
@@ -117,7 +92,7 @@ fn resume_rewrites_only_what_differs_locally() {
 
     // Without --resume everything is written again.
     let stdout = run(&p, out_text, &[]);
-    assert_eq!(objects(&stdout).1, 0, "{stdout}");
+    assert_eq!(summary_objects(&stdout).1, 0, "{stdout}");
 }
 
 #[test]
@@ -127,13 +102,13 @@ fn resume_compares_content_on_s3() {
     let url = format!("s3://{}/olinda", garage::BUCKET);
     let p = pipeline("olinda-water.toml");
     let first = run(&p, &url, &server.store_args());
-    let (written, _) = objects(&first);
+    let (written, _) = summary_objects(&first);
     assert!(written > 20, "{first}");
     let mut args = server.store_args();
     args.push("--resume".into());
     let again = run(&p, &url, &args);
     // Everything but item.json and run.json (left as they were, not rewritten) is compared.
-    assert_eq!(objects(&again), (0, written - 2), "{again}");
+    assert_eq!(summary_objects(&again), (0, written - 2), "{again}");
 
     // A stale tile (same key, other bytes) is found by its content hash and rewritten.
     let config = server.store_config(None);
@@ -147,7 +122,7 @@ fn resume_compares_content_on_s3() {
         .expect("overwrite");
     let third = run(&p, &url, &args);
     // The tile and run.json, and item.json unless its second-resolution time is unchanged.
-    let written = objects(&third).0;
+    let written = summary_objects(&third).0;
     assert!((2..=3).contains(&written), "{third}");
     assert_eq!(runtime.block_on(store.get(stale)).expect("get"), good);
 }

@@ -12,34 +12,6 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
-/// Every file under `dir` (relative path → bytes).
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else {
-                let key = path.strip_prefix(root).expect("under");
-                let key = key.to_string_lossy().into_owned();
-                out.insert(key, std::fs::read(&path).expect("read"));
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    if dir.exists() {
-        walk(dir, dir, &mut out);
-    }
-    out
-}
-
-/// The one JSON document a `--json` command prints on stdout.
-fn json_of(stdout: &[u8]) -> serde_json::Value {
-    let text = String::from_utf8_lossy(stdout);
-    serde_json::from_str(text.trim())
-        .unwrap_or_else(|e| panic!("stdout is not one JSON: {e}\n{text}"))
-}
-
 /// The Olinda MNDWI pipeline into `out` over `zoom`.
 fn olinda(dir: &Path, out: &Path, zoom: &str) -> PathBuf {
     let url = out.to_str().expect("utf-8");
@@ -225,22 +197,10 @@ fn kill(child: &Child, signal: &str) {
     sh("kill", &[&format!("-{signal}"), &pid]);
 }
 
-/// Objects as a client sees them: every file but object_store's staging files (`name#N`,
-/// left behind by a process killed mid-write; never listed or served).
-fn objects(out: &Path) -> BTreeMap<String, Vec<u8>> {
-    files(out)
-        .into_iter()
-        .filter(|(key, _)| match key.rsplit_once('#') {
-            Some((_, n)) => !n.chars().all(|c| c.is_ascii_digit()),
-            None => true,
-        })
-        .collect()
-}
-
 /// Asserts `out` holds what an uninterrupted run wrote (`clean`): the same objects with the
 /// same bytes, but for `run.json` and `item.json`, which carry the time of the run.
 fn assert_same_output(out: &Path, clean: &BTreeMap<String, Vec<u8>>) {
-    let now = objects(out);
+    let now = dir_objects(out);
     assert_eq!(
         now.keys().collect::<Vec<_>>(),
         clean.keys().collect::<Vec<_>>()
@@ -262,7 +222,7 @@ fn clean_run(p: &Path, out: &Path) -> BTreeMap<String, Vec<u8>> {
         .args(["run", p.to_str().expect("utf-8"), "--threads", "2"])
         .assert()
         .success();
-    let clean = objects(out);
+    let clean = dir_objects(out);
     std::fs::remove_dir_all(out).expect("remove");
     clean
 }
@@ -301,7 +261,7 @@ fn sigterm_stops_with_143_and_no_marker_and_resume_completes_the_job() {
         (Some("interrupted"), Some("SIGTERM"))
     );
     assert!(!out.join("run.json").exists(), "no completion marker");
-    let partial = objects(&out);
+    let partial = dir_objects(&out);
     let done = partial.keys().filter(|k| k.starts_with("17/")).count();
     assert!(done < planned, "stopped part-way: {done} of {planned}");
     // What was written is whole: every tile is a PNG of the uninterrupted run's bytes.
@@ -345,7 +305,7 @@ fn sigkill_part_way_then_resume_gives_the_uninterrupted_output() {
     let status = child.wait().expect("wait");
     assert_eq!(status.code(), None, "killed by a signal");
     assert!(!out.join("run.json").exists(), "no completion marker");
-    assert!(objects(&out).len() < clean.len(), "killed part-way");
+    assert!(dir_objects(&out).len() < clean.len(), "killed part-way");
 
     let doc = resume(&p);
     assert_eq!(doc["status"], "complete");

@@ -4,7 +4,6 @@
 
 use crate::common;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -19,21 +18,6 @@ fn olinda(dir: &Path, url: &str) -> PathBuf {
 
 fn garage_store(server: &Garage, url: &str) -> OutputStore {
     OutputStore::open_with(url, &server.store_config(None)).expect("open store")
-}
-
-/// Every object of `store` with its bytes.
-async fn objects(store: &OutputStore) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    for key in store.list().await.expect("list") {
-        let bytes = store.get(&key).await.expect("get");
-        out.insert(key, bytes.to_vec());
-    }
-    out
-}
-
-fn json_of(stdout: &[u8]) -> serde_json::Value {
-    let text = String::from_utf8_lossy(stdout);
-    serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("not one JSON: {e}\n{text}"))
 }
 
 #[test]
@@ -54,7 +38,7 @@ fn four_concurrent_shards_then_finalize_equal_one_run_on_s3() {
         .args(server.store_args())
         .assert()
         .success();
-    let single = runtime.block_on(objects(&store));
+    let single = runtime.block_on(store_objects(&store));
     assert!(single.contains_key("run.json") && single.contains_key("index.tif"));
     for key in single.keys() {
         runtime.block_on(store.delete(key)).expect("delete");
@@ -105,7 +89,7 @@ fn four_concurrent_shards_then_finalize_equal_one_run_on_s3() {
         .clone();
     let doc = json_of(&done.stdout);
     assert_eq!(doc["status"], "complete");
-    let sharded = runtime.block_on(objects(&store));
+    let sharded = runtime.block_on(store_objects(&store));
 
     assert_eq!(
         sharded.keys().collect::<Vec<_>>(),

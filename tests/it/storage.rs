@@ -240,11 +240,14 @@ fn a_pipeline_published_to_garage_equals_the_local_run_read_over_http() {
 }
 
 #[test]
-fn store_failures_name_the_url_and_exit_2_without_secrets() {
+fn store_failures_name_the_url_say_what_to_do_and_keep_secrets() {
     require!(Tool::Garage);
     let server = Garage::start();
-    let run = |url: &str, extra: &[String]| {
+    // What the caller can do decides the exit code: fix the bucket or the credentials (2),
+    // or retry a store that cannot be reached (1).
+    let run = |url: &str, extra: &[String], code: i32, kind: &str| {
         let mut args = vec![
+            "--json".to_string(),
             "run".to_string(),
             pipeline("ethiopia-change.toml").display().to_string(),
             "--output".into(),
@@ -254,16 +257,20 @@ fn store_failures_name_the_url_and_exit_2_without_secrets() {
         let out = aftermath()
             .args(&args)
             .assert()
-            .code(2)
+            .code(code)
             .get_output()
             .clone();
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let doc = json_of(&out.stdout);
+        assert_eq!(doc["kind"], kind, "{doc}");
         assert!(stderr.contains(url), "names the URL: {stderr}");
         assert!(!stderr.contains(garage::SECRET_KEY), "no secret: {stderr}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(!stdout.contains(garage::SECRET_KEY), "no secret: {stdout}");
         stderr
     };
     // A bucket that does not exist.
-    run("s3://no-such-bucket/x", &server.store_args());
+    run("s3://no-such-bucket/x", &server.store_args(), 2, "input");
     // Wrong credentials.
     let mut wrong = server.store_args();
     for arg in &mut wrong {
@@ -271,7 +278,12 @@ fn store_failures_name_the_url_and_exit_2_without_secrets() {
             *arg = format!("aws_secret_access_key={}", "f".repeat(64));
         }
     }
-    run(&format!("s3://{}/x", garage::BUCKET), &wrong);
+    run(
+        &format!("s3://{}/x", garage::BUCKET),
+        &wrong,
+        2,
+        "output_refused",
+    );
     // An endpoint nobody listens on.
     let mut unreachable = server.store_args();
     let port = garage::free_port();
@@ -280,7 +292,7 @@ fn store_failures_name_the_url_and_exit_2_without_secrets() {
             *arg = format!("aws_endpoint=http://127.0.0.1:{port}");
         }
     }
-    let stderr = run("s3://tiles/x", &unreachable);
+    let stderr = run("s3://tiles/x", &unreachable, 1, "transient");
     assert!(!stderr.contains("run.json"), "{stderr}");
 }
 

@@ -4,6 +4,9 @@
 
 pub mod azurite;
 pub mod garage;
+mod objects;
+
+pub use objects::{dir_objects, files, json_of, snapshot, store_objects};
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -358,4 +361,14 @@ pub fn gdal_bands(ds: &gdal::Dataset) -> (usize, usize, Vec<Vec<u8>>) {
         })
         .collect();
     (w, h, bands)
+}
+
+/// The normalized difference (a − b) / (a + b), NaN where a + b = 0 (as the indices compute
+/// it): the reference formula of the index tests.
+pub fn nd(a: f64, b: f64) -> f64 {
+    if a + b == 0.0 {
+        f64::NAN
+    } else {
+        (a - b) / (a + b)
+    }
 }

@@ -5,6 +5,7 @@ use crate::common;
 
 mod crashes;
 mod geometry;
+mod kinds;
 mod limits;
 mod marker;
 mod messages;

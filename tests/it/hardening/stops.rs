@@ -10,7 +10,7 @@ use super::common;
 
 /// What the fake S3 endpoint does with tile uploads after the first `ok_puts` PUTs.
 #[derive(Clone, Copy)]
-enum Dies {
+pub(super) enum Dies {
     /// Answers 503 Service Unavailable.
     Refusing,
     /// Never answers (the connection stays open).
@@ -18,7 +18,7 @@ enum Dies {
 }
 
 /// Reads one HTTP request (head and body); returns (method, path).
-fn read_request(stream: &mut TcpStream) -> Option<(String, String)> {
+pub(super) fn read_request(stream: &mut TcpStream) -> Option<(String, String)> {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
     let mut got = Vec::new();
     let mut buf = [0u8; 65536];
@@ -55,7 +55,7 @@ fn read_request(stream: &mut TcpStream) -> Option<(String, String)> {
 
 /// A 127.0.0.1 S3 endpoint that lists an empty bucket, accepts the first `ok_puts` PUTs and
 /// then dies as `dies` says.
-fn dying_store(ok_puts: usize, dies: Dies) -> String {
+pub(super) fn dying_store(ok_puts: usize, dies: Dies) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
     let puts = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -122,7 +122,7 @@ fn sigterm_after(
 }
 
 /// `aftermath --json run` of Olinda MNDWI at zooms 10-15 into the fake store at `endpoint`.
-fn run_into(work: &std::path::Path, endpoint: &str) -> std::process::Command {
+pub(super) fn run_into(work: &std::path::Path, endpoint: &str) -> std::process::Command {
     let p = common::olinda_pipeline(
         work,
         "dying",
