@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::sensor::BandDef;
+use super::CatalogError;
 
 /// Folders of a product that hold no band files but files whose names end like one
 /// (`QI_DATA/MSK_DETFOO_B02.jp2`).
@@ -59,7 +60,7 @@ pub(super) fn pick(
     def: &BandDef,
     files: &[PathBuf],
     dir: &Path,
-) -> Result<Option<PathBuf>, String> {
+) -> Result<Option<PathBuf>, CatalogError> {
     let mut candidates: Vec<(u32, &PathBuf)> = files
         .iter()
         .filter_map(|f| match_resolution(def, f).map(|r| (r, f)))
@@ -68,13 +69,15 @@ pub(super) fn pick(
     match candidates.as_slice() {
         [] => Ok(None),
         [(_, only)] => Ok(Some((*only).clone())),
-        [(a, first), (b, second), ..] if a == b => Err(format!(
-            "two files for band `{}` under {}: {} and {}; keep one or map the band by hand",
-            def.id,
-            dir.display(),
-            first.display(),
-            second.display()
-        )),
+        [(a, first), (b, second), ..] if a == b => Err(CatalogError::Files {
+            problem: format!(
+                "two files for band `{}` under {}: {} and {}; keep one or map the band by hand",
+                def.id,
+                dir.display(),
+                first.display(),
+                second.display()
+            ),
+        }),
         [(_, best), ..] => Ok(Some((*best).clone())),
     }
 }

@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use super::CatalogError;
 use crate::plan::BandSource;
 
 /// (band number, name, ESUN in W/(m²·sr·µm) or 0 where reflectance coefficients are required)
@@ -90,46 +91,48 @@ fn find(dir: &Path, name: &str) -> PathBuf {
 }
 
 /// The reflective bands of the scene described by `mtl`, by name, as TOA reflectance.
-pub fn landsat_bands(mtl: &Path) -> Result<Vec<(String, BandSource)>, String> {
-    let bytes = std::fs::read(mtl).map_err(|e| format!("cannot read {}: {e}", mtl.display()))?;
+pub fn landsat_bands(mtl: &Path) -> Result<Vec<(String, BandSource)>, CatalogError> {
+    let bytes = std::fs::read(mtl).map_err(|source| CatalogError::Unreadable {
+        path: mtl.into(),
+        source,
+    })?;
+    let problem = |problem: String| CatalogError::Metadata {
+        path: mtl.into(),
+        problem,
+    };
     let keys = parse(&String::from_utf8_lossy(&bytes));
     let get = |k: &str| keys.get(k).map(String::as_str);
-    let number = |k: &str| -> Result<f64, String> {
+    let number = |k: &str| -> Result<f64, CatalogError> {
         get(k)
-            .ok_or_else(|| format!("{} lacks {k}", mtl.display()))?
+            .ok_or_else(|| problem(format!("lacks {k}")))?
             .parse::<f64>()
-            .map_err(|_| format!("{k} in {} is not a number", mtl.display()))
+            .map_err(|_| problem(format!("{k} is not a number")))
     };
     let table = match (get("SPACECRAFT_ID"), get("SENSOR_ID")) {
         (Some("LANDSAT_4" | "LANDSAT_5"), Some("TM")) => TM,
         (Some("LANDSAT_7"), Some("ETM")) => ETM,
         (Some("LANDSAT_8" | "LANDSAT_9"), _) => OLI,
         (craft, sensor) => {
-            return Err(format!(
-                "{} is not a Landsat TM, ETM+ or OLI scene (SPACECRAFT_ID {}, SENSOR_ID {})",
-                mtl.display(),
+            return Err(problem(format!(
+                "not a Landsat TM, ETM+ or OLI scene (SPACECRAFT_ID {}, SENSOR_ID {})",
                 craft.unwrap_or("missing"),
                 sensor.unwrap_or("missing")
-            ))
+            )))
         }
     };
     let elevation = number("SUN_ELEVATION")?;
     if !(elevation > 0.0 && elevation <= 90.0) {
-        return Err(format!(
-            "{}: SUN_ELEVATION = {elevation}: the sun is not above the horizon, so there is no \
-             top-of-atmosphere reflectance (night or a broken MTL); use another scene",
-            mtl.display()
-        ));
+        return Err(problem(format!(
+            "SUN_ELEVATION = {elevation}: the sun is not above the horizon, so there is no \
+             top-of-atmosphere reflectance (night or a broken MTL); use another scene"
+        )));
     }
     let sin_elevation = elevation.to_radians().sin();
     let distance = match number("EARTH_SUN_DISTANCE") {
         Ok(d) => d,
         Err(_) => {
             let doy = get("DATE_ACQUIRED").and_then(day_of_year).ok_or_else(|| {
-                format!(
-                    "{} lacks EARTH_SUN_DISTANCE and a DATE_ACQUIRED to derive it",
-                    mtl.display()
-                )
+                problem("lacks EARTH_SUN_DISTANCE and a DATE_ACQUIRED to derive it".into())
             })?;
             1.0 - 0.01672 * (0.9856 * (f64::from(doy) - 4.0)).to_radians().cos()
         }
@@ -152,7 +155,7 @@ pub fn landsat_bands(mtl: &Path) -> Result<Vec<(String, BandSource)>, String> {
                     number(&format!("RADIANCE_ADD_BAND_{n}"))? * k,
                 )
             }
-            _ => return Err(format!("{} lacks REFLECTANCE_MULT_BAND_{n}", mtl.display())),
+            _ => return Err(problem(format!("lacks REFLECTANCE_MULT_BAND_{n}"))),
         };
         let location = find(dir, file).to_string_lossy().into_owned();
         let mut source = BandSource::new(location, 1);

@@ -3,8 +3,10 @@
 //! Sentinel-2 metadata and Landsat MTL files. Plain files and text: no GDAL here.
 
 mod discovery;
+mod error;
 pub mod landsat_mtl;
 mod sensor;
 mod sentinel2;
 
+pub use error::CatalogError;
 pub use sensor::{PresetOptions, Sensor};

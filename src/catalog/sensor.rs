@@ -20,6 +20,7 @@ use std::path::Path;
 
 use super::discovery::{collect_rasters, pick};
 use super::sentinel2::{sentinel2_offset, Sentinel2Metadata};
+use super::CatalogError;
 use crate::plan::{BandSource, Encoding, StackLayout};
 
 /// A preset by its pipeline name (`sensor = "sentinel-2-l2a"`).
@@ -242,7 +243,7 @@ impl Sensor {
         self,
         file: &str,
         options: &PresetOptions,
-    ) -> Result<Vec<(String, BandSource)>, String> {
+    ) -> Result<Vec<(String, BandSource)>, CatalogError> {
         let stack = self.stack();
         let mut out = Vec::new();
         let measures = self.bands().into_iter().filter(|b| b.kind == Kind::Measure);
@@ -261,9 +262,9 @@ impl Sensor {
         self,
         dir: &Path,
         options: &PresetOptions,
-    ) -> Result<Vec<(String, BandSource)>, String> {
+    ) -> Result<Vec<(String, BandSource)>, CatalogError> {
         if !dir.is_dir() {
-            return Err(format!("{} is not a folder", dir.display()));
+            return Err(CatalogError::NotAFolder { path: dir.into() });
         }
         let mut files = Vec::new();
         collect_rasters(dir, 0, &mut files);
@@ -282,16 +283,18 @@ impl Sensor {
             push_named(&mut out, def, source);
         }
         if out.is_empty() {
-            return Err(format!(
-                "no band files of a {} product under {}; expected names ending in {}",
-                self.name(),
-                dir.display(),
-                self.bands()
-                    .iter()
-                    .map(|b| b.file_token)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
+            return Err(CatalogError::Files {
+                problem: format!(
+                    "no band files of a {} product under {}; expected names ending in {}",
+                    self.name(),
+                    dir.display(),
+                    self.bands()
+                        .iter()
+                        .map(|b| b.file_token)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
         }
         Ok(out)
     }
@@ -319,13 +322,15 @@ impl Sensor {
         band: usize,
         dir: Option<&Path>,
         options: &PresetOptions,
-    ) -> Result<BandSource, String> {
+    ) -> Result<BandSource, CatalogError> {
         let bands = self.bands();
         let def = bands
             .iter()
             .find(|d| d.common.eq_ignore_ascii_case(name) || d.id.eq_ignore_ascii_case(name))
             .or_else(|| bands.iter().find(|d| d.kind == Kind::Measure))
-            .ok_or_else(|| format!("{} has no measurement bands", self.name()))?;
+            .ok_or_else(|| CatalogError::Option {
+                problem: format!("{} has no measurement bands", self.name()),
+            })?;
         let metadata = match dir {
             Some(dir) if self.is_sentinel2() && dir.is_dir() => Sentinel2Metadata::find(dir)?,
             _ => None,
@@ -340,7 +345,7 @@ impl Sensor {
         band: usize,
         options: &PresetOptions,
         metadata: Option<&Sentinel2Metadata>,
-    ) -> Result<BandSource, String> {
+    ) -> Result<BandSource, CatalogError> {
         let mut source = BandSource::new(location, band);
         source.nodata = self.nodata(def);
         if def.kind == Kind::Quality {
@@ -367,10 +372,10 @@ impl Sensor {
                     Some("db" | "dB" | "DB") => Encoding::Decibels,
                     Some("linear") => Encoding::Linear,
                     other => {
-                        return Err(format!(
+                        return Err(CatalogError::Option { problem: format!(
                             "sentinel-1-grd needs `backscatter = \"db\"` or `\"linear\"` (the σ⁰ units of the files){}",
                             other.map(|o| format!(", not `{o}`")).unwrap_or_default()
-                        ))
+                        )})
                     }
                 };
             }

@@ -4,16 +4,20 @@
 use std::path::Path;
 
 use super::sensor::{PresetOptions, S2_BAND_IDS};
+use super::CatalogError;
 
 /// The −1000 offset of processing baseline ≥ 04.00, from the declared baseline.
-pub(super) fn sentinel2_offset(options: &PresetOptions) -> Result<f64, String> {
+pub(super) fn sentinel2_offset(options: &PresetOptions) -> Result<f64, CatalogError> {
     let Some(baseline) = &options.processing_baseline else {
-        return Err("no MTD_MSIL2A.xml / MTD_MSIL1C.xml found to read the reflectance offset from; declare `processing_baseline = \"NN.NN\"` (in the product name after `_N`, e.g. N0509 → \"05.09\")".into());
+        return Err(CatalogError::Option { problem: "no MTD_MSIL2A.xml / MTD_MSIL1C.xml found to read the reflectance offset from; declare `processing_baseline = \"NN.NN\"` (in the product name after `_N`, e.g. N0509 → \"05.09\")".into() });
     };
-    let number: f64 = baseline
-        .trim_start_matches('N')
-        .parse()
-        .map_err(|_| format!("processing_baseline `{baseline}` is not a number like \"05.09\""))?;
+    let number: f64 =
+        baseline
+            .trim_start_matches('N')
+            .parse()
+            .map_err(|_| CatalogError::Option {
+                problem: format!("processing_baseline `{baseline}` is not a number like \"05.09\""),
+            })?;
     // "0509" (as in product names) means 05.09.
     let number = if number >= 100.0 {
         number / 100.0
@@ -24,6 +28,17 @@ pub(super) fn sentinel2_offset(options: &PresetOptions) -> Result<f64, String> {
 }
 
 /// Offsets and quantification from a Sentinel-2 product's MTD XML.
+/// What is wrong with an MTD XML.
+#[derive(Debug, thiserror::Error)]
+enum MtdProblem {
+    #[error("not XML: {0}")]
+    NotXml(#[from] roxmltree::Error),
+    #[error("no QUANTIFICATION_VALUE")]
+    NoQuantification,
+    #[error("QUANTIFICATION_VALUE is not a number")]
+    Quantification,
+}
+
 #[derive(Debug, Clone)]
 pub(super) struct Sentinel2Metadata {
     pub(super) quantification: f64,
@@ -32,20 +47,23 @@ pub(super) struct Sentinel2Metadata {
 }
 
 impl Sentinel2Metadata {
-    pub(super) fn find(dir: &Path) -> Result<Option<Sentinel2Metadata>, String> {
+    pub(super) fn find(dir: &Path) -> Result<Option<Sentinel2Metadata>, CatalogError> {
         for name in ["MTD_MSIL2A.xml", "MTD_MSIL1C.xml"] {
             let path = dir.join(name);
             if let Ok(text) = std::fs::read_to_string(&path) {
                 return Sentinel2Metadata::parse(&text)
                     .map(Some)
-                    .map_err(|e| format!("{}: {e}", path.display()));
+                    .map_err(|problem| CatalogError::Metadata {
+                        path,
+                        problem: problem.to_string(),
+                    });
             }
         }
         Ok(None)
     }
 
-    fn parse(text: &str) -> Result<Sentinel2Metadata, String> {
-        let doc = roxmltree::Document::parse(text).map_err(|e| format!("not XML: {e}"))?;
+    fn parse(text: &str) -> Result<Sentinel2Metadata, MtdProblem> {
+        let doc = roxmltree::Document::parse(text)?;
         // Elements by local name: L1C and L2A name them alike under different parents.
         let elements = |tag: &'static str| {
             doc.descendants()
@@ -55,10 +73,10 @@ impl Sentinel2Metadata {
         let quantification = ["BOA_QUANTIFICATION_VALUE", "QUANTIFICATION_VALUE"]
             .iter()
             .find_map(|tag| elements(tag).next())
-            .ok_or("no QUANTIFICATION_VALUE")
+            .ok_or(MtdProblem::NoQuantification)
             .map(text_of)?
             .parse::<f64>()
-            .map_err(|_| "QUANTIFICATION_VALUE is not a number")?;
+            .map_err(|_| MtdProblem::Quantification)?;
         let mut offsets = Vec::new();
         for tag in ["BOA_ADD_OFFSET", "RADIO_ADD_OFFSET"] {
             for element in elements(tag) {
@@ -96,10 +114,10 @@ mod tests {
             processing_baseline: Some(b.into()),
             backscatter: None,
         };
-        assert_eq!(sentinel2_offset(&with("05.09")), Ok(-1000.0));
-        assert_eq!(sentinel2_offset(&with("04.00")), Ok(-1000.0));
-        assert_eq!(sentinel2_offset(&with("N0400")), Ok(-1000.0));
-        assert_eq!(sentinel2_offset(&with("03.01")), Ok(0.0));
+        assert_eq!(sentinel2_offset(&with("05.09")).ok(), Some(-1000.0));
+        assert_eq!(sentinel2_offset(&with("04.00")).ok(), Some(-1000.0));
+        assert_eq!(sentinel2_offset(&with("N0400")).ok(), Some(-1000.0));
+        assert_eq!(sentinel2_offset(&with("03.01")).ok(), Some(0.0));
         assert!(sentinel2_offset(&PresetOptions::default()).is_err());
         assert!(sentinel2_offset(&with("new")).is_err());
     }

@@ -37,6 +37,16 @@ pub const QA_PIXEL_DEFAULT: [&str; 6] = [
 ];
 
 /// A rule over one quality band.
+/// A QA_PIXEL bit name that is not one of [`QA_PIXEL_BITS`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown QA_PIXEL bit `{name}`; one of: {}",
+    QA_PIXEL_BITS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+)]
+pub struct UnknownBit {
+    pub name: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MaskRule {
     /// Mask pixels whose class code is one of these (Sentinel-2 SCL).
@@ -47,7 +57,7 @@ pub enum MaskRule {
 
 impl MaskRule {
     /// The QA_PIXEL rule for these bit names; the first unknown name is the error.
-    pub fn qa_pixel<S: AsRef<str>>(names: &[S]) -> Result<MaskRule, String> {
+    pub fn qa_pixel<S: AsRef<str>>(names: &[S]) -> Result<MaskRule, UnknownBit> {
         let mut bits = 0u16;
         for name in names {
             let name = name.as_ref();
@@ -55,13 +65,7 @@ impl MaskRule {
                 .iter()
                 .find(|(n, _)| *n == name)
                 .map(|(_, b)| *b)
-                .ok_or_else(|| {
-                    let known: Vec<&str> = QA_PIXEL_BITS.iter().map(|(n, _)| *n).collect();
-                    format!(
-                        "unknown QA_PIXEL bit `{name}`; one of: {}",
-                        known.join(", ")
-                    )
-                })?;
+                .ok_or_else(|| UnknownBit { name: name.into() })?;
             bits |= 1 << bit;
         }
         Ok(MaskRule::Bits(bits))

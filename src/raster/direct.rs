@@ -6,6 +6,7 @@
 //! projection, a transform that is not close to linear over a grid cell, or a tile much
 //! coarser than the source (the window would be large).
 
+use super::error::GdalFailure;
 use super::warp::Warper;
 use crate::compute::resample::{self, resample, scale, CornerGrid, LANES};
 use crate::plan::Resampling;
@@ -32,7 +33,7 @@ pub(super) fn read_tile(
     gt: [f64; 6],
     size: usize,
     resampling: Resampling,
-) -> Option<Result<Vec<Vec<f32>>, String>> {
+) -> Option<Result<Vec<Vec<f32>>, GdalFailure>> {
     let kernel = super::resampling::kernel(resampling)?;
     if size % STEP != 0 {
         return None;

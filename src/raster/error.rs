@@ -42,6 +42,8 @@ pub enum RasterError {
     },
     #[error("writing {path} failed: {message}")]
     Write { path: String, message: String },
+    #[error("GDAL does not know the CRS `{crs}`: {message}")]
+    UnknownCrs { crs: String, message: String },
 }
 
 impl RasterError {
@@ -61,5 +63,23 @@ impl RasterError {
             RasterError::Warp { .. } | RasterError::Write { .. } => ErrorKind::Internal,
             _ => ErrorKind::Input,
         }
+    }
+}
+
+/// GDAL's own account of a failure (its CPLError message, or the gdal crate's error), before
+/// it is told which file or tile it concerns: the callers wrap it in a [`RasterError`].
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct GdalFailure(pub String);
+
+impl GdalFailure {
+    pub fn of(error: impl std::fmt::Display) -> Self {
+        GdalFailure(error.to_string())
+    }
+}
+
+impl From<gdal::errors::GdalError> for GdalFailure {
+    fn from(error: gdal::errors::GdalError) -> Self {
+        GdalFailure::of(error)
     }
 }

@@ -17,6 +17,7 @@ use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
 use gdal::Dataset;
 use geo::{coord, Rect};
 
+use super::error::GdalFailure;
 use super::RasterError;
 
 /// Web Mercator's latitude limit: the latitude of y = ±π·R.
@@ -41,12 +42,12 @@ pub struct Footprint {
 }
 
 /// EPSG:3857 as WKT, built once (PROJ database look-ups are not free).
-pub(super) fn web_mercator_wkt() -> Result<&'static str, String> {
-    static WKT: OnceLock<Result<String, String>> = OnceLock::new();
+pub(super) fn web_mercator_wkt() -> Result<&'static str, GdalFailure> {
+    static WKT: OnceLock<Result<String, GdalFailure>> = OnceLock::new();
     WKT.get_or_init(|| {
         SpatialRef::from_epsg(3857)
             .and_then(|s| s.to_wkt())
-            .map_err(|e| e.to_string())
+            .map_err(GdalFailure::of)
     })
     .as_deref()
     .map_err(Clone::clone)
@@ -75,9 +76,9 @@ impl Footprint {
                 location: location.into(),
             });
         };
-        let reproject = |message: String| RasterError::Reproject {
+        let reproject = |failure: GdalFailure| RasterError::Reproject {
             location: location.into(),
-            message,
+            message: failure.0,
         };
         // Without it (PROJ cannot transform the outline), GDAL's suggestion stands alone.
         let extent = data_extent(dataset, gt).ok();
@@ -182,8 +183,8 @@ impl Footprint {
 
 /// GDAL's suggested Web Mercator extent (as gdal2tiles uses it): `GDALAutoCreateWarpedVRT`
 /// to EPSG:3857, nearest neighbour, exact transformer.
-fn suggested_extent(dataset: &Dataset) -> Result<Footprint, String> {
-    let wkt = CString::new(web_mercator_wkt()?).map_err(|e| e.to_string())?;
+fn suggested_extent(dataset: &Dataset) -> Result<Footprint, GdalFailure> {
+    let wkt = CString::new(web_mercator_wkt()?).map_err(GdalFailure::of)?;
     // SAFETY: the source handle is valid for the call; the VRT handle is checked for null,
     // only queried, and closed before returning.
     unsafe {
@@ -196,7 +197,7 @@ fn suggested_extent(dataset: &Dataset) -> Result<Footprint, String> {
             std::ptr::null(),
         );
         if vrt.is_null() {
-            return Err(last_gdal_error());
+            return Err(GdalFailure(last_gdal_error()));
         }
         let mut gt = [0.0f64; 6];
         let ok = gdal_sys::GDALGetGeoTransform(vrt, gt.as_mut_ptr());
@@ -204,7 +205,7 @@ fn suggested_extent(dataset: &Dataset) -> Result<Footprint, String> {
         let height = gdal_sys::GDALGetRasterYSize(vrt) as usize;
         gdal_sys::GDALClose(vrt);
         if ok != gdal_sys::CPLErr::CE_None {
-            return Err(last_gdal_error());
+            return Err(GdalFailure(last_gdal_error()));
         }
         // As gdal2tiles: extent from the x pixel size in both directions (square pixels).
         let (min_x, max_y) = (gt[0], gt[3]);
@@ -223,7 +224,7 @@ fn suggested_extent(dataset: &Dataset) -> Result<Footprint, String> {
 
 /// The raster's extent in WGS 84 `[west, south, east, north]` from its densified outline,
 /// with `west` in [−180, 180) and `east > west` (past 180 across the antimeridian).
-fn data_extent(dataset: &Dataset, gt: [f64; 6]) -> Result<[f64; 4], String> {
+fn data_extent(dataset: &Dataset, gt: [f64; 6]) -> Result<[f64; 4], GdalFailure> {
     let (columns, rows) = dataset.raster_size();
     let corner = |c: f64, r: f64| (gt[0] + c * gt[1] + r * gt[2], gt[3] + c * gt[4] + r * gt[5]);
     let corners = [
@@ -237,14 +238,14 @@ fn data_extent(dataset: &Dataset, gt: [f64; 6]) -> Result<[f64; 4], String> {
     let min = |v: [f64; 4]| v.into_iter().fold(f64::INFINITY, f64::min);
     let max = |v: [f64; 4]| v.into_iter().fold(f64::NEG_INFINITY, f64::max);
     let source_box = [min(xs), min(ys), max(xs), max(ys)];
-    let mut source = dataset.spatial_ref().map_err(|e| e.to_string())?;
+    let mut source = dataset.spatial_ref().map_err(GdalFailure::of)?;
     source.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-    let mut wgs84 = SpatialRef::from_epsg(4326).map_err(|e| e.to_string())?;
+    let mut wgs84 = SpatialRef::from_epsg(4326).map_err(GdalFailure::of)?;
     wgs84.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-    let transform = CoordTransform::new(&source, &wgs84).map_err(|e| e.to_string())?;
+    let transform = CoordTransform::new(&source, &wgs84).map_err(GdalFailure::of)?;
     let [mut west, south, mut east, north] = transform
         .transform_bounds(&source_box, DENSIFY_POINTS)
-        .map_err(|e| e.to_string())?;
+        .map_err(GdalFailure::of)?;
     if west > east {
         east += 360.0; // across the antimeridian
     }

@@ -7,10 +7,13 @@ use geo::Rect;
 use super::{footprint, Grid, RasterError};
 
 /// Checks that GDAL understands `crs` (`EPSG:3035`, a WKT, a PROJ string).
-pub fn check_crs(crs: &str) -> Result<(), String> {
+pub fn check_crs(crs: &str) -> Result<(), RasterError> {
     SpatialRef::from_definition(crs)
         .map(|_| ())
-        .map_err(|e| format!("GDAL does not know the CRS `{crs}`: {e}"))
+        .map_err(|e| RasterError::UnknownCrs {
+            crs: crs.into(),
+            message: e.to_string(),
+        })
 }
 
 impl Grid {
@@ -24,8 +27,9 @@ impl Grid {
         };
         let mut target = SpatialRef::from_definition(crs).map_err(|e| fail(e.to_string()))?;
         target.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-        let mut source = SpatialRef::from_definition(footprint::web_mercator_wkt().map_err(fail)?)
-            .map_err(|e| fail(e.to_string()))?;
+        let mut source =
+            SpatialRef::from_definition(footprint::web_mercator_wkt().map_err(|e| fail(e.0))?)
+                .map_err(|e| fail(e.to_string()))?;
         source.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
         let transform = CoordTransform::new(&source, &target).map_err(|e| fail(e.to_string()))?;
         let [min_x, min_y, max_x, max_y] = transform

@@ -22,6 +22,7 @@ use std::collections::HashMap;
 use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 
+use error::GdalFailure;
 use gdal::Dataset;
 use thread_local::ThreadLocal;
 use warp::Warper;
@@ -328,20 +329,20 @@ impl ReaderPool {
     ) -> Result<Vec<Vec<f32>>, RasterError> {
         let target_wkt = match &self.target_wkt {
             Some(wkt) => wkt.as_str(),
-            None => footprint::web_mercator_wkt().map_err(|message| RasterError::Warp {
+            None => footprint::web_mercator_wkt().map_err(|failure| RasterError::Warp {
                 location: String::new(),
                 target: target.to_string(),
-                message,
+                message: failure.0,
             })?,
         };
         let cell = self.warpers.get_or_default();
         let mut warpers = cell.borrow_mut();
         let mut out = vec![Vec::new(); scene.band_count];
         for group in &scene.groups {
-            let warp_error = |message: String| RasterError::Warp {
+            let warp_error = |failure: GdalFailure| RasterError::Warp {
                 location: group.location.clone(),
                 target: target.to_string(),
-                message,
+                message: failure.0,
             };
             if !warpers.contains_key(&group.location) {
                 let dataset = signed::readable(open(&group.location)?, &group.location)

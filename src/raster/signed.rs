@@ -5,6 +5,7 @@
 //! GDAL's warper see the signed values (and the nodata value, which GDAL already reports
 //! signed, matches them).
 
+use super::error::GdalFailure;
 use gdal::{Dataset, Metadata};
 
 /// Whether band `band` (1-based) of `dataset` holds signed bytes stored as `Byte`.
@@ -19,14 +20,14 @@ pub(super) fn is_signed_byte(dataset: &Dataset, band: usize) -> bool {
 /// `dataset` itself, or, when one of its bands holds signed bytes, a VRT over `location` that
 /// reads them as signed. Files without a geotransform (GCPs, RPCs) and signed bytes are
 /// refused, because the VRT would lose their georeferencing.
-pub(super) fn readable(dataset: Dataset, location: &str) -> Result<Dataset, String> {
+pub(super) fn readable(dataset: Dataset, location: &str) -> Result<Dataset, GdalFailure> {
     let count = dataset.raster_count();
     let signed: Vec<bool> = (1..=count).map(|b| is_signed_byte(&dataset, b)).collect();
     if !signed.contains(&true) {
         return Ok(dataset);
     }
     let gt = dataset.geo_transform().map_err(|_| {
-        "holds signed bytes (PIXELTYPE=SIGNEDBYTE) without a geotransform; convert it to Int16 first (gdal_translate -ot Int16 after reading it with GDAL ≥ 3.7)".to_string()
+        GdalFailure("holds signed bytes (PIXELTYPE=SIGNEDBYTE) without a geotransform; convert it to Int16 first (gdal_translate -ot Int16 after reading it with GDAL ≥ 3.7)".into())
     })?;
     let (width, height) = dataset.raster_size();
     let mut xml = format!(
@@ -36,7 +37,7 @@ pub(super) fn readable(dataset: Dataset, location: &str) -> Result<Dataset, Stri
     );
     for (i, signed) in signed.iter().enumerate() {
         let band = i + 1;
-        let raster = dataset.rasterband(band).map_err(|e| e.to_string())?;
+        let raster = dataset.rasterband(band).map_err(GdalFailure::of)?;
         let source = format!(
             "<SourceFilename relativeToVRT=\"0\">{}</SourceFilename><SourceBand>{band}</SourceBand>",
             escape(location)
@@ -58,7 +59,7 @@ pub(super) fn readable(dataset: Dataset, location: &str) -> Result<Dataset, Stri
         }
     }
     xml.push_str("</VRTDataset>");
-    Dataset::open(&xml).map_err(|e| e.to_string())
+    Dataset::open(&xml).map_err(GdalFailure::of)
 }
 
 fn escape(text: &str) -> String {

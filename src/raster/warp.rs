@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use gdal::{Dataset, DriverManager};
 
+use super::error::GdalFailure;
 use super::footprint::last_gdal_error;
 use crate::compute::resample::{Sample, Window, LANES};
 use crate::plan::Resampling;
@@ -41,8 +42,8 @@ impl Drop for Warper {
 
 impl Warper {
     /// A warper from `dataset` to the CRS `dst_wkt`.
-    pub(super) fn new(dataset: Dataset, dst_wkt: &str) -> Result<Warper, String> {
-        let dst_srs = CString::new(format!("DST_SRS={dst_wkt}")).map_err(|e| e.to_string())?;
+    pub(super) fn new(dataset: Dataset, dst_wkt: &str) -> Result<Warper, GdalFailure> {
+        let dst_srs = CString::new(format!("DST_SRS={dst_wkt}")).map_err(GdalFailure::of)?;
         // SAFETY: the option list is built and freed here; the dataset outlives the
         // transformer (both live in the Warper, the transformer is destroyed first in Drop).
         unsafe {
@@ -55,7 +56,7 @@ impl Warper {
             );
             gdal_sys::CSLDestroy(options);
             if base.is_null() {
-                return Err(last_gdal_error());
+                return Err(GdalFailure(last_gdal_error()));
             }
             let approx = gdal_sys::GDALCreateApproxTransformer(
                 Some(gdal_sys::GDALGenImgProjTransform),
@@ -64,7 +65,7 @@ impl Warper {
             );
             if approx.is_null() {
                 gdal_sys::GDALDestroyGenImgProjTransformer(base);
-                return Err(last_gdal_error());
+                return Err(GdalFailure(last_gdal_error()));
             }
             gdal_sys::GDALApproxTransformerOwnsSubtransformer(approx, 1);
             Ok(Warper {
@@ -111,17 +112,17 @@ impl Warper {
         origin: (usize, usize),
         size: (usize, usize),
         nodata: Option<f64>,
-    ) -> Result<Window, String> {
+    ) -> Result<Window, GdalFailure> {
         use gdal_sys::GDALDataType::*;
         let bands = &bands[..bands.len().min(LANES)];
         let types: Vec<_> = bands
             .iter()
             .map(|b| {
-                let band = self.dataset.rasterband(*b).map_err(|e| e.to_string())?;
+                let band = self.dataset.rasterband(*b).map_err(GdalFailure::of)?;
                 // SAFETY: the band handle is valid while the dataset is open.
                 Ok(unsafe { gdal_sys::GDALGetRasterDataType(band.c_rasterband()) })
             })
-            .collect::<Result<_, String>>()?;
+            .collect::<Result<_, GdalFailure>>()?;
         let same = |t| types.iter().all(|v| *v == t);
         macro_rules! window {
             ($t:ty) => {
@@ -153,7 +154,7 @@ impl Warper {
         bands: &[usize],
         (x0, y0): (usize, usize),
         (width, height): (usize, usize),
-    ) -> Result<Vec<T>, String> {
+    ) -> Result<Vec<T>, GdalFailure> {
         let mut buf: Vec<T> = vec![T::default(); width * height * bands.len()];
         let mut band_map: Vec<c_int> = bands.iter().map(|b| *b as c_int).collect();
         let value = std::mem::size_of::<T>() as i64;
@@ -180,7 +181,7 @@ impl Warper {
             )
         };
         if err != gdal_sys::CPLErr::CE_None {
-            return Err(last_gdal_error());
+            return Err(GdalFailure(last_gdal_error()));
         }
         Ok(buf)
     }
@@ -197,20 +198,20 @@ impl Warper {
         (width, height): (usize, usize),
         resampling: Resampling,
         stop: Option<&AtomicUsize>,
-    ) -> Result<Vec<Vec<f32>>, String> {
+    ) -> Result<Vec<Vec<f32>>, GdalFailure> {
         let n = bands.len();
-        let driver = DriverManager::get_driver_by_name("MEM").map_err(|e| e.to_string())?;
+        let driver = DriverManager::get_driver_by_name("MEM").map_err(GdalFailure::of)?;
         let mut dst = driver
             .create_with_band_type::<f32, _>("", width, height, n)
-            .map_err(|e| e.to_string())?;
-        dst.set_geo_transform(&gt).map_err(|e| e.to_string())?;
+            .map_err(GdalFailure::of)?;
+        dst.set_geo_transform(&gt).map_err(GdalFailure::of)?;
         for b in 1..=n {
-            let mut band = dst.rasterband(b).map_err(|e| e.to_string())?;
+            let mut band = dst.rasterband(b).map_err(GdalFailure::of)?;
             band.set_no_data_value(Some(f64::NAN))
-                .map_err(|e| e.to_string())?;
-            band.fill(f64::NAN, None).map_err(|e| e.to_string())?;
+                .map_err(GdalFailure::of)?;
+            band.fill(f64::NAN, None).map_err(GdalFailure::of)?;
         }
-        let key = |s: &str| CString::new(s).map_err(|e| e.to_string());
+        let key = |s: &str| CString::new(s).map_err(GdalFailure::of);
         let (unified, no) = (key("UNIFIED_SRC_NODATA")?, key("NO")?);
         let (init_dest, no_data) = (key("INIT_DEST")?, key("NO_DATA")?);
         // SAFETY: the options are created, filled with CPLMalloc'd arrays of nBandCount entries
@@ -267,14 +268,14 @@ impl Warper {
             err
         };
         if err != gdal_sys::CPLErr::CE_None {
-            return Err(last_gdal_error());
+            return Err(GdalFailure(last_gdal_error()));
         }
         (1..=n)
             .map(|b| {
-                let band = dst.rasterband(b).map_err(|e| e.to_string())?;
+                let band = dst.rasterband(b).map_err(GdalFailure::of)?;
                 let buf = band
                     .read_as::<f32>((0, 0), (width, height), (width, height), None)
-                    .map_err(|e| e.to_string())?;
+                    .map_err(GdalFailure::of)?;
                 Ok(buf.into_shape_and_vec().1)
             })
             .collect()

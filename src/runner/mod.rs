@@ -388,7 +388,9 @@ fn pmtiles_archive(
     };
     let mut file = tempfile::tempfile().map_err(|e| failed(e.to_string()))?;
     let out = file.try_clone().map_err(|e| failed(e.to_string()))?;
-    spool.write_archive(&info, out).map_err(failed)?;
+    spool
+        .write_archive(&info, out)
+        .map_err(|e| failed(e.to_string()))?;
     let mut bytes = Vec::new();
     use std::io::{Read, Seek};
     file.rewind()

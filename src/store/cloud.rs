@@ -36,14 +36,34 @@ fn retry() -> RetryConfig {
     }
 }
 
+/// Why an endpoint or an output prefix cannot be used.
+#[derive(Debug, thiserror::Error)]
+enum UrlProblem {
+    #[error("{key} `{shown}` {why}; write e.g. http://127.0.0.1:3900 or https://s3.example.org")]
+    Endpoint {
+        key: String,
+        shown: String,
+        why: String,
+    },
+    #[error("the prefix segment `{0}` is not UTF-8 once decoded")]
+    NotUtf8(String),
+    #[error(
+        "the prefix segment `{segment}` holds `{c}`, which object stores escape or URLs give a \
+         meaning; use letters, digits, spaces and - _ ."
+    )]
+    Refused { segment: String, c: char },
+}
+
 /// Checks an endpoint URL before object_store sees it (it panics on some malformed ones):
 /// `http(s)://host[:port][/path]`. Messages never quote the URL's user name or password.
-fn check_endpoint(endpoint: &str, key: &str) -> Result<(), String> {
+fn check_endpoint(endpoint: &str, key: &str) -> Result<(), UrlProblem> {
     let shown = crate::secrets::strip_userinfo(endpoint);
     let refuse = |why: &str| {
-        Err(format!(
-            "{key} `{shown}` {why}; write e.g. http://127.0.0.1:3900 or https://s3.example.org"
-        ))
+        Err(UrlProblem::Endpoint {
+            key: key.into(),
+            shown: shown.clone(),
+            why: why.into(),
+        })
     };
     if endpoint.trim().is_empty() {
         return refuse("is empty");
@@ -66,20 +86,18 @@ const PREFIX_REFUSED: &[char] = &[
 /// are one prefix), empty segments dropped (`dbl//b` is `dbl/b`, in keys and URLs alike; the
 /// URL parser has already resolved `a/../x` to `x`); characters object stores escape are
 /// refused.
-fn prefix_segments(url: &url::Url) -> Result<Vec<String>, String> {
+fn prefix_segments(url: &url::Url) -> Result<Vec<String>, UrlProblem> {
     let mut segments = Vec::new();
     for raw in url.path().split('/').filter(|s| !s.is_empty()) {
         let segment = percent_encoding::percent_decode_str(raw)
             .decode_utf8()
-            .map_err(|_| format!("the prefix segment `{raw}` is not UTF-8 once decoded"))?
+            .map_err(|_| UrlProblem::NotUtf8(raw.into()))?
             .into_owned();
         if let Some(c) = segment
             .chars()
             .find(|c| PREFIX_REFUSED.contains(c) || c.is_control())
         {
-            return Err(format!(
-                "the prefix segment `{segment}` holds `{c}`, which object stores escape or URLs give a meaning; use letters, digits, spaces and - _ ."
-            ));
+            return Err(UrlProblem::Refused { segment, c });
         }
         segments.push(segment);
     }
@@ -119,7 +137,7 @@ pub(super) fn open(
     let bucket = url.host_str().unwrap_or_default().to_string();
     let segments = match prefix_segments(url) {
         Ok(s) => s,
-        Err(message) => return Some(Err(bad(message))),
+        Err(problem) => return Some(Err(bad(problem.to_string()))),
     };
     // The one spelling of the prefix: keys hold it as written (decoded), URLs percent-encoded.
     let prefix = segments.join("/");
@@ -164,7 +182,8 @@ pub(super) fn open(
             }
             let endpoint = builder.get_config_value(&AmazonS3ConfigKey::Endpoint);
             if let Some(e) = &endpoint {
-                check_endpoint(e, "aws_endpoint (or AWS_ENDPOINT_URL)").map_err(bad)?;
+                check_endpoint(e, "aws_endpoint (or AWS_ENDPOINT_URL)")
+                    .map_err(|p| bad(p.to_string()))?;
             }
             let virtual_hosted = builder
                 .get_config_value(&AmazonS3ConfigKey::VirtualHostedStyleRequest)
@@ -205,7 +224,7 @@ pub(super) fn open(
             let endpoint = builder.get_config_value(&AzureConfigKey::Endpoint);
             if let Some(e) = &endpoint {
                 check_endpoint(e, "azure_storage_endpoint (or AZURE_STORAGE_ENDPOINT)")
-                    .map_err(bad)?;
+                    .map_err(|p| bad(p.to_string()))?;
             }
             let public_base = match (endpoint, emulator) {
                 (Some(e), _) => join(format!("{}/{bucket}", e.trim_end_matches('/'))),

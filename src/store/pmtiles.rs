@@ -8,6 +8,22 @@ use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 
 use pmtiles::{Compression, PmTilesWriter, TileCoord, TileId, TileType};
 
+/// Why a tile could not be spooled or the archive written.
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    #[error("scratch file: {0}")]
+    Io(#[from] std::io::Error),
+    /// The pmtiles crate's error (a tile outside its grid, a failed write), as its message.
+    #[error("{0}")]
+    Pmtiles(String),
+}
+
+impl ArchiveError {
+    fn of(error: impl std::fmt::Display) -> Self {
+        ArchiveError::Pmtiles(error.to_string())
+    }
+}
+
 /// Encoded tiles on disk, in arrival order, with where each one is.
 pub struct TileSpool {
     file: BufWriter<File>,
@@ -36,11 +52,11 @@ impl TileSpool {
         })
     }
 
-    pub fn add(&mut self, z: u8, x: u32, y: u32, bytes: &[u8]) -> Result<(), String> {
-        let coord = TileCoord::new(z, x, y).map_err(|e| e.to_string())?;
+    pub fn add(&mut self, z: u8, x: u32, y: u32, bytes: &[u8]) -> Result<(), ArchiveError> {
+        let coord = TileCoord::new(z, x, y).map_err(ArchiveError::of)?;
         let id = TileId::from(coord).value();
-        self.file.write_all(bytes).map_err(|e| e.to_string())?;
-        let len = u32::try_from(bytes.len()).map_err(|e| e.to_string())?;
+        self.file.write_all(bytes)?;
+        let len = u32::try_from(bytes.len()).map_err(ArchiveError::of)?;
         self.index.push((id, self.end, len));
         self.end += u64::from(len);
         Ok(())
@@ -56,8 +72,8 @@ impl TileSpool {
 
     /// Writes the archive into `out` (a scratch file): tiles in tile-id order, deduplicated by
     /// content, PNG stored as is, directories and metadata gzip-compressed.
-    pub fn write_archive(mut self, info: &ArchiveInfo, out: File) -> Result<(), String> {
-        let mut spool = self.file.into_inner().map_err(|e| e.to_string())?;
+    pub fn write_archive(mut self, info: &ArchiveInfo, out: File) -> Result<(), ArchiveError> {
+        let mut spool = self.file.into_inner().map_err(|e| e.into_error())?;
         self.index.sort_unstable_by_key(|(id, _, _)| *id);
         let [w, s, e, n] = info.bounds;
         let (lon, lat, zoom) = info.center;
@@ -71,17 +87,16 @@ impl TileSpool {
             .center_zoom(zoom)
             .metadata(info.metadata.clone())
             .create(out)
-            .map_err(|e| e.to_string())?;
+            .map_err(ArchiveError::of)?;
         let mut buffer = Vec::new();
         for (id, offset, len) in &self.index {
             buffer.resize(*len as usize, 0);
             spool
                 .seek(SeekFrom::Start(*offset))
-                .and_then(|_| spool.read_exact(&mut buffer))
-                .map_err(|e| e.to_string())?;
-            let coord = TileCoord::from(TileId::new(*id).map_err(|e| e.to_string())?);
-            writer.add_tile(coord, &buffer).map_err(|e| e.to_string())?;
+                .and_then(|_| spool.read_exact(&mut buffer))?;
+            let coord = TileCoord::from(TileId::new(*id).map_err(ArchiveError::of)?);
+            writer.add_tile(coord, &buffer).map_err(ArchiveError::of)?;
         }
-        writer.finalize().map_err(|e| e.to_string())
+        writer.finalize().map_err(ArchiveError::of)
     }
 }

@@ -2,8 +2,18 @@
 //! with a zone (`2025-01-06T10:56:31Z`, `…+01:00`), or an interval of them (`a/b`, either end
 //! `..` for open).
 
+/// A `datetime` that is not an RFC 3339 instant or interval.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "`{text}` is not an RFC 3339 date or date-time; write e.g. \"2025-01-06\", \
+     \"2025-01-06T10:56:31Z\" or an interval \"2025-01-01/2025-01-06\""
+)]
+pub(super) struct NotRfc3339 {
+    text: String,
+}
+
 /// Why `text` is not an RFC 3339 instant or interval, if it is not.
-pub(super) fn check(text: &str) -> Result<(), String> {
+pub(super) fn check(text: &str) -> Result<(), NotRfc3339> {
     let parts: Vec<&str> = text.split('/').collect();
     let ok = match parts.as_slice() {
         [one] => instant(one),
@@ -15,10 +25,7 @@ pub(super) fn check(text: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "`{text}` is not an RFC 3339 date or date-time; write e.g. \"2025-01-06\", \
-             \"2025-01-06T10:56:31Z\" or an interval \"2025-01-01/2025-01-06\""
-        ))
+        Err(NotRfc3339 { text: text.into() })
     }
 }
 

@@ -101,10 +101,10 @@ struct Compiler<'a> {
 }
 
 impl Compiler<'_> {
-    pub(super) fn problem(&mut self, key: &str, message: impl Into<String>) {
+    pub(super) fn problem(&mut self, key: &str, message: impl std::fmt::Display) {
         self.problems.push(Problem {
             key: key.to_string(),
-            message: message.into(),
+            message: message.to_string(),
         });
     }
 
@@ -155,9 +155,7 @@ impl Compiler<'_> {
         ) {
             (Some(cli), _) => match std::env::current_dir() {
                 Ok(cwd) => normalize_output(cli, &cwd),
-                Err(e) => Err(format!(
-                    "the working directory is not readable ({e}); give an absolute --output"
-                )),
+                Err(e) => Err(BadOutputUrl::NoWorkingDirectory(e)),
             },
             (None, Some(url)) => normalize_output(url, self.base),
             (None, None) => {
@@ -253,17 +251,27 @@ fn lexically_normal(path: &Path) -> PathBuf {
     out
 }
 
+#[derive(Debug, thiserror::Error)]
+enum BadOutputUrl {
+    #[error("empty; give a directory or URL")]
+    Empty,
+    #[error("the working directory is not readable ({0}); give an absolute --output")]
+    NoWorkingDirectory(std::io::Error),
+    #[error(
+        "`{0}://` outputs are not supported; write to s3://, gs://, az://, a directory or a file:// URL"
+    )]
+    Scheme(String),
+}
+
 /// URLs (`s3://`, `gs://`, `az://`, `file://`, `memory://`) stay as they are; a plain path
 /// becomes absolute against `base`.
-fn normalize_output(url: &str, base: &Path) -> Result<String, String> {
+fn normalize_output(url: &str, base: &Path) -> Result<String, BadOutputUrl> {
     if url.is_empty() {
-        return Err("empty; give a directory or URL".into());
+        return Err(BadOutputUrl::Empty);
     }
     match url.split_once("://") {
         Some(("file" | "memory" | "s3" | "s3a" | "gs" | "az" | "azure", _)) => Ok(url.to_string()),
-        Some((scheme, _)) => Err(format!(
-            "`{scheme}://` outputs are not supported; write to s3://, gs://, az://, a directory or a file:// URL"
-        )),
+        Some((scheme, _)) => Err(BadOutputUrl::Scheme(scheme.into())),
         None => {
             let path = PathBuf::from(url);
             let path = if path.is_absolute() {

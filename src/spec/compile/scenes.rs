@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::Compiler;
 use crate::catalog::landsat_mtl::landsat_bands;
-use crate::catalog::{PresetOptions, Sensor};
+use crate::catalog::{CatalogError, PresetOptions, Sensor};
 use crate::compute::mask::{MaskRule, QA_PIXEL_DEFAULT, SCL_DEFAULT};
 use crate::plan::{BandSource, Encoding};
 use crate::plan::{Scene, SceneMask};
@@ -121,8 +121,8 @@ impl Compiler<'_> {
         let found = match (&spec.dir, &spec.file) {
             (Some(dir), None) => sensor.in_folder(Path::new(&self.location(dir)), &options),
             (None, Some(file)) => sensor.stacked(&self.location(file), &options),
-            (Some(_), Some(_)) => Err("give `dir` (per-band files) or `file` (a band stack in the preset's order), not both".into()),
-            (None, None) => Err("needs `dir` (a product folder with per-band files) or `file` (a band stack in the preset's order)".into()),
+            (Some(_), Some(_)) => Err(CatalogError::Option { problem: "give `dir` (per-band files) or `file` (a band stack in the preset's order), not both".into() }),
+            (None, None) => Err(CatalogError::Option { problem: "needs `dir` (a product folder with per-band files) or `file` (a band stack in the preset's order)".into() }),
         };
         let mut bands = match found {
             Ok(b) => b,
