@@ -5,6 +5,7 @@ mod legend;
 mod polygons;
 mod preview;
 mod run_record;
+mod shard_marker;
 mod stac;
 mod stats;
 mod tilejson;
@@ -13,10 +14,11 @@ mod wmts;
 pub use legend::{legend_html, legend_json};
 pub use polygons::polygons_geojson;
 pub use preview::{preview_html, BASE_MAP_TILES, MAPLIBRE_CSS, MAPLIBRE_JS, PMTILES_JS};
-pub use run_record::run_record;
+pub use run_record::{run_record, RunRecord};
+pub use shard_marker::{shard_marker, ShardMarker};
 pub use stac::stac_item;
 pub use stats::{stats_csv, stats_json};
-pub use tilejson::tilejson;
+pub use tilejson::{tilejson, TileJson};
 pub use wmts::wmts_capabilities;
 
 /// Text safe inside HTML or XML, in element content and in double-quoted attributes.

@@ -372,7 +372,7 @@ fn publish(
 fn pmtiles_archive(
     job: &Job,
     spool: TileSpool,
-    tilejson: &serde_json::Value,
+    tilejson: &metadata::TileJson,
 ) -> Result<Vec<u8>, Error> {
     let failed = |message: String| Error::Runtime {
         what: "building the PMTiles archive",
@@ -384,7 +384,7 @@ fn pmtiles_archive(
         max_zoom: job.zooms.max,
         bounds: [w, s, e, n],
         center: ((w + e) / 2.0, (s + n) / 2.0, job.zooms.min),
-        metadata: tilejson.to_string(),
+        metadata: serde_json::to_string(tilejson).unwrap_or_default(),
     };
     let mut file = tempfile::tempfile().map_err(|e| failed(e.to_string()))?;
     let out = file.try_clone().map_err(|e| failed(e.to_string()))?;
@@ -404,9 +404,10 @@ fn put_json(
     runtime: &tokio::runtime::Runtime,
     store: &OutputStore,
     key: &str,
-    doc: &serde_json::Value,
+    doc: &impl serde::Serialize,
     media_type: &str,
 ) -> Result<(), Error> {
+    // Typed documents always serialise (no maps with non-string keys, no failing Serialize).
     let bytes = serde_json::to_vec_pretty(doc).unwrap_or_default();
     Ok(runtime.block_on(store.put(key, bytes.into(), media_type))?)
 }

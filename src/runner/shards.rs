@@ -13,12 +13,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::SystemTime;
 
 use bytes::Bytes;
-use serde_json::json;
 
 use super::pyramid::{Below, Roots};
 use super::{publish, supersede, Engine, Job, RunOptions, Shard, Summary};
 use crate::error::Error;
 use crate::layout::{self, SHARDS_FOLDER};
+use crate::metadata::{self, ShardMarker};
 use crate::plan::TileFormat;
 use crate::store::OutputStore;
 use crate::tiling::ShardPlan;
@@ -69,18 +69,7 @@ pub(super) fn run_shard(
     }
     options.interrupt.check()?;
     if summary.failures.is_empty() {
-        let marker = json!({
-            "fingerprint": job.plan.fingerprint(),
-            "shard": shard.index,
-            "shards": shard.count,
-            "shard_zoom": split.zoom,
-            "zooms": { "min": job.zooms.min, "max": job.zooms.max },
-            "tiles": {
-                "per_zoom": summary.per_zoom,
-                "bytes": summary.bytes,
-                "empty_skipped": summary.empty_tiles_skipped,
-            },
-        });
+        let marker = metadata::shard_marker(job, &summary, shard, split.zoom);
         super::put_json(
             runtime,
             store,
@@ -147,9 +136,9 @@ pub fn finalize(plan: &crate::plan::Plan, options: &RunOptions) -> Result<Summar
     let mut parsed = Vec::with_capacity(count);
     for index in 0..count {
         let key = layout::shard_marker_key(index, count);
-        let marker: serde_json::Value = serde_json::from_slice(&runtime.block_on(store.get(&key))?)
+        let marker: ShardMarker = serde_json::from_slice(&runtime.block_on(store.get(&key))?)
             .map_err(|e| Error::ShardUsage(format!("{key}: not a shard marker ({e})")))?;
-        if marker["fingerprint"].as_str() != Some(fingerprint.as_str()) {
+        if marker.fingerprint != fingerprint {
             foreign.push(index.to_string());
         }
         parsed.push((key, marker));
@@ -164,29 +153,19 @@ pub fn finalize(plan: &crate::plan::Plan, options: &RunOptions) -> Result<Summar
     }
     supersede::supersede(runtime, &store, &job, options, false)?;
     for (key, marker) in parsed {
-        let zooms = (
-            marker["zooms"]["min"].as_u64(),
-            marker["zooms"]["max"].as_u64(),
-        );
-        if zooms != (Some(job.zooms.min.into()), Some(job.zooms.max.into())) {
-            let shown = |z: Option<u64>| z.map_or("?".to_string(), |z| z.to_string());
+        let zooms = marker.zooms;
+        if (zooms.min, zooms.max) != (job.zooms.min, job.zooms.max) {
             return Err(Error::ShardUsage(format!(
                 "{key}: the shards tiled zooms {}-{}, finalize has {}; \
                  finalize with the shards' pipeline and --zoom",
-                shown(zooms.0),
-                shown(zooms.1),
-                job.zooms
+                zooms.min, zooms.max, job.zooms
             )));
         }
-        if let Some(per_zoom) = marker["tiles"]["per_zoom"].as_object() {
-            for (z, n) in per_zoom {
-                if let (Ok(z), Some(n)) = (z.parse::<u8>(), n.as_u64()) {
-                    *totals.per_zoom.entry(z).or_default() += n;
-                }
-            }
+        for (z, n) in &marker.tiles.per_zoom {
+            *totals.per_zoom.entry(*z).or_default() += n;
         }
-        totals.bytes += marker["tiles"]["bytes"].as_u64().unwrap_or(0);
-        totals.empty += marker["tiles"]["empty_skipped"].as_u64().unwrap_or(0);
+        totals.bytes += marker.tiles.bytes;
+        totals.empty += marker.tiles.empty_skipped;
     }
     let size = (plan.tiling.tile_size as usize).pow(2);
     let mut values = HashMap::new();

@@ -7,6 +7,7 @@
 use super::{Job, RunOptions};
 use crate::error::Error;
 use crate::layout::{is_output_key, RUN_RECORD_KEY, STAC_ITEM_KEY};
+use crate::metadata::RunRecord;
 use crate::store::OutputStore;
 
 /// Before the first object of a run: removes the previous `run.json` unless this is a
@@ -22,9 +23,9 @@ pub(super) fn supersede(
     let fingerprint = job.plan.fingerprint();
     match runtime.block_on(store.get(RUN_RECORD_KEY)) {
         Ok(bytes) => {
-            let same = serde_json::from_slice::<serde_json::Value>(&bytes)
-                .ok()
-                .is_some_and(|r| r["pipeline"]["fingerprint"].as_str() == Some(&fingerprint));
+            // A record that does not read as one (an older or foreign file) is another run's.
+            let same = serde_json::from_slice::<RunRecord>(&bytes)
+                .is_ok_and(|r| r.pipeline.fingerprint == fingerprint);
             if !(options.resume && same) {
                 tracing::info!(
                     "the output holds a previous run's run.json: removing it first, so the \
