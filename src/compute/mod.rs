@@ -8,6 +8,7 @@ pub mod composite;
 mod dnbr;
 mod dndvi;
 pub mod expression;
+mod formula;
 mod log_ratio;
 pub mod mask;
 mod mndwi;
@@ -22,6 +23,7 @@ pub mod resample;
 pub mod stretch;
 pub mod water_change;
 
+pub use formula::{evaluate, Formula};
 pub use normalized_difference::normalized_difference;
 
 /// Which scene of a pipeline a band comes from.

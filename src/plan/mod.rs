@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use crate::compute::expression::Expression;
 use crate::compute::mask::MaskRule;
-use crate::compute::{composite, water_change};
-use crate::compute::{Epoch, Index};
+use crate::compute::Epoch;
+pub use crate::compute::Formula;
 use crate::render::{Style, TileEncoding};
 use crate::store::StoreConfig;
 use crate::tiling::ZoomRange;
@@ -68,21 +68,6 @@ impl Plan {
     }
 }
 
-/// What is computed per pixel.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Formula {
-    /// A catalogue index.
-    Index(Index),
-    /// A band-maths expression over `scene.band` references.
-    Expression(Expression),
-    /// Water change codes (see [`crate::compute::water_change`]) from a water index
-    /// (MNDWI or NDWI) above `threshold` in the pre and the post scene.
-    WaterChange { water_index: Index, threshold: f32 },
-    /// Three bands of one scene shown as red, green and blue (see
-    /// [`crate::compute::composite`]): three planes per tile instead of one.
-    Composite,
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct Product {
     pub formula: Formula,
@@ -137,35 +122,7 @@ impl Product {
 
     /// Evaluates over one tile; `bands[i]` holds the pixels of `reads[i]`.
     pub fn compute(&self, bands: &[&[f32]]) -> Vec<f32> {
-        let (rest, quality_bands) = bands.split_at(bands.len() - self.quality.len());
-        let mask_reads = self.mask.as_ref().map_or(0, |m| m.references().len());
-        let (formula_bands, mask_bands) = rest.split_at(rest.len() - mask_reads);
-        let mut values = match &self.formula {
-            Formula::Index(i) => i.compute(formula_bands),
-            Formula::Expression(e) => e.evaluate(formula_bands),
-            Formula::WaterChange {
-                water_index,
-                threshold,
-            } => water_change::compute(*water_index, *threshold, formula_bands),
-            Formula::Composite => composite::compute(formula_bands),
-        };
-        let n = formula_bands.first().map_or(0, |b| b.len()).max(1);
-        if let Some(mask) = &self.mask {
-            let masked = mask.evaluate(mask_bands);
-            for plane in values.chunks_mut(n) {
-                for (v, m) in plane.iter_mut().zip(&masked) {
-                    if *m != 0.0 {
-                        *v = f32::NAN; // NaN != 0 too: a mask without data masks
-                    }
-                }
-            }
-        }
-        for (rule, quality) in self.quality.iter().zip(quality_bands) {
-            for plane in values.chunks_mut(n) {
-                rule.apply(quality, plane);
-            }
-        }
-        values
+        crate::compute::evaluate(&self.formula, self.mask.as_ref(), &self.quality, bands)
     }
 }
 

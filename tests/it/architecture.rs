@@ -183,34 +183,29 @@ fn outside(room: &str, paths: &[&str]) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn gdal_is_linked_only_from_the_raster_room() {
-    let found = outside("raster", &["gdal::", "gdal_sys::", "use gdal;"]);
+/// Fails unless `paths` are named only inside `room`.
+fn assert_only_in(room: &str, paths: &[&str]) {
+    let found = outside(room, paths);
     assert!(
         found.is_empty(),
-        "GDAL used outside src/raster/:\n{}",
+        "{paths:?} outside src/{room}/:\n{}",
         found.join("\n")
     );
+}
+
+#[test]
+fn gdal_is_linked_only_from_the_raster_room() {
+    assert_only_in("raster", &["gdal::", "gdal_sys::", "use gdal;"]);
 }
 
 #[test]
 fn object_store_is_used_only_from_the_store_room() {
-    let found = outside("store", &["object_store::", "use object_store;"]);
-    assert!(
-        found.is_empty(),
-        "object_store used outside src/store/:\n{}",
-        found.join("\n")
-    );
+    assert_only_in("store", &["object_store::", "use object_store;"]);
 }
 
 #[test]
 fn the_pipeline_file_format_is_read_only_in_the_spec_room() {
-    let found = outside("spec", &["toml::", "use toml;"]);
-    assert!(
-        found.is_empty(),
-        "TOML read outside src/spec/:\n{}",
-        found.join("\n")
-    );
+    assert_only_in("spec", &["toml::", "use toml;"]);
 }
 
 #[test]
