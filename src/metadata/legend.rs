@@ -1,7 +1,7 @@
 //! The legend of a product: `legend.json` for programs, and an HTML fragment for TileJSON's
 //! `legend` field (TileJSON 3.0.0: "MAY be treated as HTML or literal text").
 
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 
 use crate::render::{Composite, Style};
 
@@ -10,44 +10,107 @@ use super::escape_markup;
 /// Colour stops listed for a ramp legend.
 const RAMP_STOPS: usize = 5;
 
-pub fn legend_json(style: &Style, title: &str) -> Value {
+/// `legend.json`: how values map to colours, for programs that draw their own legend.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Legend {
+    Classes {
+        title: String,
+        classes: Vec<LegendClass>,
+        nodata: String,
+    },
+    Ramp {
+        title: String,
+        ramp: String,
+        min: f32,
+        max: f32,
+        stops: Vec<LegendStop>,
+        clamped: bool,
+        nodata: String,
+    },
+    Composite {
+        title: String,
+        channels: Vec<LegendChannel>,
+        clamped: bool,
+        nodata: String,
+    },
+}
+
+/// A class as `legend.json` lists it: its value in `classes.tif` (1-based), its bounds (null
+/// for an open end) and which ends it includes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LegendClass {
+    pub value: usize,
+    pub name: String,
+    pub min: Option<f32>,
+    pub max: Option<f32>,
+    pub min_inclusive: bool,
+    pub max_inclusive: bool,
+    /// `#rrggbb` or `#rrggbbaa`.
+    pub color: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LegendStop {
+    pub value: f32,
+    pub color: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LegendChannel {
+    /// `red`, `green` or `blue`.
+    pub channel: String,
+    pub band: String,
+    pub min: f32,
+    pub max: f32,
+}
+
+/// Transparent pixels have no data (the one nodata rendering of every tile).
+const NODATA: &str = "transparent";
+
+pub fn legend_json(style: &Style, title: &str) -> Legend {
+    let title = title.to_string();
+    let nodata = NODATA.to_string();
     match style {
-        Style::Classes(table) => json!({
-            "title": title,
-            "type": "classes",
-            "classes": table.classes.iter().enumerate().map(|(i, c)| json!({
-                "value": i + 1,
-                "name": c.name,
-                "min": finite(c.min),
-                "max": finite(c.max),
-                "min_inclusive": c.min_inclusive,
-                "max_inclusive": c.max_inclusive,
-                "color": c.color.to_hex(),
-            })).collect::<Vec<_>>(),
-            "nodata": "transparent",
-        }),
-        Style::Ramp { ramp, min, max } => json!({
-            "title": title,
-            "type": "ramp",
-            "ramp": ramp.name,
-            "min": min,
-            "max": max,
-            "stops": ramp_stops(style).into_iter().map(|(v, c)| json!({ "value": v, "color": c })).collect::<Vec<_>>(),
-            "clamped": true,
-            "nodata": "transparent",
-        }),
-        Style::Composite(c) => json!({
-            "title": title,
-            "type": "composite",
-            "channels": Composite::CHANNELS.iter().zip(&c.bands).zip(&c.ranges).map(|(((channel, _), band), (min, max))| json!({
-                "channel": channel,
-                "band": band,
-                "min": min,
-                "max": max,
-            })).collect::<Vec<_>>(),
-            "clamped": true,
-            "nodata": "transparent",
-        }),
+        Style::Classes(table) => Legend::Classes {
+            title,
+            classes: (table.classes.iter().enumerate())
+                .map(|(i, c)| LegendClass {
+                    value: i + 1,
+                    name: c.name.clone(),
+                    min: finite(c.min),
+                    max: finite(c.max),
+                    min_inclusive: c.min_inclusive,
+                    max_inclusive: c.max_inclusive,
+                    color: c.color.to_hex(),
+                })
+                .collect(),
+            nodata,
+        },
+        Style::Ramp { ramp, min, max } => Legend::Ramp {
+            title,
+            ramp: ramp.name.to_string(),
+            min: *min,
+            max: *max,
+            stops: (ramp_stops(style).into_iter())
+                .map(|(value, color)| LegendStop { value, color })
+                .collect(),
+            clamped: true,
+            nodata,
+        },
+        Style::Composite(c) => Legend::Composite {
+            title,
+            channels: (Composite::CHANNELS.iter().zip(&c.bands).zip(&c.ranges))
+                .map(|(((channel, _), band), (min, max))| LegendChannel {
+                    channel: channel.to_string(),
+                    band: band.clone(),
+                    min: *min,
+                    max: *max,
+                })
+                .collect(),
+            clamped: true,
+            nodata,
+        },
     }
 }
 
@@ -98,11 +161,7 @@ fn ramp_stops(style: &Style) -> Vec<(f32, String)> {
         .collect()
 }
 
-/// A class bound as JSON: the number, or null for an open end (±∞).
-pub(super) fn finite(v: f32) -> Value {
-    if v.is_finite() {
-        json!(v)
-    } else {
-        Value::Null
-    }
+/// A class bound: the number, or none (null in JSON) for an open end (±∞).
+pub(super) fn finite(v: f32) -> Option<f32> {
+    v.is_finite().then_some(v)
 }

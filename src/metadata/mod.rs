@@ -11,13 +11,13 @@ mod stats;
 mod tilejson;
 mod wmts;
 
-pub use legend::{legend_html, legend_json};
+pub use legend::{legend_html, legend_json, Legend, LegendChannel, LegendClass, LegendStop};
 pub use polygons::polygons_geojson;
 pub use preview::{preview_html, BASE_MAP_TILES, MAPLIBRE_CSS, MAPLIBRE_JS, PMTILES_JS};
 pub use run_record::{run_record, RunRecord};
 pub use shard_marker::{shard_marker, ShardMarker};
 pub use stac::stac_item;
-pub use stats::{stats_csv, stats_json};
+pub use stats::{stats_csv, stats_json, Area, ClassArea, Stats, ValueRange};
 pub use tilejson::{tilejson, TileJson};
 pub use wmts::wmts_capabilities;
 

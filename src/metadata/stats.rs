@@ -1,7 +1,7 @@
 //! `stats.json` and `stats.csv`: area per class in hectares and km² (true ground area on the
 //! WGS 84 ellipsoid), valid and nodata area, and the index's range and mean.
 
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 
 use super::legend::finite;
 use crate::compute::area_stats::AreaStats;
@@ -10,46 +10,94 @@ use crate::render::Style;
 const M2_PER_HA: f64 = 10_000.0;
 const M2_PER_KM2: f64 = 1_000_000.0;
 
-fn area(pixels: u64, m2: f64) -> Value {
-    json!({ "pixels": pixels, "hectares": m2 / M2_PER_HA, "km2": m2 / M2_PER_KM2 })
+/// `stats.json`: the product's area per class, valid and nodata area, and its values' range.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stats {
+    pub product: String,
+    pub area_method: String,
+    pub valid: Area,
+    pub nodata: Area,
+    pub value: ValueRange,
+    pub classes: Vec<ClassArea>,
+    /// Valid pixels outside every class (class tables only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unclassified: Option<Area>,
 }
 
-pub fn stats_json(stats: &AreaStats, style: &Style, product: &str) -> Value {
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Area {
+    pub pixels: u64,
+    pub hectares: f64,
+    pub km2: f64,
+}
+
+impl Area {
+    fn of(pixels: u64, m2: f64) -> Self {
+        Area {
+            pixels,
+            hectares: m2 / M2_PER_HA,
+            km2: m2 / M2_PER_KM2,
+        }
+    }
+}
+
+/// The product's values over its valid pixels (none when there are none).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ValueRange {
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub mean: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassArea {
+    #[serde(flatten)]
+    pub area: Area,
+    /// The class's value in `classes.tif` (1-based, as in `legend.json`).
+    pub value: usize,
+    pub name: String,
+    pub min: Option<f32>,
+    pub max: Option<f32>,
+    pub min_inclusive: bool,
+    pub max_inclusive: bool,
+    pub percent_of_valid: f64,
+}
+
+pub fn stats_json(stats: &AreaStats, style: &Style, product: &str) -> Stats {
     let valid_m2 = stats.valid.1;
-    let classes: Vec<Value> = style
+    let classes = style
         .class_table()
         .map(|t| {
-            t.classes
-                .iter()
-                .zip(&stats.classes)
-                .enumerate()
-                .map(|(i, (c, (pixels, m2)))| {
-                    let mut v = area(*pixels, *m2);
-                    v["value"] = json!(i + 1);
-                    v["name"] = json!(c.name);
-                    v["min"] = finite(c.min);
-                    v["max"] = finite(c.max);
-                    v["min_inclusive"] = json!(c.min_inclusive);
-                    v["max_inclusive"] = json!(c.max_inclusive);
-                    v["percent_of_valid"] = json!(percent_of(*m2, valid_m2));
-                    v
+            (t.classes.iter().zip(&stats.classes).enumerate())
+                .map(|(i, (c, (pixels, m2)))| ClassArea {
+                    area: Area::of(*pixels, *m2),
+                    value: i + 1,
+                    name: c.name.clone(),
+                    min: finite(c.min),
+                    max: finite(c.max),
+                    min_inclusive: c.min_inclusive,
+                    max_inclusive: c.max_inclusive,
+                    percent_of_valid: percent_of(*m2, valid_m2),
                 })
                 .collect()
         })
         .unwrap_or_default();
     let finite = |v: f64| v.is_finite().then_some(v);
-    let mut doc = json!({
-        "product": product,
-        "area_method": "true ground area on the WGS 84 ellipsoid (geodesic area of pixel corners)",
-        "valid": area(stats.valid.0, stats.valid.1),
-        "nodata": area(stats.nodata.0, stats.nodata.1),
-        "value": { "min": finite(stats.min), "max": finite(stats.max), "mean": finite(stats.mean()) },
-        "classes": classes,
-    });
-    if style.class_table().is_some() {
-        doc["unclassified"] = area(stats.unclassified.0, stats.unclassified.1);
+    Stats {
+        product: product.to_string(),
+        area_method: "true ground area on the WGS 84 ellipsoid (geodesic area of pixel corners)"
+            .into(),
+        valid: Area::of(stats.valid.0, stats.valid.1),
+        nodata: Area::of(stats.nodata.0, stats.nodata.1),
+        value: ValueRange {
+            min: finite(stats.min),
+            max: finite(stats.max),
+            mean: finite(stats.mean()),
+        },
+        classes,
+        unclassified: (style.class_table().is_some())
+            .then(|| Area::of(stats.unclassified.0, stats.unclassified.1)),
     }
-    doc
 }
 
 /// `part` as a percentage of `whole`, 0 when there is no whole.

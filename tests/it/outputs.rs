@@ -381,14 +381,15 @@ fn the_legend_lists_the_classes_and_ramp_as_written() {
         (Some("ramp"), Some("brbg"))
     );
     let stops = legend["stops"].as_array().expect("stops");
-    // ColorBrewer BrBG, 11 classes: first and last colours.
+    // ColorBrewer BrBG, 11 classes: first and last colours; values as written in the
+    // pipeline (-0.6, not f32's -0.6000000238418579).
     assert_eq!(
         (stops[0]["value"].as_f64(), stops[0]["color"].as_str()),
-        (Some(-0.6f32 as f64), Some("#543005"))
+        (Some(-0.6), Some("#543005"))
     );
     let last = stops.last().expect("stops");
     assert_eq!(
         (last["value"].as_f64(), last["color"].as_str()),
-        (Some(0.6f32 as f64), Some("#003c30"))
+        (Some(0.6), Some("#003c30"))
     );
 }
