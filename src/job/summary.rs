@@ -80,55 +80,50 @@ impl Summary {
 
     /// The summary as one JSON document (`aftermath run --json`), for schedulers: status and
     /// exit code, tiles per zoom, failures, bytes, durations and the URLs of what was written.
-    pub fn to_json(&self) -> serde_json::Value {
-        let per_zoom: serde_json::Map<String, serde_json::Value> = self
-            .per_zoom
-            .iter()
-            .map(|(z, n)| (z.to_string(), (*n).into()))
-            .collect();
-        let products: serde_json::Map<String, serde_json::Value> = self
-            .products
-            .iter()
-            .map(|key| (key.clone(), self.url_of(key).into()))
-            .collect();
+    pub fn report(&self) -> SummaryReport<'_> {
         let status = match (self.exit_code() == exit_code::OK, self.shard) {
             (false, _) => "failed_tiles",
             (true, Some(_)) => "shard_complete",
             (true, None) => "complete",
         };
-        serde_json::json!({
-            "status": status,
-            "shard": self.shard.map(|s| serde_json::json!({ "index": s.index, "count": s.count })),
-            "exit_code": self.exit_code(),
-            "output": self.output,
-            "zooms": { "min": self.zooms.min, "max": self.zooms.max },
-            "bounds": self.bounds,
-            "tiles": {
-                "written": self.tiles_written(),
-                "per_zoom": per_zoom,
-                "empty_skipped": self.empty_tiles_skipped,
-                "failed": self.failures.len(),
-                "bytes": self.bytes,
+        SummaryReport {
+            status,
+            shard: self.shard.map(|s| ShardReport {
+                index: s.index,
+                count: s.count,
+            }),
+            exit_code: self.exit_code(),
+            output: &self.output,
+            zooms: self.zooms,
+            bounds: self.bounds,
+            tiles: TilesReport {
+                written: self.tiles_written(),
+                per_zoom: &self.per_zoom,
+                empty_skipped: self.empty_tiles_skipped,
+                failed: self.failures.len(),
+                bytes: self.bytes,
             },
-            "failures": self.failures,
-            "product_errors": self.product_errors,
-            "objects": {
-                "written": self.objects.0,
-                "unchanged": self.objects.1,
-                "removed": self.removed.len(),
+            failures: &self.failures,
+            product_errors: &self.product_errors,
+            objects: ObjectsReport {
+                written: self.objects.0,
+                unchanged: self.objects.1,
+                removed: self.removed.len(),
             },
-            "seconds": {
-                "total": self.seconds,
-                "prepare": self.prepare_seconds,
-                "tiles": self.tiles_seconds,
+            seconds: SecondsReport {
+                total: self.seconds,
+                prepare: self.prepare_seconds,
+                tiles: self.tiles_seconds,
             },
-            "urls": {
-                "tilejson": self.url_of(layout::TILEJSON_KEY),
-                "run_record": (self.completed && self.shard.is_none())
+            urls: UrlsReport {
+                tilejson: self.url_of(layout::TILEJSON_KEY),
+                run_record: (self.completed && self.shard.is_none())
                     .then(|| self.url_of(layout::RUN_RECORD_KEY)),
-                "products": products,
+                products: (self.products.iter())
+                    .map(|key| (key.clone(), self.url_of(key)))
+                    .collect(),
             },
-        })
+        }
     }
 }
 
@@ -182,9 +177,65 @@ impl std::fmt::Display for Summary {
     }
 }
 
-/// `aftermath run --json` prints [`Summary::to_json`].
+/// `aftermath run --json` prints [`Summary::report`].
 impl serde::Serialize for Summary {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.to_json().serialize(s)
+        self.report().serialize(s)
     }
+}
+
+/// What `aftermath run --json` prints.
+#[derive(Debug, serde::Serialize)]
+pub struct SummaryReport<'a> {
+    /// `complete`, `shard_complete` or `failed_tiles`.
+    pub status: &'static str,
+    pub shard: Option<ShardReport>,
+    pub exit_code: u8,
+    pub output: &'a str,
+    pub zooms: ZoomRange,
+    pub bounds: [f64; 4],
+    pub tiles: TilesReport<'a>,
+    pub failures: &'a [TileFailure],
+    pub product_errors: &'a [String],
+    pub objects: ObjectsReport,
+    pub seconds: SecondsReport,
+    pub urls: UrlsReport,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct ShardReport {
+    pub index: usize,
+    pub count: usize,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct TilesReport<'a> {
+    pub written: u64,
+    pub per_zoom: &'a BTreeMap<u8, u64>,
+    pub empty_skipped: u64,
+    pub failed: usize,
+    pub bytes: u64,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct ObjectsReport {
+    pub written: u64,
+    pub unchanged: u64,
+    pub removed: usize,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct SecondsReport {
+    pub total: f64,
+    pub prepare: f64,
+    pub tiles: f64,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct UrlsReport {
+    pub tilejson: String,
+    /// Only once the run is complete (not for a shard).
+    pub run_record: Option<String>,
+    /// Key → URL of every product written.
+    pub products: BTreeMap<String, String>,
 }
