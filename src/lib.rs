@@ -1,8 +1,11 @@
 //! aftermath: satellite rasters in, damage-index web map tiles out.
 //!
-//! Data flows one way: [`spec`] (pipeline file) → [`plan`] → [`read`] (GDAL) → [`compute`]
-//! (indices) → [`render`] (colour, PNG) → [`store`] (object_store). [`runner`] is the only
-//! module that knows all stages; [`metadata`] writes the documents published with the tiles.
+//! Data flows one way: [`spec`] (pipeline file) → [`plan`] → [`catalog`] (what a scene is
+//! made of) → [`raster`] (GDAL: read, warp, write COGs) → [`compute`] (indices, resampling,
+//! masks) → [`render`] (colour, PNG/WebP) → [`store`] (object_store). [`runner`] is the only
+//! module that knows all stages; [`layout`] knows where every object goes, [`metadata`] writes
+//! the documents published with the tiles, [`job`] and [`report`] say what a run is and did,
+//! and [`cli`] is the command line. `docs/architecture.md` describes the rooms.
 
 pub mod catalog;
 pub mod cli;
@@ -11,6 +14,7 @@ pub mod error;
 pub mod error_kind;
 pub mod job;
 pub mod layout;
+pub mod markup;
 pub mod metadata;
 pub mod plan;
 pub mod raster;

@@ -21,10 +21,4 @@ pub use stats::{stats_csv, stats_json, Area, ClassArea, Stats, ValueRange};
 pub use tilejson::{tilejson, TileJson};
 pub use wmts::wmts_capabilities;
 
-/// Text safe inside HTML or XML, in element content and in double-quoted attributes.
-fn escape_markup(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use crate::markup::escape_markup;

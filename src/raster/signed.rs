@@ -6,6 +6,7 @@
 //! signed, matches them).
 
 use super::error::GdalFailure;
+use crate::markup::escape_markup;
 use gdal::{Dataset, Metadata};
 
 /// Whether band `band` (1-based) of `dataset` holds signed bytes stored as `Byte`.
@@ -32,7 +33,7 @@ pub(super) fn readable(dataset: Dataset, location: &str) -> Result<Dataset, Gdal
     let (width, height) = dataset.raster_size();
     let mut xml = format!(
         "<VRTDataset rasterXSize=\"{width}\" rasterYSize=\"{height}\"><SRS>{}</SRS><GeoTransform>{}</GeoTransform>",
-        escape(&dataset.projection()),
+        escape_markup(&dataset.projection()),
         gt.map(|v| format!("{v:.17e}")).join(",")
     );
     for (i, signed) in signed.iter().enumerate() {
@@ -40,7 +41,7 @@ pub(super) fn readable(dataset: Dataset, location: &str) -> Result<Dataset, Gdal
         let raster = dataset.rasterband(band).map_err(GdalFailure::of)?;
         let source = format!(
             "<SourceFilename relativeToVRT=\"0\">{}</SourceFilename><SourceBand>{band}</SourceBand>",
-            escape(location)
+            escape_markup(location)
         );
         let nodata = raster
             .no_data_value()
@@ -60,11 +61,4 @@ pub(super) fn readable(dataset: Dataset, location: &str) -> Result<Dataset, Gdal
     }
     xml.push_str("</VRTDataset>");
     Dataset::open(&xml).map_err(GdalFailure::of)
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
