@@ -89,6 +89,12 @@ pub enum Error {
     ShardsUnfinished { missing: Vec<usize>, count: usize },
 }
 
+impl From<crate::tiling::InvalidShard> for Error {
+    fn from(e: crate::tiling::InvalidShard) -> Self {
+        Error::ShardUsage(e.to_string())
+    }
+}
+
 impl Error {
     /// What the caller can do about it (see [`ErrorKind`]).
     pub fn kind(&self) -> ErrorKind {

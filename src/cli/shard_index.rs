@@ -24,5 +24,5 @@ pub(super) fn resolve_shard((index, count): (Option<usize>, usize)) -> Result<Sh
             })?
         }
     };
-    Shard::new(index, count).map_err(|e| Error::ShardUsage(e.to_string()))
+    Ok(Shard::new(index, count)?)
 }

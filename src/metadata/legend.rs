@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::render::{Composite, Style};
+use crate::render::{Class, Composite, Style};
 
 use super::escape_markup;
 
@@ -36,16 +36,36 @@ pub enum Legend {
     },
 }
 
-/// A class as `legend.json` lists it: its value in `classes.tif` (1-based), its bounds (null
-/// for an open end) and which ends it includes.
+/// A class as `legend.json` and `stats.json` name it: its value in `classes.tif` (1-based),
+/// its bounds (null for an open end) and which ends it includes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LegendClass {
+pub struct ClassEntry {
     pub value: usize,
     pub name: String,
     pub min: Option<f32>,
     pub max: Option<f32>,
     pub min_inclusive: bool,
     pub max_inclusive: bool,
+}
+
+impl ClassEntry {
+    /// Class `i` (0-based) of a table.
+    pub(super) fn of(i: usize, class: &Class) -> Self {
+        ClassEntry {
+            value: i + 1,
+            name: class.name.clone(),
+            min: finite(class.min),
+            max: finite(class.max),
+            min_inclusive: class.min_inclusive,
+            max_inclusive: class.max_inclusive,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LegendClass {
+    #[serde(flatten)]
+    pub class: ClassEntry,
     /// `#rrggbb` or `#rrggbbaa`.
     pub color: String,
 }
@@ -76,12 +96,7 @@ pub fn legend_json(style: &Style, title: &str) -> Legend {
             title,
             classes: (table.classes.iter().enumerate())
                 .map(|(i, c)| LegendClass {
-                    value: i + 1,
-                    name: c.name.clone(),
-                    min: finite(c.min),
-                    max: finite(c.max),
-                    min_inclusive: c.min_inclusive,
-                    max_inclusive: c.max_inclusive,
+                    class: ClassEntry::of(i, c),
                     color: c.color.to_hex(),
                 })
                 .collect(),
@@ -162,6 +177,6 @@ fn ramp_stops(style: &Style) -> Vec<(f32, String)> {
 }
 
 /// A class bound: the number, or none (null in JSON) for an open end (±∞).
-pub(super) fn finite(v: f32) -> Option<f32> {
+fn finite(v: f32) -> Option<f32> {
     v.is_finite().then_some(v)
 }

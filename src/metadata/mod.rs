@@ -11,7 +11,9 @@ mod stats;
 mod tilejson;
 mod wmts;
 
-pub use legend::{legend_html, legend_json, Legend, LegendChannel, LegendClass, LegendStop};
+pub use legend::{
+    legend_html, legend_json, ClassEntry, Legend, LegendChannel, LegendClass, LegendStop,
+};
 pub use polygons::polygons_geojson;
 pub use preview::{preview_html, BASE_MAP_TILES, MAPLIBRE_CSS, MAPLIBRE_JS, PMTILES_JS};
 pub use run_record::{run_record, RunRecord};

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::legend::finite;
+use super::legend::ClassEntry;
 use crate::compute::area_stats::AreaStats;
 use crate::render::Style;
 
@@ -53,13 +53,9 @@ pub struct ValueRange {
 pub struct ClassArea {
     #[serde(flatten)]
     pub area: Area,
-    /// The class's value in `classes.tif` (1-based, as in `legend.json`).
-    pub value: usize,
-    pub name: String,
-    pub min: Option<f32>,
-    pub max: Option<f32>,
-    pub min_inclusive: bool,
-    pub max_inclusive: bool,
+    /// The class, as `legend.json` names it.
+    #[serde(flatten)]
+    pub class: ClassEntry,
     pub percent_of_valid: f64,
 }
 
@@ -71,12 +67,7 @@ pub fn stats_json(stats: &AreaStats, style: &Style, product: &str) -> Stats {
             (t.classes.iter().zip(&stats.classes).enumerate())
                 .map(|(i, (c, (pixels, m2)))| ClassArea {
                     area: Area::of(*pixels, *m2),
-                    value: i + 1,
-                    name: c.name.clone(),
-                    min: finite(c.min),
-                    max: finite(c.max),
-                    min_inclusive: c.min_inclusive,
-                    max_inclusive: c.max_inclusive,
+                    class: ClassEntry::of(i, c),
                     percent_of_valid: percent_of(*m2, valid_m2),
                 })
                 .collect()

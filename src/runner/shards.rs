@@ -43,8 +43,7 @@ pub(super) fn run_shard(
     options: &RunOptions,
     shard: Shard,
 ) -> Result<Summary, Error> {
-    let shard =
-        Shard::new(shard.index, shard.count).map_err(|e| Error::ShardUsage(e.to_string()))?;
+    let shard = Shard::new(shard.index, shard.count)?;
     let split = shard_plan(job, shard.count)?;
     let engine = Engine::start(store, options)?;
     supersede::supersede(&engine.runtime, store, job, options, false)?;
