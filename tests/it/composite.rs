@@ -291,9 +291,7 @@ fn a_percentile_stretch_clips_about_the_asked_share_of_each_band() {
         .args(["run", p.to_str().expect("utf-8")])
         .assert()
         .success();
-    let legend: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("legend.json")).expect("legend.json"))
-            .expect("json");
+    let legend: serde_json::Value = common::read_json(out.join("legend.json"));
     assert_eq!(legend["type"], "composite");
     let channels = legend["channels"].as_array().expect("channels");
     let file = sample("olinda/L7_ETMs.tif");
@@ -330,9 +328,7 @@ fn a_percentile_stretch_clips_about_the_asked_share_of_each_band() {
             "band {band}: {below} below, {above} above"
         );
     }
-    let record: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("run.json")).expect("run.json"))
-            .expect("json");
+    let record: serde_json::Value = common::read_json(out.join("run.json"));
     assert_eq!(record["product"]["composite"][0], "swir2");
     assert!(
         !out.join("index.tif").exists(),
@@ -394,9 +390,7 @@ fn composite_tif_is_the_stretched_bands_on_the_scene_grid() {
             "channel {channel}: {off} pixels differ from the stretched DN"
         );
     }
-    let item: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("item.json")).expect("item.json"))
-            .expect("json");
+    let item: serde_json::Value = common::read_json(out.join("item.json"));
     assert_eq!(item["assets"]["composite"]["href"], "./composite.tif");
     assert!(item["assets"]["composite"]["proj:shape"].is_array());
     assert!(item["assets"].get("index").is_none());

@@ -3,16 +3,10 @@
 
 use crate::common;
 
-use std::path::Path;
-
 use common::*;
 use predicates::prelude::*;
 
 const HALF_WORLD: f64 = 20_037_508.342_789_244;
-
-fn read_json(path: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(path).expect("read")).expect("json")
-}
 
 #[test]
 fn tilejson_describes_the_tiles_written() {
@@ -30,7 +24,7 @@ fn tilejson_describes_the_tiles_written() {
         .stdout(
             predicate::str::contains("tilejson: file://").and(predicate::str::contains("run.json")),
         );
-    let tj = read_json(&out.join("tilejson.json"));
+    let tj = read_json(out.join("tilejson.json"));
     assert_eq!(tj["tilejson"], "3.0.0");
     assert_eq!(tj["scheme"], "xyz");
     assert_eq!(
@@ -101,7 +95,7 @@ fn run_json_is_written_last_and_counts_the_tiles() {
         ])
         .assert()
         .success();
-    let record = read_json(&out.join("run.json"));
+    let record = read_json(out.join("run.json"));
     assert_eq!(record["status"], "complete");
     assert_eq!(record["product"]["index"], "dnbr");
     assert_eq!(record["tool"]["version"], env!("CARGO_PKG_VERSION"));
@@ -344,7 +338,7 @@ fn the_legend_lists_the_classes_and_ramp_as_written() {
     ] {
         run_shipped(name, out);
     }
-    let legend = read_json(&classes_out.join("legend.json"));
+    let legend = read_json(classes_out.join("legend.json"));
     assert_eq!(legend["type"], "classes");
     let classes = legend["classes"].as_array().expect("classes");
     // USGS dNBR severity classes (Key & Benson 2006), as in the shipped pipeline.
@@ -368,14 +362,14 @@ fn the_legend_lists_the_classes_and_ramp_as_written() {
         };
         assert!(close(&c["min"], min) && close(&c["max"], max), "{c}");
     }
-    let tj = read_json(&classes_out.join("tilejson.json"));
+    let tj = read_json(classes_out.join("tilejson.json"));
     let html = tj["legend"].as_str().expect("legend string");
     assert!(
         html.contains("high severity (≥ 0.66)") && html.contains("#7f0000"),
         "{html}"
     );
 
-    let legend = read_json(&ramp_out.join("legend.json"));
+    let legend = read_json(ramp_out.join("legend.json"));
     assert_eq!(
         (legend["type"].as_str(), legend["ramp"].as_str()),
         (Some("ramp"), Some("brbg"))

@@ -61,9 +61,7 @@ fn the_archive_holds_the_same_tiles_as_the_xyz_run() {
         (Some(10), Some(14))
     );
     // Bounds and center as in the TileJSON (the header stores degrees × 10⁷).
-    let tilejson: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(pm.join("tilejson.json")).expect("tilejson"))
-            .expect("json");
+    let tilejson: serde_json::Value = common::read_json(pm.join("tilejson.json"));
     let bounds = numbers(&tilejson["bounds"]);
     for (key, want) in ["min_lon_e7", "min_lat_e7", "max_lon_e7", "max_lat_e7"]
         .iter()
@@ -83,8 +81,7 @@ fn the_archive_holds_the_same_tiles_as_the_xyz_run() {
             && template.ends_with("/tiles.pmtiles/{z}/{x}/{y}"),
         "{template}"
     );
-    let item: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(pm.join("item.json")).expect("item")).expect("json");
+    let item: serde_json::Value = common::read_json(pm.join("item.json"));
     assert_eq!(item["assets"]["pmtiles"]["type"], "application/vnd.pmtiles");
 }
 

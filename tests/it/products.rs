@@ -109,9 +109,7 @@ fn a_ramp_product_is_a_float_cog_with_overviews_and_no_class_raster() {
         Some(1),
         "349 × 352 px → one 175-px overview"
     );
-    let record: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("run.json")).expect("run.json"))
-            .expect("json");
+    let record: serde_json::Value = common::read_json(out.join("run.json"));
     assert_eq!(
         record["products"],
         serde_json::json!(["stats.json", "stats.csv", "index.tif", "item.json"])
@@ -166,9 +164,7 @@ fn areas_per_class_match_a_count_in_an_equal_area_projection() {
             hectares[v.parse::<usize>().expect("class value")] += 16.0 / 10_000.0;
         }
     }
-    let stats: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("stats.json")).expect("stats.json"))
-            .expect("json");
+    let stats: serde_json::Value = common::read_json(out.join("stats.json"));
     let classes = stats["classes"].as_array().expect("classes");
     let mut compared = 0;
     for c in classes {
@@ -207,8 +203,7 @@ fn class_polygons_are_valid_geojson_whose_areas_match_the_stats() {
     let out = dir.path().join("out");
     run_shipped("ethiopia-change.toml", &out);
     let path = out.join("polygons.geojson");
-    let doc: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&path).expect("geojson")).expect("json");
+    let doc: serde_json::Value = common::read_json(&path);
     assert_eq!(doc["type"], "FeatureCollection");
     // The scene's WGS 84 extent by gdalinfo, with a pixel of slack.
     let extent = gdal_info(&sample(
@@ -286,9 +281,7 @@ fn class_polygons_are_valid_geojson_whose_areas_match_the_stats() {
             hectares[value] += m2.parse::<f64>().expect("area") / 10_000.0;
         }
     }
-    let stats: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("stats.json")).expect("stats"))
-            .expect("json");
+    let stats: serde_json::Value = common::read_json(out.join("stats.json"));
     for c in stats["classes"].as_array().expect("classes") {
         let v = c["value"].as_u64().expect("value") as usize;
         let ours = c["hectares"].as_f64().expect("ha");
@@ -308,9 +301,7 @@ fn the_stac_item_describes_the_run_and_its_assets() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("out");
     run_shipped("ethiopia-change.toml", &out);
-    let read = |key: &str| -> serde_json::Value {
-        serde_json::from_slice(&std::fs::read(out.join(key)).expect("file")).expect("json")
-    };
+    let read = |key: &str| -> serde_json::Value { common::read_json(out.join(key)) };
     let item = read("item.json");
     // An independent validator of the STAC 1.x Item model (installed by `make test-tools`).
     if available(Tool::Python) {
@@ -416,8 +407,7 @@ fn the_stac_rasters_carry_their_projection() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("out");
     run_shipped("ethiopia-change.toml", &out);
-    let item: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("item.json")).expect("item")).expect("json");
+    let item: serde_json::Value = common::read_json(out.join("item.json"));
     // gdalinfo's view of the source grid: EPSG:32637, 101 × 101, origin (589035, 756165), 30 m.
     let source = gdal_info(&sample(
         "ethiopia/2000-03-09/LT05_L1TP_167055_20000309_20161214_01_T1_B4.TIF",
@@ -449,9 +439,7 @@ fn legend_png_shows_every_class_colour_and_is_a_stac_asset() {
         width < 1200 && height < 400,
         "a small image: {width}×{height}"
     );
-    let legend: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("legend.json")).expect("legend.json"))
-            .expect("json");
+    let legend: serde_json::Value = common::read_json(out.join("legend.json"));
     for class in legend["classes"].as_array().expect("classes") {
         let hex = class["color"].as_str().expect("colour");
         let rgb: Vec<u8> = (0..3)
@@ -467,9 +455,7 @@ fn legend_png_shows_every_class_colour_and_is_a_stac_asset() {
             class["name"]
         );
     }
-    let item: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("item.json")).expect("item.json"))
-            .expect("json");
+    let item: serde_json::Value = common::read_json(out.join("item.json"));
     assert_eq!(item["assets"]["legend-image"]["href"], "./legend.png");
     assert_eq!(item["assets"]["legend-image"]["type"], "image/png");
 }
@@ -575,8 +561,7 @@ fn a_chosen_product_grid_matches_gdalwarp_to_that_grid() {
     }
     assert!(valid > 4000, "{valid} valid, {empty} outside");
     // The STAC item describes this grid.
-    let item: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("item.json")).expect("item")).expect("json");
+    let item: serde_json::Value = common::read_json(out.join("item.json"));
     assert_eq!(
         item["assets"]["index"]["proj:shape"],
         serde_json::json!([h, w])
@@ -600,7 +585,6 @@ fn products_false_writes_tiles_and_their_documents_only() {
     for present in ["tilejson.json", "legend.json", "item.json", "run.json"] {
         assert!(out.join(present).exists(), "{present} missing");
     }
-    let item: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("item.json")).expect("item")).expect("json");
+    let item: serde_json::Value = common::read_json(out.join("item.json"));
     assert!(item["assets"].get("index").is_none());
 }

@@ -6,7 +6,7 @@ pub mod azurite;
 pub mod garage;
 mod objects;
 
-pub use objects::{dir_objects, files, json_of, snapshot, store_objects};
+pub use objects::{dir_objects, files, json_of, read_json, snapshot, store_objects};
 
 use std::collections::BTreeSet;
 use std::io::Write;

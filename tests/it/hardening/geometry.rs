@@ -27,8 +27,7 @@ fn class_polygons_are_valid_wound_per_rfc7946_and_tile_the_classified_pixels() {
     );
     super::run_ok(dir.path(), "water.toml", &text);
     let path = out.join("polygons.geojson");
-    let doc: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&path).expect("geojson")).expect("json");
+    let doc: serde_json::Value = read_json(&path);
 
     // RFC 7946 §3.1.6: exterior rings counter-clockwise, holes clockwise.
     let mut holes = 0;

@@ -12,9 +12,7 @@ use crate::common;
 /// The `--json` failure document of a finished command, and its exit code.
 fn failure(output: std::process::Output) -> (i32, serde_json::Value) {
     let code = output.status.code().expect("an exit code");
-    let text = String::from_utf8_lossy(&output.stdout).into_owned();
-    let doc = serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("{e}: {text:?}"));
-    (code, doc)
+    (code, common::json_of(&output.stdout))
 }
 
 /// A 127.0.0.1 HTTP server answering every request with `status` (e.g. `503 Service

@@ -62,7 +62,7 @@ fn plan_json(pipeline: &Path, extra: &[&str]) -> serde_json::Value {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).expect("json")
+    common::json_of(&out.stdout)
 }
 
 #[test]

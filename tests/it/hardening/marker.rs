@@ -111,9 +111,7 @@ fn a_run_over_an_output_removes_what_it_no_longer_produces_and_nothing_else() {
         out.join("notes.txt").exists(),
         "a file aftermath did not write was removed"
     );
-    let record: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("run.json")).expect("run.json"))
-            .expect("json");
+    let record: serde_json::Value = common::read_json(out.join("run.json"));
     let removed = record["removed"].as_array().expect("removed list");
     let removed_tiles = removed
         .iter()

@@ -37,10 +37,6 @@ fn run(dir: &Path, name: &str, file: &Path, zoom: &str) -> PathBuf {
     out
 }
 
-fn json(path: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(path).expect("read")).expect("json")
-}
-
 /// `points` ("x y" lines in `srs`) in WGS 84 lon/lat by gdaltransform (an independent PROJ
 /// call), longitudes into [-180, 180) (a geographic source past 180° stays there).
 fn to_lon_lat(srs: &str, points: &str) -> Vec<(f64, f64)> {
@@ -140,7 +136,7 @@ fn a_raster_around_the_pole_keeps_everything_poleward_of_its_edges() {
     let gdal_south = corners["lowerLeft"][1].as_f64().expect("south");
     let gdal_north = corners["upperLeft"][1].as_f64().expect("north");
     let pixel = info["geoTransform"][5].as_f64().expect("pixel").abs();
-    let bbox = json(&out.join("item.json"))["bbox"].clone();
+    let bbox = read_json(out.join("item.json"))["bbox"].clone();
     let bbox: Vec<f64> = numbers(&bbox);
     assert!(
         (bbox[1] - gdal_south).abs() <= pixel,
@@ -151,7 +147,7 @@ fn a_raster_around_the_pole_keeps_everything_poleward_of_its_edges() {
         "{bbox:?}"
     );
     assert_eq!((bbox[0], bbox[2]), (-180.0, 180.0), "{bbox:?}");
-    let tilejson = numbers(&json(&out.join("tilejson.json"))["bounds"]);
+    let tilejson = numbers(&read_json(out.join("tilejson.json"))["bounds"]);
     assert!((tilejson[3] - MAX_LAT).abs() < 1e-9, "{tilejson:?}");
 
     let points = centres_lon_lat(srs, size, ullr, 9);
@@ -208,7 +204,7 @@ fn rasters_across_the_antimeridian_are_tiled_on_both_sides_not_around_the_world(
         assert_eq!(plan["tiles"]["total"], 2, "{name}: {plan}");
 
         let out = run(dir.path(), name, &file, "2-4");
-        let bbox = numbers(&json(&out.join("item.json"))["bbox"]);
+        let bbox = numbers(&read_json(out.join("item.json"))["bbox"]);
         assert!(
             bbox[0] > bbox[2],
             "{name}: STAC bbox must cross (west > east): {bbox:?}"
@@ -217,7 +213,7 @@ fn rasters_across_the_antimeridian_are_tiled_on_both_sides_not_around_the_world(
             (bbox[0] - west).abs() < 1e-6 && (bbox[2] - east).abs() < 1e-6,
             "{name}: {bbox:?} vs {west}, {east}"
         );
-        let geometry = json(&out.join("item.json"))["geometry"].clone();
+        let geometry = read_json(out.join("item.json"))["geometry"].clone();
         assert_eq!(geometry["type"], "MultiPolygon", "{name}: {geometry}");
         let checked = every_pixel_shows(&out, 4, &points);
         assert!(checked > 300, "{name}: {checked} pixels checked");

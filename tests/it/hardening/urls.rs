@@ -6,8 +6,7 @@ use std::path::Path;
 use super::common::{self, aftermath, sample, write_pipeline, MNDWI_RAMP};
 
 fn tilejson(out: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(out.join("tilejson.json")).expect("tilejson"))
-        .expect("json")
+    common::read_json(out.join("tilejson.json"))
 }
 
 /// The local file a `file://` tile URL (template filled with `tile`) names.

@@ -77,9 +77,7 @@ fn signed_bytes_are_read_signed_in_products_and_tiles() {
         let want = signed(x as usize, y as usize);
         assert_eq!(*got, Some(want), "index.tif pixel ({x}, {y})");
     }
-    let stats: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("stats.json")).expect("stats"))
-            .expect("json");
+    let stats: serde_json::Value = read_json(out.join("stats.json"));
     let all: Vec<f64> = pixels
         .iter()
         .map(|&(x, y)| signed(x as usize, y as usize))
