@@ -52,12 +52,11 @@ impl RasterError {
     /// a 5xx answer) is worth retrying; a failed write of a scratch file is this machine's.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            RasterError::Open { message, .. } | RasterError::Reproject { message, .. }
+            RasterError::Open { message, .. }
+            | RasterError::Reproject { message, .. }
+            | RasterError::Warp { message, .. }
                 if reads_as_transient(message) =>
             {
-                ErrorKind::Transient
-            }
-            RasterError::Warp { message, .. } if reads_as_transient(message) => {
                 ErrorKind::Transient
             }
             RasterError::Warp { .. } | RasterError::Write { .. } => ErrorKind::Internal,

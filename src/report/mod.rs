@@ -13,9 +13,10 @@ pub use validate::ValidateReport;
 /// A report as the command prints it: one JSON document, or text.
 pub fn render<R: serde::Serialize + std::fmt::Display>(report: &R, json: bool) -> String {
     if json {
-        // A typed report always serialises; the fallback keeps a broken one visible.
-        let doc =
-            serde_json::to_string(report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+        // A typed report always serialises; the fallback keeps a broken one visible (and
+        // still one JSON document).
+        let doc = serde_json::to_string(report)
+            .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }).to_string());
         format!("{doc}\n")
     } else {
         report.to_string()
