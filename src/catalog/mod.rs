@@ -1,12 +1,20 @@
 //! CATALOG: what a scene is made of before any pixel is read — sensor presets (band names,
 //! files, scale and offset), product-folder discovery (`.SAFE`, Landsat scene folders),
 //! Sentinel-2 metadata and Landsat MTL files. Plain files and text: no GDAL here.
+//!
+//! `spec::compile` describes each scene as a [`SceneDraft`] without touching a file;
+//! [`resolve`] (called by the runner) reads what the drafts name.
 
 mod discovery;
+mod draft;
 mod error;
 pub mod landsat_mtl;
+mod resolve;
 mod sensor;
 mod sentinel2;
+
+pub use draft::{BandDraft, PresetDraft, PresetPlace, PresetScaling, SceneDraft};
+pub use resolve::{resolve, Resolved};
 
 pub use error::CatalogError;
 pub use sensor::{PresetOptions, Sensor};

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::runner::{Interrupt, Progress, RunOptions};
-use crate::spec::{self, Overrides, ProcessEnvironment};
+use crate::spec::{Overrides, ProcessEnvironment};
 use crate::tiling::{Shard, ZoomRange};
 
 #[derive(Parser)]
@@ -73,7 +73,7 @@ impl JobArgs {
             max_tiles: self.max_tiles,
             store_options: self.store_opt,
         };
-        let plan = super::warned(spec::load_plan(
+        let plan = super::warned(crate::runner::load_plan(
             &self.pipeline,
             &ProcessEnvironment,
             &overrides,

@@ -12,7 +12,7 @@ pub use args::{Cli, Command, JobArgs, LogFormat};
 use crate::error::{exit_code, Error};
 use crate::report::{self, FailureReport, PlanReport, ValidateReport};
 use crate::runner::{self, Interrupt};
-use crate::spec::{self, Overrides, ProcessEnvironment};
+use crate::spec::{Overrides, ProcessEnvironment};
 use progress_bar::with_progress_bar;
 
 impl Cli {
@@ -59,7 +59,7 @@ fn execute(command: Command, json: bool, interrupt: &Interrupt) -> Result<(u8, S
             Ok((summary.exit_code(), report::render(&summary, json)))
         }
         Command::Validate { pipeline } => {
-            let plan = spec::load_plan(&pipeline, &ProcessEnvironment, &Overrides::default())?;
+            let plan = runner::load_plan(&pipeline, &ProcessEnvironment, &Overrides::default())?;
             let job = runner::prepare(&warned(plan))?;
             let report = ValidateReport::new(&pipeline, &job);
             Ok((exit_code::OK, report::render(&report, json)))
@@ -75,7 +75,7 @@ fn execute(command: Command, json: bool, interrupt: &Interrupt) -> Result<(u8, S
                 max_tiles,
                 ..Overrides::default()
             };
-            let plan = spec::load_plan(&pipeline, &ProcessEnvironment, &overrides)?;
+            let plan = runner::load_plan(&pipeline, &ProcessEnvironment, &overrides)?;
             let job = runner::prepare(&warned(plan))?;
             let split = shards.map(|n| runner::shard_plan(&job, n)).transpose()?;
             let report = PlanReport::new(&pipeline, &job, split.as_ref());

@@ -12,8 +12,11 @@ use crate::render::{Style, TileEncoding};
 use crate::store::StoreConfig;
 use crate::tiling::ZoomRange;
 
+mod problem;
 mod resampling;
 mod scene;
+
+pub use problem::Problem;
 
 pub use resampling::Resampling;
 pub use scene::{BandSource, Encoding, Scene, SceneMask, StackLayout};

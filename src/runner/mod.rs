@@ -1,4 +1,5 @@
-//! The runner: the only module that knows every stage. It prepares the inputs, builds the tile
+//! The runner: the only module that knows every stage. It loads the plan (compile, then the
+//! catalog and PROJ: `load.rs`), prepares the inputs, builds the tile
 //! pyramid on rayon (READ → COMPUTE → RENDER per tile), hands encoded tiles to an async writer
 //! over a bounded channel (STORE on tokio), then publishes the products, TileJSON and, last,
 //! `run.json`. A sharded job splits this: each shard builds its part of the tiles
@@ -6,6 +7,7 @@
 //! tiles ([`Interrupt`]); [`Progress`] counts the tiles for a display.
 
 mod interrupt;
+mod load;
 mod prepare;
 mod products;
 mod progress;
@@ -19,6 +21,7 @@ pub use crate::error::exit_code::signal_name;
 pub use crate::job::{Job, Summary, TileFailure};
 pub use crate::tiling::Shard;
 pub use interrupt::Interrupt;
+pub use load::load_plan;
 pub use prepare::prepare;
 pub use progress::Progress;
 pub use pyramid::index_values;

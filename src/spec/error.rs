@@ -1,18 +1,6 @@
 use std::path::PathBuf;
 
-/// One thing wrong with a pipeline file: the key it concerns and what was expected.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    /// Dotted key path, e.g. `scenes.post.bands.nir`.
-    pub key: String,
-    pub message: String,
-}
-
-impl std::fmt::Display for Problem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "`{}`: {}", self.key, self.message)
-    }
-}
+pub use crate::plan::Problem;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SpecError {

@@ -1,8 +1,10 @@
 //! The pipeline file format (`pipelines/*.toml`): the one place that knows it.
 //!
-//! Loading is two steps, as in vector's config compiler: [`load`] parses the raw serde
-//! [`PipelineSpec`] (collecting unknown keys instead of stopping at the first), then
-//! [`compile`] checks everything and reports every problem at once.
+//! Loading is three steps, as in vector's config compiler: [`load`] parses the raw serde
+//! [`PipelineSpec`] (collecting unknown keys instead of stopping at the first), [`compile`]
+//! checks what the file says on its own into a [`Draft`] without opening anything else, and
+//! [`Draft::finish`] checks the rest against the scenes `catalog::resolve` found, reporting
+//! every problem of both at once. The runner calls the three (`runner::load_plan`).
 
 mod compile;
 mod env;
@@ -10,7 +12,7 @@ mod error;
 mod raw;
 mod sections;
 
-pub use compile::{compile, Overrides};
+pub use compile::{compile, Draft, Overrides};
 pub use env::{Environment, ProcessEnvironment};
 pub use error::{Problem, SpecError};
 pub use raw::PipelineSpec;
@@ -112,16 +114,6 @@ fn clean_path(path: &str) -> String {
         .filter(|segment| *segment != "?")
         .collect::<Vec<_>>()
         .join(".")
-}
-
-/// [`load`] then [`compile`]: the validated plan of a pipeline file.
-pub fn load_plan(
-    path: &Path,
-    env: &dyn Environment,
-    overrides: &Overrides,
-) -> Result<crate::plan::Plan, SpecError> {
-    let loaded = load(path, env)?;
-    compile(path, loaded, overrides)
 }
 
 #[cfg(test)]

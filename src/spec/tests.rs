@@ -26,10 +26,22 @@ zoom = "10-12"
 url = "out"
 "##;
 
+/// Compile, resolve the scenes, finish — as `runner::load_plan` does, but PROJ is not asked
+/// about a grid's CRS (spec does not link GDAL; `runner::load`'s tests ask it).
+fn plan_of(
+    path: &Path,
+    loaded: super::LoadedSpec,
+    overrides: &Overrides,
+) -> Result<crate::plan::Plan, SpecError> {
+    let draft = compile(path, loaded, overrides);
+    let resolved = crate::catalog::resolve(draft.scenes());
+    draft.finish(resolved, None)
+}
+
 fn compile_text(text: &str) -> Result<crate::plan::Plan, SpecError> {
     let path = Path::new("/data/pipelines/p.toml");
     let env: HashMap<String, String> = HashMap::new();
-    compile(path, parse(path, text, &env)?, &Overrides::default())
+    plan_of(path, parse(path, text, &env)?, &Overrides::default())
 }
 
 fn problems(text: &str) -> Vec<Problem> {
@@ -152,7 +164,7 @@ fn environment_variables_are_substituted_and_missing_ones_reported() {
     let path = Path::new("/p.toml");
     let text = GOOD.replace("file = \"scene.tif\"", "file = \"${EO_DATA}/scene.tif\"");
     let env = HashMap::from([("EO_DATA".to_string(), "/mnt/eo".to_string())]);
-    let plan = compile(
+    let plan = plan_of(
         path,
         parse(path, &text, &env).expect("parses"),
         &Overrides::default(),
@@ -163,7 +175,7 @@ fn environment_variables_are_substituted_and_missing_ones_reported() {
         "/mnt/eo/scene.tif"
     );
     let empty: HashMap<String, String> = HashMap::new();
-    let err = compile(
+    let err = plan_of(
         path,
         parse(path, &text, &empty).expect("parses"),
         &Overrides::default(),
@@ -186,7 +198,7 @@ fn command_line_overrides_win() {
         "url = \"out\"",
         "url = \"out\"\ncache_control = \"public, max-age=600\"\n[output.options]\naws_region = \"us-east-1\"\naws_endpoint = \"http://127.0.0.1:3900\"",
     );
-    let plan = compile(path, parse(path, &text, &env).expect("parses"), &overrides).expect("valid");
+    let plan = plan_of(path, parse(path, &text, &env).expect("parses"), &overrides).expect("valid");
     assert_eq!(plan.output.url, "s3://bucket/run");
     let mut options = plan.output.store.options.clone();
     options.sort();
@@ -316,9 +328,10 @@ fn masks_are_checked_like_expressions_and_read_after_the_formula() {
     assert!(out[0].is_nan() && out[2].is_nan());
     assert!((out[1] - 0.5).abs() < 1e-6);
     let found = problems(&with("post.qa > 0").replace("index = \"mndwi\"", "index = \"nope\""));
+    // What the file gets wrong on its own comes first, then what the scenes show.
     assert_eq!(
         keys(&found),
-        vec!["product.mask", "product.index"],
+        vec!["product.index", "product.mask"],
         "both reported at once"
     );
 }
@@ -328,7 +341,7 @@ fn the_shipped_dnbr_table_is_the_one_spelled_out_in_the_ethiopia_pipeline() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/ethiopia-change.toml");
     let text = std::fs::read_to_string(&path).expect("read");
     let env: HashMap<String, String> = HashMap::new();
-    let plan = compile(
+    let plan = plan_of(
         &path,
         parse(&path, &text, &env).expect("parses"),
         &Overrides::default(),
@@ -400,12 +413,24 @@ fn a_product_grid_names_a_scene_read_or_a_crs_gdal_knows() {
         }
     );
     assert_eq!(keys(&problems(&with("\"pre\""))), vec!["product.grid"]);
-    assert_eq!(
-        keys(&problems(&with(
-            "{ crs = \"EPSG:99999999\", resolution = 0 }"
-        ))),
-        vec!["product.grid.crs", "product.grid.resolution"]
+    // The CRS is left to PROJ, after compiling; its answer is reported with the rest.
+    let path = Path::new("/data/pipelines/p.toml");
+    let env: HashMap<String, String> = HashMap::new();
+    let text = with("{ crs = \"EPSG:99999999\", resolution = 0 }");
+    let draft = compile(
+        path,
+        parse(path, &text, &env).expect("parses"),
+        &Overrides::default(),
     );
+    assert_eq!(draft.grid_crs(), Some("EPSG:99999999"));
+    let resolved = crate::catalog::resolve(draft.scenes());
+    match draft.finish(resolved, Some("PROJ does not know it".into())) {
+        Err(SpecError::Invalid { problems, .. }) => assert_eq!(
+            keys(&problems),
+            vec!["product.grid.resolution", "product.grid.crs"]
+        ),
+        other => panic!("expected problems, got {other:?}"),
+    }
 }
 
 const COMPOSITE: &str = r##"

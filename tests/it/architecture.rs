@@ -1,7 +1,7 @@
 //! The house rules of `docs/architecture.md`, checked on the source: rooms depend on each
 //! other one way (no import cycle), GDAL is linked only from `raster/`, object_store only from
-//! `store/`, the pipeline file format (TOML) only from `spec/`, and `main.rs` stays a thin
-//! shell.
+//! `store/`, the pipeline file format (TOML) only from `spec/`, compiling a pipeline does no
+//! I/O, and `main.rs` stays a thin shell.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -206,6 +206,44 @@ fn object_store_is_used_only_from_the_store_room() {
 #[test]
 fn the_pipeline_file_format_is_read_only_in_the_spec_room() {
     assert_only_in("spec", &["toml::", "use toml;"]);
+}
+
+#[test]
+fn compiling_a_pipeline_opens_no_file() {
+    let graph = room_graph();
+    let spec = graph.get("spec").expect("spec uses other rooms");
+    // (`store::StoreConfig`, the options a store is opened with, is a plain type.)
+    for room in ["raster", "runner"] {
+        assert!(
+            !spec.contains_key(room),
+            "spec uses {room} ({}); compiling touches nothing but the pipeline file",
+            spec[room].display()
+        );
+    }
+    // The I/O a compiler was tempted by, and the catalog's resolving step, which the runner
+    // calls after compiling.
+    let io = [
+        "std::fs",
+        "File::open",
+        "read_dir",
+        ".exists()",
+        ".is_dir()",
+        ".is_file()",
+        "catalog::resolve",
+    ];
+    let mut files = Vec::new();
+    sources(&src().join("spec").join("compile"), &mut files);
+    assert!(files.len() >= 5, "spec/compile/ has its files: {files:?}");
+    for (_, path) in files {
+        let code = code(&path);
+        for call in io {
+            assert!(
+                !code.contains(call),
+                "{} calls {call}; the compiler is pure, the runner does the I/O after it",
+                path.display()
+            );
+        }
+    }
 }
 
 #[test]

@@ -9,8 +9,9 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use aftermath::raster::ReaderPool;
+use aftermath::runner::load_plan;
 use aftermath::runner::{index_values, prepare};
-use aftermath::spec::{load_plan, Overrides};
+use aftermath::spec::Overrides;
 use aftermath::tiling::{TileId, ZoomRange};
 use common::*;
 

@@ -1,9 +1,10 @@
-//! Raw spec → validated [`Plan`], reporting every problem at once.
+//! Raw spec → [`Draft`] → validated [`Plan`], reporting every problem at once.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 mod datetime;
+mod needs;
 mod product;
 mod render;
 mod scenes;
@@ -11,11 +12,13 @@ mod tiling;
 
 use super::raw::PipelineSpec;
 use super::{LoadedSpec, Problem, SpecError};
-use crate::plan::{Output, Plan, TileFormat};
+use crate::catalog::{Resolved, SceneDraft};
+use crate::plan::{Formula, Output, Plan, Product, TileFormat, Tiling};
 use crate::render::{Style, TileEncoding};
 use crate::secrets;
 use crate::store::StoreConfig;
 use crate::tiling::ZoomRange;
+use needs::Need;
 
 /// Values from the command line that replace the pipeline's.
 #[derive(Debug, Clone, Default)]
@@ -29,8 +32,35 @@ pub struct Overrides {
     pub store_options: Vec<(String, String)>,
 }
 
-/// Validates a loaded pipeline file at `path` into a [`Plan`].
-pub fn compile(path: &Path, loaded: LoadedSpec, overrides: &Overrides) -> Result<Plan, SpecError> {
+/// What [`compile`] makes of a pipeline file without opening any other file: the scenes as
+/// declared, for `catalog::resolve` to look up, and the rest of the plan. [`Draft::finish`]
+/// turns it into a [`Plan`] once the scenes are resolved.
+#[derive(Debug)]
+pub struct Draft {
+    pipeline: PathBuf,
+    scenes: BTreeMap<String, SceneDraft>,
+    /// Everything but the scenes, when the file is valid on its own.
+    body: Option<Body>,
+    needs: Vec<Need>,
+    grid_crs: Option<String>,
+    problems: Vec<Problem>,
+}
+
+#[derive(Debug)]
+struct Body {
+    name: String,
+    title: Option<String>,
+    description: Option<String>,
+    attribution: Option<String>,
+    product: Product,
+    style: Style,
+    tiling: Tiling,
+    output: Output,
+}
+
+/// Checks a loaded pipeline file at `path` as far as it can be checked without opening the
+/// files it names, collecting every problem.
+pub fn compile(path: &Path, loaded: LoadedSpec, overrides: &Overrides) -> Draft {
     // `olinda.toml` has the parent "", which `absolute` refuses: it is the working directory.
     let parent = (path.parent())
         .filter(|p| !p.as_os_str().is_empty())
@@ -40,8 +70,8 @@ pub fn compile(path: &Path, loaded: LoadedSpec, overrides: &Overrides) -> Result
     let mut c = Compiler {
         base: &base,
         problems: Vec::new(),
-        warnings: Vec::new(),
-        unlisted_scenes: BTreeSet::new(),
+        needs: Vec::new(),
+        grid_crs: None,
     };
     for key in &loaded.unknown_keys {
         c.problem(key, "unknown key; check its spelling against the README");
@@ -68,36 +98,106 @@ pub fn compile(path: &Path, loaded: LoadedSpec, overrides: &Overrides) -> Result
         path.file_stem()
             .map_or("pipeline".into(), |s| s.to_string_lossy().into_owned())
     });
-    match (product, style, tiling, output) {
-        (Some(product), Some(style), Some(tiling), Some(output)) if c.problems.is_empty() => {
-            Ok(Plan {
-                pipeline: path.to_path_buf(),
-                name,
-                title: spec.title,
-                description: spec.description,
-                attribution: spec.attribution,
-                scenes,
-                product,
-                style,
-                tiling,
-                output,
-                warnings: c.warnings.iter().map(Problem::to_string).collect(),
-            })
-        }
-        _ => Err(SpecError::Invalid {
-            path: path.to_path_buf(),
-            problems: c.problems,
+    let body = match (product, style, tiling, output) {
+        (Some(product), Some(style), Some(tiling), Some(output)) => Some(Body {
+            name,
+            title: spec.title,
+            description: spec.description,
+            attribution: spec.attribution,
+            product,
+            style,
+            tiling,
+            output,
         }),
+        _ => None,
+    };
+    Draft {
+        pipeline: path.to_path_buf(),
+        scenes,
+        body,
+        needs: c.needs,
+        grid_crs: c.grid_crs,
+        problems: c.problems,
+    }
+}
+
+impl Draft {
+    /// The scenes as the file declares them.
+    pub fn scenes(&self) -> &BTreeMap<String, SceneDraft> {
+        &self.scenes
+    }
+
+    /// The CRS of a `[product.grid]` table, which PROJ must know: the caller asks GDAL.
+    pub fn grid_crs(&self) -> Option<&str> {
+        self.grid_crs.as_deref()
+    }
+
+    /// What is wrong with the file on its own.
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+
+    /// The plan, given what the catalog found of the scenes and what PROJ said of the grid's
+    /// CRS (`Some(message)` when it does not know it); or every problem of the file, those
+    /// it has on its own first.
+    pub fn finish(
+        self,
+        resolved: Resolved,
+        crs_problem: Option<String>,
+    ) -> Result<Plan, SpecError> {
+        let Draft {
+            pipeline,
+            body,
+            needs: wanted,
+            mut problems,
+            ..
+        } = self;
+        problems.extend(resolved.problems);
+        if let Some(message) = crs_problem {
+            problems.push(Problem::new("product.grid.crs", message));
+        }
+        problems.extend(needs::unmet(&wanted, &resolved.scenes, &resolved.unlisted));
+        match body {
+            Some(body) if problems.is_empty() => {
+                let scenes = resolved.scenes;
+                let mut warnings = Vec::new();
+                let expressions = [
+                    match &body.product.formula {
+                        Formula::Expression(e) => Some(("product.expression", e)),
+                        _ => None,
+                    },
+                    body.product.mask.as_ref().map(|m| ("product.mask", m)),
+                ];
+                for (key, expression) in expressions.into_iter().flatten() {
+                    warnings.extend(needs::backscatter_warnings(key, expression, &scenes));
+                }
+                Ok(Plan {
+                    pipeline,
+                    name: body.name,
+                    title: body.title,
+                    description: body.description,
+                    attribution: body.attribution,
+                    scenes,
+                    product: body.product,
+                    style: body.style,
+                    tiling: body.tiling,
+                    output: body.output,
+                    warnings: warnings.iter().map(Problem::to_string).collect(),
+                })
+            }
+            _ => Err(SpecError::Invalid {
+                path: pipeline,
+                problems,
+            }),
+        }
     }
 }
 
 struct Compiler<'a> {
     base: &'a Path,
     problems: Vec<Problem>,
-    warnings: Vec<Problem>,
-    /// Scenes whose preset or MTL failed, and `scene.band`s whose mapping failed (both
-    /// already reported): a band missing there is not reported again.
-    unlisted_scenes: BTreeSet<String>,
+    needs: Vec<Need>,
+    grid_crs: Option<String>,
 }
 
 impl Compiler<'_> {
@@ -105,19 +205,6 @@ impl Compiler<'_> {
         self.problems.push(Problem {
             key: key.to_string(),
             message: message.to_string(),
-        });
-    }
-
-    /// Whether `band` of `scene` is missing because a problem was already reported for it.
-    pub(super) fn reported_missing(&self, scene: &str, band: &str) -> bool {
-        self.unlisted_scenes.contains(scene)
-            || self.unlisted_scenes.contains(&format!("{scene}.{band}"))
-    }
-
-    pub(super) fn warning(&mut self, key: &str, message: impl Into<String>) {
-        self.warnings.push(Problem {
-            key: key.to_string(),
-            message: message.into(),
         });
     }
 

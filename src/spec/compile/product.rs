@@ -8,13 +8,14 @@ use crate::compute::{composite, BandNeed, Epoch, Index};
 
 /// The water-change product (not a plain index: it takes `water_index` and `threshold`).
 const WATER_CHANGE: &str = "water_change";
-use crate::plan::{Formula, Product, ProductGrid, Scene, SceneMask};
-use crate::raster::grid::check_crs;
+use super::needs::Why;
+use crate::catalog::SceneDraft;
+use crate::plan::{Formula, Product, ProductGrid, SceneMask};
 use crate::spec::raw::{CompositeSpec, GridSpec, PipelineSpec, ProductSpec};
 
 /// The scene a single-scene product reads: `scene`, else the pipeline's only scene, else
 /// `post`.
-fn single_scene(p: &ProductSpec, scenes: &BTreeMap<String, Scene>) -> String {
+fn single_scene(p: &ProductSpec, scenes: &BTreeMap<String, SceneDraft>) -> String {
     let only = (scenes.len() == 1)
         .then(|| scenes.keys().next().cloned())
         .flatten();
@@ -25,7 +26,7 @@ impl Compiler<'_> {
     pub(super) fn product(
         &mut self,
         spec: &PipelineSpec,
-        scenes: &BTreeMap<String, Scene>,
+        scenes: &BTreeMap<String, SceneDraft>,
     ) -> Option<Product> {
         // Both checked before either failure returns, so all problems are reported.
         let mask = spec
@@ -83,14 +84,12 @@ impl Compiler<'_> {
                 }
             }
             GridSpec::Custom(c) => {
+                // Whether PROJ knows it is checked with the scenes, after compiling.
                 let crs = match &c.crs {
-                    Some(crs) => match check_crs(crs) {
-                        Ok(()) => Some(crs.clone()),
-                        Err(message) => {
-                            self.problem("product.grid.crs", message);
-                            None
-                        }
-                    },
+                    Some(crs) => {
+                        self.grid_crs = Some(crs.clone());
+                        Some(crs.clone())
+                    }
                     None => {
                         self.problem("product.grid.crs", "missing; e.g. `crs = \"EPSG:3035\"`");
                         None
@@ -117,7 +116,7 @@ impl Compiler<'_> {
     fn formula(
         &mut self,
         spec: &PipelineSpec,
-        scenes: &BTreeMap<String, Scene>,
+        scenes: &BTreeMap<String, SceneDraft>,
     ) -> Option<Product> {
         let Some(p) = &spec.product else {
             self.problem(
@@ -254,20 +253,11 @@ impl Compiler<'_> {
         };
         let mut chosen = Vec::new();
         for (epoch, key, scene) in roles {
-            let Some(found) = self.scene_named(key, &scene, scenes) else {
+            if self.scene_named(key, &scene, scenes).is_none() {
                 continue;
-            };
+            }
             for need in needs.iter().filter(|n| n.epoch == epoch) {
-                if !found.bands.contains_key(need.band) && !self.reported_missing(&scene, need.band)
-                {
-                    self.problem(
-                        &format!("scenes.{scene}.bands"),
-                        format!(
-                            "no band `{}`, which `{label}` needs; add `{} = <band number or file>`",
-                            need.band, need.band
-                        ),
-                    );
-                }
+                self.need(key, &scene, need.band, Why::Index(label));
             }
             chosen.push((epoch, scene));
         }
@@ -294,7 +284,7 @@ impl Compiler<'_> {
         &mut self,
         p: &ProductSpec,
         spec: &CompositeSpec,
-        scenes: &BTreeMap<String, Scene>,
+        scenes: &BTreeMap<String, SceneDraft>,
     ) -> Option<Product> {
         let names = || {
             composite::NAMED
@@ -345,17 +335,11 @@ impl Compiler<'_> {
             );
         }
         let scene = single_scene(p, scenes);
-        let found = self.scene_named("product.scene", &scene, scenes)?;
-        let before = self.problems.len();
+        self.scene_named("product.scene", &scene, scenes)?;
         for band in &bands {
-            if !found.bands.contains_key(band) && !self.reported_missing(&scene, band) {
-                self.problem(
-                    &format!("scenes.{scene}.bands"),
-                    format!("no band `{band}`, which the composite shows; add `{band} = <band number or file>`"),
-                );
-            }
+            self.need("product.composite", &scene, band, Why::Composite);
         }
-        (self.problems.len() == before).then(|| Product {
+        Some(Product {
             formula: Formula::Composite,
             roles: vec![(Epoch::Single, scene.clone())],
             reads: bands.into_iter().map(|b| (scene.clone(), b)).collect(),
@@ -365,7 +349,7 @@ impl Compiler<'_> {
         })
     }
 
-    fn expression(&mut self, text: &str, scenes: &BTreeMap<String, Scene>) -> Option<Product> {
+    fn expression(&mut self, text: &str, scenes: &BTreeMap<String, SceneDraft>) -> Option<Product> {
         let expression = self.checked_expression("product.expression", text, scenes)?;
         let reads = expression.band_pairs().collect();
         Some(Product {
@@ -383,8 +367,8 @@ impl Compiler<'_> {
         &mut self,
         key: &str,
         name: &str,
-        scenes: &'s BTreeMap<String, Scene>,
-    ) -> Option<&'s Scene> {
+        scenes: &'s BTreeMap<String, SceneDraft>,
+    ) -> Option<&'s SceneDraft> {
         let found = scenes.get(name);
         if found.is_none() {
             let known = scenes.keys().cloned().collect::<Vec<_>>().join(", ");
@@ -401,7 +385,7 @@ impl Compiler<'_> {
         &mut self,
         key: &str,
         text: &str,
-        scenes: &BTreeMap<String, Scene>,
+        scenes: &BTreeMap<String, SceneDraft>,
     ) -> Option<Expression> {
         let expression = match Expression::parse(text) {
             Ok(e) => e,
@@ -427,40 +411,11 @@ impl Compiler<'_> {
                         ),
                     );
                 }
-                Some(scene)
-                    if !scene.bands.contains_key(&r.band)
-                        && !self.reported_missing(&r.scene, &r.band) =>
-                {
-                    let known = scene.bands.keys().cloned().collect::<Vec<_>>().join(", ");
-                    self.problem(
-                        key,
-                        format!(
-                            "column {column}: scene `{}` has no band `{}` (it has: {known}); add it under [scenes.{}.bands]",
-                            r.scene, r.band, r.scene
-                        ),
-                    );
-                }
-                Some(_) => {}
+                Some(_) => self.need(key, &r.scene, &r.band, Why::Expression { column: *column }),
             }
         }
         if expression.references().is_empty() {
             self.problem(key, "reads no band; refer to at least one `scene.band`");
-        }
-        let references = expression.references();
-        let backscatter = |i: usize| {
-            let r = &references[i];
-            scenes
-                .get(&r.scene)
-                .and_then(|s| s.bands.get(&r.band))
-                .is_some_and(|b| b.backscatter)
-        };
-        for (r, value) in expression.negative_comparisons(backscatter) {
-            self.warning(
-                key,
-                format!(
-                    "`{r}` is σ⁰ as linear power (never negative), so comparing it with {value}                      is always true or always false; for a threshold in dB write `db({r})`"
-                ),
-            );
         }
         (self.problems.len() == before).then_some(expression)
     }

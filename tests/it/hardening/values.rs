@@ -5,8 +5,9 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use aftermath::raster::ReaderPool;
+use aftermath::runner::load_plan;
 use aftermath::runner::{index_values, prepare};
-use aftermath::spec::{load_plan, Overrides};
+use aftermath::spec::Overrides;
 use aftermath::tiling::ZoomRange;
 
 use crate::common::*;

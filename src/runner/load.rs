@@ -1,0 +1,81 @@
+//! Pipeline file → plan. Compiling touches no file but the pipeline's own; what the file
+//! names is looked at after: the scenes' folders and metadata files (the catalog), and the
+//! product grid's CRS (PROJ, through GDAL). Every problem of both is reported at once.
+
+use std::path::Path;
+
+use crate::catalog;
+use crate::error::Error;
+use crate::plan::Plan;
+use crate::raster;
+use crate::spec::{self, Environment, Overrides};
+
+/// The validated plan of the pipeline file at `path`, `${NAME}`s taken from `env`.
+pub fn load_plan(path: &Path, env: &dyn Environment, overrides: &Overrides) -> Result<Plan, Error> {
+    let draft = spec::compile(path, spec::load(path, env)?, overrides);
+    let resolved = catalog::resolve(draft.scenes());
+    let crs_problem = (draft.grid_crs())
+        .and_then(|crs| raster::grid::check_crs(crs).err())
+        .map(|e| e.to_string());
+    Ok(draft.finish(resolved, crs_problem)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::SpecError;
+    use std::collections::HashMap;
+
+    fn pipeline(dir: &Path, grid: &str) -> std::path::PathBuf {
+        let path = dir.join("p.toml");
+        let text = format!(
+            "[scenes.post]\nfile = \"scene.tif\"\nsensor = \"sentinel-2-l2a\"\nprocessing_baseline = \"05.09\"\n\
+             [scenes.post.bands]\nnir = \"B8\"\n\
+             [product]\nindex = \"ndvi\"\ngrid = {grid}\n\
+             [render]\nramp = \"greens\"\nrange = [0, 1]\n[output]\nurl = \"out\"\n"
+        );
+        std::fs::write(&path, text).expect("write");
+        path
+    }
+
+    fn problems(path: &Path) -> Vec<(String, String)> {
+        let env: HashMap<String, String> = HashMap::new();
+        match load_plan(path, &env, &Overrides::default()) {
+            Err(Error::Spec(SpecError::Invalid { problems, .. })) => {
+                problems.into_iter().map(|p| (p.key, p.message)).collect()
+            }
+            other => panic!("expected problems, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn what_compiling_leaves_to_the_files_is_reported_with_the_rest() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // What the file gets wrong on its own (the resolution), what its files show (a band
+        // given as a preset band name, which is no file) and PROJ's answer on the grid's CRS:
+        // one report, each under its key.
+        let found = problems(&pipeline(
+            dir.path(),
+            "{ crs = \"EPSG:99999999\", resolution = 0 }",
+        ));
+        let keys: Vec<&str> = found.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            keys,
+            vec![
+                "product.grid.resolution",
+                "scenes.post.bands.nir",
+                "product.grid.crs",
+            ],
+            "{found:#?}"
+        );
+        assert!(found[1].1.contains("preset's band `B08`"), "{found:#?}");
+        assert!(found[2].1.contains("EPSG:99999999"), "{found:#?}");
+        // A CRS PROJ knows is no problem; the band slip still is.
+        let found = problems(&pipeline(
+            dir.path(),
+            "{ crs = \"EPSG:3035\", resolution = 20 }",
+        ));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].0, "scenes.post.bands.nir");
+    }
+}
