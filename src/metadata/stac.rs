@@ -2,13 +2,20 @@
 //! extension (v2.0.0) on the classified raster and the processing extension (v1.2.0).
 //! Asset hrefs are relative to the item, so the output can be moved as a whole.
 
-use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+use std::time::SystemTime;
+
+use chrono::{DateTime, NaiveDate, NaiveTime, SecondsFormat, Utc};
+use geojson::{Geometry, GeometryValue};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use stac::{Asset, Bbox, Item, Link, Version};
 
 use crate::job::{Job, Summary};
 use crate::layout::{
-    CLASSES_COG_KEY, COG_MEDIA_TYPE, COMPOSITE_COG_KEY, INDEX_COG_KEY, LEGEND_KEY, LEGEND_PNG_KEY,
-    PMTILES_KEY, PMTILES_MEDIA_TYPE, POLYGONS_KEY, STAC_ITEM_KEY, STATS_CSV_KEY, STATS_JSON_KEY,
-    TILEJSON_KEY, WMTS_KEY,
+    CLASSES_COG_KEY, COG_MEDIA_TYPE, COMPOSITE_COG_KEY, GEOJSON_MEDIA_TYPE, INDEX_COG_KEY,
+    LEGEND_KEY, LEGEND_PNG_KEY, PMTILES_KEY, PMTILES_MEDIA_TYPE, POLYGONS_KEY, STAC_ITEM_KEY,
+    STATS_CSV_KEY, STATS_JSON_KEY, TILEJSON_KEY, WMTS_KEY,
 };
 use crate::plan::TileFormat;
 use crate::store::OutputStore;
@@ -17,58 +24,96 @@ const CLASSIFICATION: &str = "https://stac-extensions.github.io/classification/v
 const PROCESSING: &str = "https://stac-extensions.github.io/processing/v1.2.0/schema.json";
 const PROJECTION: &str = "https://stac-extensions.github.io/projection/v1.1.0/schema.json";
 
-pub fn stac_item(job: &Job, summary: &Summary, store: &OutputStore, now: &str) -> Value {
+/// The processing extension's fields of the item's properties.
+#[derive(Debug, Serialize)]
+struct Processing {
+    #[serde(rename = "processing:software")]
+    software: BTreeMap<&'static str, &'static str>,
+    #[serde(rename = "processing:datetime")]
+    datetime: String,
+    #[serde(rename = "processing:lineage")]
+    lineage: String,
+    /// Set when no scene gives its acquisition time, so `datetime` is the processing time.
+    #[serde(
+        rename = "aftermath:datetime_is_processing_time",
+        skip_serializing_if = "std::ops::Not::not"
+    )]
+    datetime_is_processing_time: bool,
+}
+
+/// One class of the classification extension on `classes.tif`.
+#[derive(Debug, Serialize)]
+struct Class {
+    value: usize,
+    name: String,
+    description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    color_hint: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    nodata: bool,
+}
+
+/// The projection extension's fields of a raster asset.
+#[derive(Debug, Serialize)]
+struct Projection {
+    #[serde(rename = "proj:epsg")]
+    epsg: Option<u32>,
+    #[serde(rename = "proj:shape")]
+    shape: [usize; 2],
+    /// STAC's (rasterio's) order of GDAL's geotransform.
+    #[serde(rename = "proj:transform")]
+    transform: [f64; 6],
+}
+
+/// The STAC item of a finished run; `now` is its processing time.
+pub fn stac_item(job: &Job, summary: &Summary, store: &OutputStore, now: SystemTime) -> Item {
     let plan = &job.plan;
+    let now: DateTime<Utc> = now.into();
+    let now_text = now.to_rfc3339_opts(SecondsFormat::Secs, true);
     let [w, s, e, n] = job.footprint.wgs84_bbox();
-    let mut dates: Vec<&str> = job
+    let times: Vec<DateTime<Utc>> = job
         .inputs
         .iter()
         .filter_map(|i| plan.scenes.get(&i.name)?.datetime.as_deref())
+        .flat_map(instants)
         .collect();
-    dates.sort();
-    let mut properties = Map::new();
-    match dates.as_slice() {
-        [] => {
-            // Acquisition times unknown: STAC needs a datetime, so the processing time stands in.
-            properties.insert("datetime".into(), json!(now));
-            properties.insert("aftermath:datetime_is_processing_time".into(), json!(true));
+    let mut item = Item::new(&plan.name);
+    item.version = Version::v1_0_0;
+    let properties = &mut item.properties;
+    match (times.iter().min(), times.iter().max()) {
+        (Some(first), Some(last)) if first == last => properties.datetime = Some(*first),
+        (Some(first), Some(last)) => {
+            properties.datetime = None;
+            properties.start_datetime = Some(*first);
+            properties.end_datetime = Some(*last);
         }
-        [only] => {
-            properties.insert("datetime".into(), json!(only));
-        }
-        [first, .., last] => {
-            properties.insert("datetime".into(), Value::Null);
-            properties.insert("start_datetime".into(), json!(first));
-            properties.insert("end_datetime".into(), json!(last));
-        }
+        // Acquisition times unknown: STAC needs a datetime, so the processing time stands in.
+        _ => properties.datetime = Some(now),
     }
-    properties.insert("title".into(), json!(plan.display_title()));
-    properties.insert("created".into(), json!(now));
-    properties.insert(
-        "processing:software".into(),
-        json!({ "aftermath": env!("CARGO_PKG_VERSION") }),
-    );
-    properties.insert("processing:datetime".into(), json!(now));
+    properties.title = Some(plan.display_title().to_string());
+    properties.created = Some(now_text.clone());
     let scenes: Vec<&str> = job.inputs.iter().map(|i| i.name.as_str()).collect();
-    properties.insert(
-        "processing:lineage".into(),
-        json!(format!(
-            "{} computed from scene(s) {} by aftermath",
-            plan.product.name(),
-            scenes.join(", ")
-        )),
+    extend(
+        &mut properties.additional_fields,
+        &Processing {
+            software: BTreeMap::from([("aftermath", env!("CARGO_PKG_VERSION"))]),
+            datetime: now_text,
+            lineage: format!(
+                "{} computed from scene(s) {} by aftermath",
+                plan.product.name(),
+                scenes.join(", ")
+            ),
+            datetime_is_processing_time: times.is_empty(),
+        },
     );
 
     let written = |key: &str| summary.products.iter().any(|k| k == key);
-    let mut assets = Map::new();
-    let mut asset = |name: &str, key: &str, media: &str, role: &str, title: &str| {
-        assets.insert(
-            name.into(),
-            json!({ "href": format!("./{key}"), "type": media, "roles": [role], "title": title }),
-        );
+    let mut add = |name: &str, key: &str, media: &str, role: &str, title: &str| {
+        item.assets
+            .insert(name.to_string(), asset(key, media, role, title));
     };
     let cog = COG_MEDIA_TYPE;
-    asset(
+    add(
         "tiles",
         TILEJSON_KEY,
         "application/json",
@@ -76,14 +121,14 @@ pub fn stac_item(job: &Job, summary: &Summary, store: &OutputStore, now: &str) -
         "Web map tiles (TileJSON 3.0.0)",
     );
     match plan.output.format {
-        TileFormat::Xyz => asset(
+        TileFormat::Xyz => add(
             "wmts",
             WMTS_KEY,
             "application/xml",
             "tiles",
             "Web map tiles (OGC WMTS 1.0.0 capabilities)",
         ),
-        TileFormat::Pmtiles => asset(
+        TileFormat::Pmtiles => add(
             "pmtiles",
             PMTILES_KEY,
             PMTILES_MEDIA_TYPE,
@@ -91,14 +136,14 @@ pub fn stac_item(job: &Job, summary: &Summary, store: &OutputStore, now: &str) -
             "Web map tiles (PMTiles v3 archive)",
         ),
     }
-    asset(
+    add(
         "legend",
         LEGEND_KEY,
         "application/json",
         "metadata",
         "Legend",
     );
-    asset(
+    add(
         "legend-image",
         LEGEND_PNG_KEY,
         "image/png",
@@ -106,7 +151,7 @@ pub fn stac_item(job: &Job, summary: &Summary, store: &OutputStore, now: &str) -
         "Legend (image)",
     );
     if written(INDEX_COG_KEY) {
-        asset(
+        add(
             "index",
             INDEX_COG_KEY,
             cog,
@@ -115,7 +160,7 @@ pub fn stac_item(job: &Job, summary: &Summary, store: &OutputStore, now: &str) -
         );
     }
     if written(COMPOSITE_COG_KEY) {
-        asset(
+        add(
             "composite",
             COMPOSITE_COG_KEY,
             cog,
@@ -124,14 +169,14 @@ pub fn stac_item(job: &Job, summary: &Summary, store: &OutputStore, now: &str) -
         );
     }
     if written(STATS_JSON_KEY) {
-        asset(
+        add(
             "stats",
             STATS_JSON_KEY,
             "application/json",
             "metadata",
             "Areas per class (JSON)",
         );
-        asset(
+        add(
             "stats-csv",
             STATS_CSV_KEY,
             "text/csv",
@@ -140,81 +185,120 @@ pub fn stac_item(job: &Job, summary: &Summary, store: &OutputStore, now: &str) -
         );
     }
     if written(POLYGONS_KEY) {
-        asset(
+        add(
             "polygons",
             POLYGONS_KEY,
-            "application/geo+json",
+            GEOJSON_MEDIA_TYPE,
             "data",
             "Class polygons",
         );
     }
     let mut extensions = vec![PROCESSING];
     if let (true, Some(table)) = (written(CLASSES_COG_KEY), plan.style.class_table()) {
-        let mut classes =
-            vec![json!({ "value": 0, "name": "nodata", "description": "no data", "nodata": true })];
+        let mut classes = vec![Class {
+            value: 0,
+            name: "nodata".into(),
+            description: "no data".into(),
+            color_hint: None,
+            nodata: true,
+        }];
         classes.extend(table.classes.iter().enumerate().map(|(i, c)| {
             let hex = c.color.to_hex();
-            json!({
-                "value": i + 1,
-                "name": slug(&c.name),
-                "description": c.name,
-                "color_hint": hex.trim_start_matches('#')[..6].to_uppercase(),
-            })
+            Class {
+                value: i + 1,
+                name: slug(&c.name),
+                description: c.name.clone(),
+                color_hint: Some(hex.trim_start_matches('#')[..6].to_uppercase()),
+                nodata: false,
+            }
         }));
-        assets.insert(
-            "classes".into(),
-            json!({
-                "href": format!("./{CLASSES_COG_KEY}"),
-                "type": cog,
-                "roles": ["data"],
-                "title": "Classified product (Byte, 0 = nodata)",
-                "classification:classes": classes,
-            }),
+        let mut classified = asset(
+            CLASSES_COG_KEY,
+            cog,
+            "data",
+            "Classified product (Byte, 0 = nodata)",
         );
+        if let Ok(classes) = serde_json::to_value(&classes) {
+            (classified.additional_fields).insert("classification:classes".into(), classes);
+        }
+        item.assets.insert("classes".into(), classified);
         extensions.push(CLASSIFICATION);
     }
     // Projection extension on the rasters.
     if let Some(grid) = &summary.product_grid {
         let g = grid.geo_transform;
-        let projection = json!({
-            "proj:epsg": grid.epsg,
-            "proj:shape": [grid.height, grid.width],
-            // STAC/rasterio order of GDAL's geotransform
-            "proj:transform": [g[1], g[2], g[0], g[4], g[5], g[3]],
-        });
+        let projection = Projection {
+            epsg: grid.epsg,
+            shape: [grid.height, grid.width],
+            transform: [g[1], g[2], g[0], g[4], g[5], g[3]],
+        };
         for key in ["index", "classes", "composite"] {
-            if let Some(Value::Object(asset)) = assets.get_mut(key) {
-                if let Value::Object(p) = &projection {
-                    asset.extend(p.clone());
-                }
+            if let Some(asset) = item.assets.get_mut(key) {
+                extend(&mut asset.additional_fields, &projection);
             }
         }
-        if assets.contains_key("index") || assets.contains_key("composite") {
+        if item.assets.contains_key("index") || item.assets.contains_key("composite") {
             extensions.push(PROJECTION);
         }
     }
-    json!({
-        "type": "Feature",
-        "stac_version": "1.0.0",
-        "stac_extensions": extensions,
-        "id": plan.name,
-        "bbox": [w, s, e, n],
-        "geometry": footprint_geometry([w, s, e, n]),
-        "properties": properties,
-        "links": [{ "rel": "self", "href": store.public_url(STAC_ITEM_KEY), "type": "application/geo+json" }],
-        "assets": assets,
-    })
+    item.extensions = extensions.into_iter().map(String::from).collect();
+    item.bbox = Some(Bbox::TwoDimensional([w, s, e, n]));
+    item.geometry = Some(footprint_geometry([w, s, e, n]));
+    item.links = vec![Link::new(store.public_url(STAC_ITEM_KEY), "self")
+        .r#type(Some(GEOJSON_MEDIA_TYPE.to_string()))];
+    item
+}
+
+/// An asset at `key`, relative to the item.
+fn asset(key: &str, media: &str, role: &str, title: &str) -> Asset {
+    let mut asset = Asset::new(format!("./{key}"));
+    asset.r#type = Some(media.to_string());
+    asset.roles = vec![role.to_string()];
+    asset.title = Some(title.to_string());
+    asset
+}
+
+/// The instants a scene's `datetime` names: itself, or an interval's closed ends. A plain
+/// date is its day's first second (as an interval's end, its last second), in UTC.
+fn instants(text: &str) -> Vec<DateTime<Utc>> {
+    let parts: Vec<&str> = text.split('/').collect();
+    let interval = parts.len() > 1;
+    parts
+        .iter()
+        .enumerate()
+        .filter(|(_, part)| **part != "..")
+        .filter_map(|(i, part)| {
+            if let Ok(t) = DateTime::parse_from_rfc3339(part) {
+                return Some(t.to_utc());
+            }
+            let day = NaiveDate::parse_from_str(part, "%Y-%m-%d").ok()?;
+            let time = if interval && i == 1 {
+                NaiveTime::from_hms_opt(23, 59, 59)?
+            } else {
+                NaiveTime::MIN
+            };
+            Some(day.and_time(time).and_utc())
+        })
+        .collect()
+}
+
+/// Adds a struct's fields to a JSON object (STAC keeps extension fields flat).
+fn extend(map: &mut Map<String, Value>, fields: &impl Serialize) {
+    if let Ok(Value::Object(fields)) = serde_json::to_value(fields) {
+        map.extend(fields);
+    }
 }
 
 /// The bounding box as GeoJSON (RFC 7946): a polygon, rings counter-clockwise; across the
 /// antimeridian (`west > east`) a multipolygon of its two sides (RFC 7946 §3.1.9).
-fn footprint_geometry([w, s, e, n]: [f64; 4]) -> Value {
-    let ring = |w: f64, e: f64| json!([[[w, s], [e, s], [e, n], [w, n], [w, s]]]);
-    if w > e {
-        json!({ "type": "MultiPolygon", "coordinates": [ring(w, 180.0), ring(-180.0, e)] })
+fn footprint_geometry([w, s, e, n]: [f64; 4]) -> Geometry {
+    let ring = |w: f64, e: f64| vec![vec![[w, s], [e, s], [e, n], [w, n], [w, s]]];
+    let value = if w > e {
+        GeometryValue::new_multi_polygon([ring(w, 180.0), ring(-180.0, e)])
     } else {
-        json!({ "type": "Polygon", "coordinates": ring(w, e) })
-    }
+        GeometryValue::new_polygon(ring(w, e))
+    };
+    Geometry::new(value)
 }
 
 /// A classification class name: letters, digits, `-` and `_` only.
@@ -231,4 +315,61 @@ fn slug(name: &str) -> String {
         .collect();
     let parts: Vec<&str> = s.split('-').filter(|p| !p.is_empty()).collect();
     parts.join("-")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .expect("rfc 3339")
+            .to_utc()
+    }
+
+    #[test]
+    fn scene_datetimes_become_utc_instants_as_stac_wants_them() {
+        assert_eq!(
+            instants("2025-01-06T10:56:31+01:00"),
+            vec![utc("2025-01-06T09:56:31Z")]
+        );
+        // A plain date (valid RFC 3339, but not a STAC date-time) is its whole day.
+        assert_eq!(instants("2025-01-06"), vec![utc("2025-01-06T00:00:00Z")]);
+        assert_eq!(
+            instants("2025-01-01/2025-01-06"),
+            vec![utc("2025-01-01T00:00:00Z"), utc("2025-01-06T23:59:59Z")]
+        );
+        assert_eq!(
+            instants("../2025-01-06T12:00:00Z"),
+            vec![utc("2025-01-06T12:00:00Z")]
+        );
+        assert!(instants("..").is_empty());
+    }
+
+    #[test]
+    fn the_footprint_is_wound_counter_clockwise_and_split_at_the_antimeridian() {
+        let json = |g: Geometry| serde_json::to_value(g).expect("serialises");
+        let polygon = json(footprint_geometry([10.0, -5.0, 20.0, 5.0]));
+        assert_eq!(polygon["type"], "Polygon");
+        assert_eq!(
+            polygon["coordinates"][0],
+            serde_json::json!([
+                [10.0, -5.0],
+                [20.0, -5.0],
+                [20.0, 5.0],
+                [10.0, 5.0],
+                [10.0, -5.0]
+            ])
+        );
+        let split = json(footprint_geometry([170.0, -5.0, -170.0, 5.0]));
+        assert_eq!(split["type"], "MultiPolygon");
+        assert_eq!(
+            split["coordinates"][0][0][1],
+            serde_json::json!([180.0, -5.0])
+        );
+        assert_eq!(
+            split["coordinates"][1][0][0],
+            serde_json::json!([-180.0, -5.0])
+        );
+    }
 }

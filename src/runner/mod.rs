@@ -341,8 +341,7 @@ fn publish(
         summary.products.push(layout::STAC_ITEM_KEY.to_string());
         summary.completed = true;
     } else if summary.product_errors.is_empty() {
-        let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
-        let item = metadata::stac_item(job, &summary, store, &now);
+        let item = metadata::stac_item(job, &summary, store, SystemTime::now());
         put_json(
             runtime,
             store,

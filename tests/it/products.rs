@@ -303,18 +303,8 @@ fn the_stac_item_describes_the_run_and_its_assets() {
     run_shipped("ethiopia-change.toml", &out);
     let read = |key: &str| -> serde_json::Value { common::read_json(out.join(key)) };
     let item = read("item.json");
-    // An independent validator of the STAC 1.x Item model (installed by `make test-tools`).
-    if available(Tool::Python) {
-        let python = repo().join("target/test-tools/venv/bin/python");
-        let script = repo().join("tests/validate_stac_item.py");
-        sh(
-            python.to_str().expect("utf-8"),
-            &[
-                script.to_str().expect("utf-8"),
-                out.join("item.json").to_str().expect("utf-8"),
-            ],
-        );
-    }
+    // An independent validator of the STAC 1.x Item model.
+    assert_valid_stac_item(&out.join("item.json"));
     assert_eq!(item["type"], "Feature");
     assert_eq!(item["stac_version"], "1.0.0");
     assert_eq!(item["id"], "ethiopia-change");
@@ -400,6 +390,63 @@ fn the_stac_item_describes_the_run_and_its_assets() {
         );
     }
     assert_eq!(classes.len(), 8);
+}
+
+/// Validates `item` with stac-pydantic (installed by `make test-tools`).
+fn assert_valid_stac_item(item: &std::path::Path) {
+    if available(Tool::Python) {
+        let python = repo().join("target/test-tools/venv/bin/python");
+        let script = repo().join("tests/validate_stac_item.py");
+        sh(
+            python.to_str().expect("utf-8"),
+            &[
+                script.to_str().expect("utf-8"),
+                item.to_str().expect("utf-8"),
+            ],
+        );
+    }
+}
+
+#[test]
+fn a_scene_date_or_interval_becomes_the_item_s_utc_date_times() {
+    // Valid scene datetimes (RFC 3339) that are no STAC date-time as written: a plain date
+    // is its day from its first second, an interval's end to its last, in UTC.
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (i, (given, datetime, start, end)) in [
+        ("2002-07-31", Some("2002-07-31T00:00:00Z"), None, None),
+        (
+            "2002-07-01/2002-07-31",
+            None,
+            Some("2002-07-01T00:00:00Z"),
+            Some("2002-07-31T23:59:59Z"),
+        ),
+        (
+            "2002-07-31T12:30:00-03:00",
+            Some("2002-07-31T15:30:00Z"),
+            None,
+            None,
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let out = dir.path().join(format!("out{i}"));
+        let text = mndwi_pipeline(&sample("olinda/L7_ETMs.tif"), &out, "").replace(
+            "[scenes.post.bands]",
+            &format!("datetime = \"{given}\"\n[scenes.post.bands]"),
+        );
+        let p = write_pipeline(dir.path(), &format!("p{i}.toml"), &text);
+        aftermath()
+            .args(["run", p.to_str().expect("utf-8")])
+            .assert()
+            .success();
+        assert_valid_stac_item(&out.join("item.json"));
+        let props = &common::read_json(out.join("item.json"))["properties"];
+        assert_eq!(props["datetime"].as_str(), datetime, "{given}: {props}");
+        assert_eq!(props["start_datetime"].as_str(), start, "{given}: {props}");
+        assert_eq!(props["end_datetime"].as_str(), end, "{given}: {props}");
+        assert!(props.get("aftermath:datetime_is_processing_time").is_none());
+    }
 }
 
 #[test]
