@@ -20,9 +20,20 @@ pub struct SceneDraft {
     /// Bands mapped by hand, which replace the preset's and the MTL's of the same name.
     pub bands: BTreeMap<String, BandDraft>,
     pub mask: Option<SceneMask>,
+    /// Several rasters with the scene's band layout, mosaicked in order.
+    pub files: Option<FilesDraft>,
     /// What a problem was already reported for: the whole scene (`NAME`, its preset or MTL
     /// failed) or one band (`NAME.BAND`). A band missing there is not reported again.
     pub unlisted: BTreeSet<String>,
+}
+
+/// `files = […]` or a pattern: the rasters of one acquisition, in mosaic order.
+#[derive(Debug, Clone)]
+pub struct FilesDraft {
+    /// `scenes.NAME.files`.
+    pub key: String,
+    /// Locations; an entry with `*`, `?` or `[` is a glob pattern, expanded in name order.
+    pub entries: Vec<String>,
 }
 
 /// `sensor = "…"` with the `dir` or `file` it reads.
@@ -48,6 +59,8 @@ pub enum PresetPlace {
 pub struct BandDraft {
     /// `scenes.NAME.bands.BAND`.
     pub key: String,
+    /// Read from the scene's `file`, or from each of its `files` (not from a file of its own).
+    pub per_file: bool,
     /// The file as the pipeline writes it, for the hint when it names a preset band instead.
     pub written: String,
     /// Location, band number, nodata and encoding as given; scale and offset as given, unless

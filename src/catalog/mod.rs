@@ -13,7 +13,7 @@ mod resolve;
 mod sensor;
 mod sentinel2;
 
-pub use draft::{BandDraft, PresetDraft, PresetPlace, PresetScaling, SceneDraft};
+pub use draft::{BandDraft, FilesDraft, PresetDraft, PresetPlace, PresetScaling, SceneDraft};
 pub use resolve::{resolve, Resolved};
 
 pub use error::CatalogError;

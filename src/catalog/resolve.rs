@@ -24,65 +24,142 @@ pub fn resolve(drafts: &BTreeMap<String, SceneDraft>) -> Resolved {
     let mut out = Resolved::default();
     for (name, draft) in drafts {
         out.unlisted.extend(draft.unlisted.iter().cloned());
-        let mut bands = BTreeMap::new();
-        if let Some(preset) = &draft.preset {
-            let found = match &preset.place {
-                PresetPlace::Folder(dir) => {
-                    preset.sensor.in_folder(Path::new(dir), &preset.options)
-                }
-                PresetPlace::Stack(file) => preset.sensor.stacked(file, &preset.options),
-            };
-            match found {
-                Ok(found) => {
-                    for (band, mut source) in found {
-                        if let Some(nodata) = draft.nodata {
-                            source.nodata = Some(nodata);
-                        }
-                        bands.insert(band, source);
-                    }
-                }
+        // A mosaic: its rasters in order, each read with the scene's band layout.
+        let files = match &draft.files {
+            None => vec![None],
+            Some(files) => match expand(&files.entries) {
+                Ok(found) => found.into_iter().map(Some).collect(),
                 Err(e) => {
-                    out.problems.push(Problem::new(&preset.key, e));
+                    out.problems.push(Problem::new(&files.key, e));
                     out.unlisted.insert(name.clone());
+                    vec![None]
                 }
-            }
-        }
-        if let Some((key, mtl)) = &draft.mtl {
-            match landsat_bands(Path::new(mtl)) {
-                Ok(found) => {
-                    for (band, mut source) in found {
-                        source.nodata = draft.nodata;
-                        bands.insert(band, source);
-                    }
-                }
-                Err(e) => {
-                    out.problems.push(Problem::new(key, e));
+            },
+        };
+        let mut granules = Vec::with_capacity(files.len());
+        for file in &files {
+            let mut problems = Vec::new();
+            let bands = granule(draft, file.as_deref(), &mut problems);
+            granules.push(bands);
+            // The same mistake in every raster of a mosaic is reported once.
+            for problem in problems {
+                if problem.key.ends_with(".sensor") || problem.key.ends_with(".mtl") {
                     out.unlisted.insert(name.clone());
-                }
-            }
-        }
-        for (band, hand) in &draft.bands {
-            match hand_mapped(band, hand) {
-                Ok(source) => {
-                    bands.insert(band.clone(), source);
-                }
-                Err(message) => {
-                    out.problems.push(Problem::new(&hand.key, message));
+                } else {
+                    let band = problem.key.rsplit('.').next().unwrap_or_default();
                     out.unlisted.insert(format!("{name}.{band}"));
                 }
+                if !out.problems.contains(&problem) {
+                    out.problems.push(problem);
+                }
             }
         }
+        let mut granules = granules.into_iter();
+        let bands = granules.next().unwrap_or_default();
         out.scenes.insert(
             name.clone(),
             Scene {
                 name: name.clone(),
                 datetime: draft.datetime.clone(),
                 bands,
+                mosaic: granules.collect(),
                 mask: draft.mask.clone(),
             },
         );
     }
     out
+}
+
+/// The bands of one raster of the scene: `file` for a raster of a mosaic, in place of the
+/// scene's first file. Problems are keyed as the draft keys them.
+fn granule(
+    draft: &SceneDraft,
+    file: Option<&str>,
+    problems: &mut Vec<Problem>,
+) -> BTreeMap<String, BandSource> {
+    let mut bands = BTreeMap::new();
+    if let Some(preset) = &draft.preset {
+        let found = match (&preset.place, file) {
+            (PresetPlace::Folder(dir), _) => {
+                preset.sensor.in_folder(Path::new(dir), &preset.options)
+            }
+            (PresetPlace::Stack(_), Some(file)) => preset.sensor.stacked(file, &preset.options),
+            (PresetPlace::Stack(stack), None) => preset.sensor.stacked(stack, &preset.options),
+        };
+        match found {
+            Ok(found) => {
+                for (band, mut source) in found {
+                    if let Some(nodata) = draft.nodata {
+                        source.nodata = Some(nodata);
+                    }
+                    bands.insert(band, source);
+                }
+            }
+            Err(e) => problems.push(Problem::new(&preset.key, e)),
+        }
+    }
+    if let Some((key, mtl)) = &draft.mtl {
+        match landsat_bands(Path::new(mtl)) {
+            Ok(found) => {
+                for (band, mut source) in found {
+                    source.nodata = draft.nodata;
+                    bands.insert(band, source);
+                }
+            }
+            Err(e) => problems.push(Problem::new(key, e)),
+        }
+    }
+    for (band, hand) in &draft.bands {
+        let mut hand = hand.clone();
+        if let (true, Some(file)) = (hand.per_file, file) {
+            hand.source.location = file.to_string();
+            hand.written = file.to_string();
+        }
+        match hand_mapped(band, &hand) {
+            Ok(source) => {
+                bands.insert(band.clone(), source);
+            }
+            Err(message) => problems.push(Problem::new(&hand.key, message)),
+        }
+    }
+    bands
+}
+
+/// The rasters `entries` name, in order: a plain location as it is (GDAL says whether it
+/// opens), a glob pattern as the local files it matches, in name order.
+fn expand(entries: &[String]) -> Result<Vec<String>, CatalogError> {
+    let mut files = Vec::new();
+    for entry in entries {
+        if !entry.contains(['*', '?', '[']) {
+            files.push(entry.clone());
+            continue;
+        }
+        if entry.starts_with("/vsi") {
+            return Err(CatalogError::Files {
+                problem: format!(
+                    "`{entry}`: a pattern matches local files only; list remote files one by one"
+                ),
+            });
+        }
+        let paths = glob::glob(entry).map_err(|e| CatalogError::Files {
+            problem: format!("`{entry}` is not a valid pattern: {e}"),
+        })?;
+        let mut matched: Vec<String> = paths
+            .filter_map(Result::ok)
+            .filter(|p| p.is_file())
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        if matched.is_empty() {
+            return Err(CatalogError::Files {
+                problem: format!(
+                    "no file matches `{entry}`; check the pattern (relative to the pipeline file)"
+                ),
+            });
+        }
+        matched.sort();
+        files.append(&mut matched);
+    }
+    Ok(files)
 }
 
 /// A band mapped by hand, with its preset's scale, offset and units when it gives none.

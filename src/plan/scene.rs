@@ -9,8 +9,11 @@ pub struct Scene {
     pub name: String,
     /// Acquisition date/time as written by the analyst (RFC 3339 or a plain date).
     pub datetime: Option<String>,
-    /// Band name (`red`, `nir`, …) → where its pixels are.
+    /// Band name (`red`, `nir`, …) → where its pixels are (in the first raster of a mosaic).
     pub bands: BTreeMap<String, BandSource>,
+    /// The further rasters of a mosaic (`files = […]`), each with the same band names, in
+    /// order: where the rasters before have no valid pixel, the next one's is taken.
+    pub mosaic: Vec<BTreeMap<String, BandSource>>,
     /// Pixels this quality rule flags are nodata in every product reading the scene.
     pub mask: Option<SceneMask>,
 }

@@ -53,6 +53,20 @@ pub(super) fn web_mercator_wkt() -> Result<&'static str, GdalFailure> {
     .map_err(Clone::clone)
 }
 
+/// `[x0, y0, x1, y1]` in the CRS `wkt` as Web Mercator bounds.
+pub(super) fn to_web_mercator(wkt: &str, bounds: [f64; 4]) -> Result<[f64; 4], GdalFailure> {
+    let srs = |wkt: &str| -> Result<SpatialRef, GdalFailure> {
+        let mut s = SpatialRef::from_wkt(wkt).map_err(GdalFailure::of)?;
+        s.set_axis_mapping_strategy(gdal::spatial_ref::AxisMappingStrategy::TraditionalGisOrder);
+        Ok(s)
+    };
+    let transform = gdal::spatial_ref::CoordTransform::new(&srs(wkt)?, &srs(web_mercator_wkt()?)?)
+        .map_err(GdalFailure::of)?;
+    transform
+        .transform_bounds(&bounds, 21)
+        .map_err(GdalFailure::of)
+}
+
 pub(super) fn last_gdal_error() -> String {
     // SAFETY: CPLGetLastErrorMsg returns a pointer to a thread-local, NUL-terminated buffer.
     unsafe {
@@ -139,6 +153,28 @@ impl Footprint {
             [-180.0, clamp(s), 180.0, clamp(n)]
         } else {
             [w, clamp(s), e, clamp(n)]
+        }
+    }
+
+    /// The smallest footprint holding both (the rasters of a mosaic), at the finer
+    /// resolution.
+    pub fn union(&self, other: &Footprint) -> Footprint {
+        let (a, b) = (self.bounds, other.bounds);
+        let min = coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) };
+        let max = coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) };
+        let (p, q) = (self.lon_lat, other.lon_lat);
+        let pixel_size = self.pixel_size.min(other.pixel_size);
+        Footprint {
+            bounds: Rect::new(min, max),
+            lon_lat: [
+                p[0].min(q[0]),
+                p[1].min(q[1]),
+                p[2].max(q[2]),
+                p[3].max(q[3]),
+            ],
+            pixel_size,
+            width: ((max.x - min.x) / pixel_size).round() as usize,
+            height: ((max.y - min.y) / pixel_size).round() as usize,
         }
     }
 

@@ -17,6 +17,69 @@ pub fn check_crs(crs: &str) -> Result<(), RasterError> {
 }
 
 impl Grid {
+    /// This grid grown, on its own pixel lattice, to hold `other` (a raster of a mosaic, in
+    /// any CRS): the product grid of a mosaic is its first raster's, over all of them.
+    pub fn extended_over(&self, other: &Grid, location: &str) -> Result<Grid, RasterError> {
+        let fail = |message: String| RasterError::Reproject {
+            location: location.to_string(),
+            message,
+        };
+        let srs = |wkt: &str| -> Result<SpatialRef, RasterError> {
+            let mut s = SpatialRef::from_wkt(wkt).map_err(|e| fail(e.to_string()))?;
+            s.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+            Ok(s)
+        };
+        let g = other.geo_transform;
+        let corners = [
+            (g[0], g[3]),
+            (
+                g[0] + g[1] * other.width as f64,
+                g[3] + g[4] * other.width as f64,
+            ),
+            (
+                g[0] + g[2] * other.height as f64,
+                g[3] + g[5] * other.height as f64,
+            ),
+            (
+                g[0] + g[1] * other.width as f64 + g[2] * other.height as f64,
+                g[3] + g[4] * other.width as f64 + g[5] * other.height as f64,
+            ),
+        ];
+        let xs = corners.map(|c| c.0);
+        let ys = corners.map(|c| c.1);
+        let fold = |v: [f64; 4], f: fn(f64, f64) -> f64, start: f64| v.into_iter().fold(start, f);
+        let bounds = [
+            fold(xs, f64::min, f64::INFINITY),
+            fold(ys, f64::min, f64::INFINITY),
+            fold(xs, f64::max, f64::NEG_INFINITY),
+            fold(ys, f64::max, f64::NEG_INFINITY),
+        ];
+        let [min_x, min_y, max_x, max_y] = if other.wkt == self.wkt {
+            bounds
+        } else {
+            let transform = CoordTransform::new(&srs(&other.wkt)?, &srs(&self.wkt)?)
+                .map_err(|e| fail(e.to_string()))?;
+            transform
+                .transform_bounds(&bounds, 21)
+                .map_err(|e| fail(e.to_string()))?
+        };
+        // On this grid's lattice (a north-up grid: rotation terms are zero).
+        let t = self.geo_transform;
+        let (dx, dy) = (t[1], -t[5]);
+        let (x0, y0) = (t[0], t[3]);
+        let (x1, y1) = (x0 + dx * self.width as f64, y0 - dy * self.height as f64);
+        let left = ((x0 - min_x) / dx).ceil().max(0.0);
+        let right = ((max_x - x1) / dx).ceil().max(0.0);
+        let top = ((max_y - y0) / dy).ceil().max(0.0);
+        let bottom = ((y1 - min_y) / dy).ceil().max(0.0);
+        let mut grown = self.clone();
+        grown.geo_transform[0] = x0 - left * dx;
+        grown.geo_transform[3] = y0 + top * dy;
+        grown.width = self.width + (left + right) as usize;
+        grown.height = self.height + (top + bottom) as usize;
+        Ok(grown)
+    }
+
     /// The grid in `crs` with square `resolution` pixels covering `bounds` (EPSG:3857 metres),
     /// its corners snapped outward to multiples of the resolution (as `gdalwarp -tap`), so
     /// grids of different runs line up.

@@ -24,9 +24,12 @@ use std::sync::Arc;
 
 use error::GdalFailure;
 use gdal::Dataset;
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{RTree, AABB};
 use thread_local::ThreadLocal;
 use warp::Warper;
 
+use crate::compute::mask::MaskRule;
 use crate::plan::{BandSource, Encoding, Resampling};
 use crate::tiling::{tile_geo_transform, TileId};
 
@@ -43,18 +46,34 @@ pub struct Grid {
 }
 
 /// Bands of one scene ready to be warped: checked, with nodata resolved, grouped so that bands
-/// of one file with the same nodata are warped by one GDAL call.
+/// of one file with the same nodata are warped by one GDAL call. A mosaic holds several
+/// rasters with the same bands, read in order where a window meets them.
 #[derive(Debug, Clone)]
 pub struct SceneInput {
     pub name: String,
+    /// Where the scene has data (every raster of a mosaic).
     pub footprint: Footprint,
-    /// The grid of the scene's first file.
+    /// The grid of the scene's first file (grown over every raster of a mosaic).
     pub grid: Grid,
     /// Every distinct file the scene reads, for the run record.
     pub files: Vec<String>,
-    groups: Vec<WarpGroup>,
+    granules: Vec<GranuleInput>,
+    /// The granules' Web Mercator bounds, so a window opens only the rasters it meets.
+    index: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>,
     band_count: usize,
+    /// The scene's quality rule over the band in this slot, applied to each raster of a
+    /// mosaic before the next one fills what it masks.
+    quality: Option<(usize, MaskRule)>,
 }
+
+/// One raster of a scene (the only one, unless a mosaic).
+#[derive(Debug, Clone)]
+struct GranuleInput {
+    groups: Vec<WarpGroup>,
+}
+
+/// Open datasets a worker thread keeps at most; a mosaic of more files reopens them.
+const MAX_OPEN_DATASETS: usize = 64;
 
 #[derive(Debug, Clone)]
 struct WarpGroup {
@@ -78,6 +97,60 @@ struct GroupBand {
 
 /// Opens and checks the bands `names` of a scene (in that order), and computes its footprint.
 pub fn open_scene(name: &str, bands: &[(&str, &BandSource)]) -> Result<SceneInput, RasterError> {
+    open_mosaic(name, &[bands.to_vec()], None)
+}
+
+/// Opens a scene made of several rasters with the same bands (`granules`, each in the order
+/// of the first), mosaicked in order: where a raster has no valid pixel the next one's is
+/// taken. `quality` (the slot of the quality band and its rule) masks each raster first.
+pub fn open_mosaic(
+    name: &str,
+    granules: &[Vec<(&str, &BandSource)>],
+    quality: Option<(usize, MaskRule)>,
+) -> Result<SceneInput, RasterError> {
+    let no_bands = || RasterError::NoBands {
+        scene: name.to_string(),
+    };
+    let mut inputs = Vec::with_capacity(granules.len());
+    let mut footprint: Option<Footprint> = None;
+    let mut grid: Option<Grid> = None;
+    let mut files = Vec::new();
+    let mut rectangles = Vec::with_capacity(granules.len());
+    for (i, bands) in granules.iter().enumerate() {
+        let (granule, own_footprint, own_grid, own_files) = open_granule(name, bands)?;
+        let b = own_footprint.bounds;
+        rectangles.push(GeomWithData::new(
+            Rectangle::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]),
+            i,
+        ));
+        footprint = Some(match footprint {
+            None => own_footprint,
+            Some(f) => f.union(&own_footprint),
+        });
+        grid = Some(match grid {
+            None => own_grid,
+            Some(g) => g.extended_over(&own_grid, own_files.first().map_or("", String::as_str))?,
+        });
+        files.extend(own_files);
+        inputs.push(granule);
+    }
+    Ok(SceneInput {
+        name: name.to_string(),
+        footprint: footprint.ok_or_else(no_bands)?,
+        grid: grid.ok_or_else(no_bands)?,
+        files,
+        index: RTree::bulk_load(rectangles),
+        band_count: granules.first().map_or(0, Vec::len),
+        quality: quality.filter(|_| granules.len() > 1),
+        granules: inputs,
+    })
+}
+
+/// One raster's bands: their warp groups, the footprint and grid of its files, its files.
+fn open_granule(
+    name: &str,
+    bands: &[(&str, &BandSource)],
+) -> Result<(GranuleInput, Footprint, Grid, Vec<String>), RasterError> {
     let mut groups: Vec<WarpGroup> = Vec::new();
     let mut footprint: Option<Footprint> = None;
     let mut grid: Option<Grid> = None;
@@ -174,14 +247,7 @@ pub fn open_scene(name: &str, bands: &[(&str, &BandSource)]) -> Result<SceneInpu
     };
     let footprint = footprint.ok_or_else(no_bands)?;
     let grid = grid.ok_or_else(no_bands)?;
-    Ok(SceneInput {
-        name: name.to_string(),
-        footprint,
-        grid,
-        files,
-        groups,
-        band_count: bands.len(),
-    })
+    Ok((GranuleInput { groups }, footprint, grid, files))
 }
 
 fn open(location: &str) -> Result<Dataset, RasterError> {
@@ -335,16 +401,90 @@ impl ReaderPool {
                 message: failure.0,
             })?,
         };
+        let read = |granule: &GranuleInput| {
+            let band_count = scene.band_count;
+            self.read_granule(
+                granule, band_count, target_wkt, gt, size, resampling, target,
+            )
+        };
+        if let [only] = scene.granules.as_slice() {
+            return read(only);
+        }
+        // A mosaic: the rasters the window meets, in order, each filling what the ones
+        // before left without a valid pixel.
+        let mut meets: Vec<usize> = match self.web_mercator_bounds(gt, size) {
+            Some([x0, y0, x1, y1]) => scene
+                .index
+                .locate_in_envelope_intersecting(&AABB::from_corners([x0, y0], [x1, y1]))
+                .map(|r| r.data)
+                .collect(),
+            None => (0..scene.granules.len()).collect(),
+        };
+        meets.sort_unstable();
+        let mut out: Vec<Vec<f32>> = Vec::new();
+        for i in meets {
+            let mut values = read(&scene.granules[i])?;
+            if let Some((slot, rule)) = &scene.quality {
+                let codes = values[*slot].clone();
+                values.iter_mut().for_each(|band| rule.apply(&codes, band));
+            }
+            if out.is_empty() {
+                out = values;
+            } else {
+                for (mosaic, band) in out.iter_mut().zip(values) {
+                    for (m, v) in mosaic.iter_mut().zip(band) {
+                        if m.is_nan() {
+                            *m = v;
+                        }
+                    }
+                }
+            }
+            if out.iter().all(|band| !band.iter().any(|v| v.is_nan())) {
+                break; // every pixel has its value: the rasters after cannot change it
+            }
+        }
+        if out.is_empty() {
+            out = vec![vec![f32::NAN; size.0 * size.1]; scene.band_count];
+        }
+        Ok(out)
+    }
+
+    /// The window's bounds in Web Mercator metres `[x0, y0, x1, y1]`; `None` when they
+    /// cannot be computed (every raster is then read).
+    fn web_mercator_bounds(&self, gt: [f64; 6], (w, h): (usize, usize)) -> Option<[f64; 4]> {
+        let (x0, y0) = (gt[0], gt[3] + gt[5] * h as f64);
+        let (x1, y1) = (gt[0] + gt[1] * w as f64, gt[3]);
+        let bounds = [x0.min(x1), y0.min(y1), x0.max(x1), y0.max(y1)];
+        match &self.target_wkt {
+            None => Some(bounds),
+            Some(wkt) => footprint::to_web_mercator(wkt, bounds).ok(),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn read_granule(
+        &self,
+        granule: &GranuleInput,
+        band_count: usize,
+        target_wkt: &str,
+        gt: [f64; 6],
+        size: (usize, usize),
+        resampling: Resampling,
+        target: &str,
+    ) -> Result<Vec<Vec<f32>>, RasterError> {
         let cell = self.warpers.get_or_default();
         let mut warpers = cell.borrow_mut();
-        let mut out = vec![Vec::new(); scene.band_count];
-        for group in &scene.groups {
+        let mut out = vec![Vec::new(); band_count];
+        for group in &granule.groups {
             let warp_error = |failure: GdalFailure| RasterError::Warp {
                 location: group.location.clone(),
                 target: target.to_string(),
                 message: failure.0,
             };
             if !warpers.contains_key(&group.location) {
+                if warpers.len() >= MAX_OPEN_DATASETS {
+                    warpers.clear(); // a large mosaic: handles are reopened as needed
+                }
                 let dataset = signed::readable(open(&group.location)?, &group.location)
                     .map_err(warp_error)?;
                 let warper = Warper::new(dataset, target_wkt).map_err(warp_error)?;

@@ -13,6 +13,8 @@ use crate::tiling::{ShardPlan, ZoomRange};
 pub struct PlanReport {
     pub pipeline: String,
     pub product: String,
+    /// The scenes read and their files (every raster of a mosaic, in mosaic order).
+    pub scenes: Vec<SceneFiles>,
     /// WGS 84 `[west, south, east, north]`.
     pub bounds: [f64; 4],
     pub zooms: ZoomRange,
@@ -20,6 +22,12 @@ pub struct PlanReport {
     pub tiles: TileCounts,
     pub output: String,
     pub shards: Option<ShardSplit>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SceneFiles {
+    pub name: String,
+    pub files: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -67,6 +75,12 @@ impl PlanReport {
         PlanReport {
             pipeline: pipeline.display().to_string(),
             product: job.plan.product.name().to_string(),
+            scenes: (job.inputs.iter())
+                .map(|input| SceneFiles {
+                    name: input.name.clone(),
+                    files: input.files.clone(),
+                })
+                .collect(),
             bounds: job.footprint.wgs84_bbox(),
             zooms: job.zooms,
             tile_size: job.plan.tiling.tile_size,
@@ -82,6 +96,14 @@ impl fmt::Display for PlanReport {
         let [w, s, e, n] = self.bounds;
         writeln!(f, "pipeline: {}", self.pipeline)?;
         writeln!(f, "product:  {}", self.product)?;
+        for scene in &self.scenes {
+            writeln!(
+                f,
+                "scene:    {} ({} file(s))",
+                scene.name,
+                scene.files.len()
+            )?;
+        }
         writeln!(f, "bounds:   {w:.6}, {s:.6}, {e:.6}, {n:.6} (lon/lat)")?;
         writeln!(f, "zooms:    {} (tile size {})", self.zooms, self.tile_size)?;
         for (z, count) in &self.tiles.per_zoom {

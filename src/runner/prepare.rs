@@ -30,11 +30,23 @@ pub fn prepare(plan: &Plan) -> Result<Job, Error> {
         let Some(scene) = plan.scenes.get(*scene_name) else {
             continue; // compile guarantees the scene exists
         };
-        let bands: Vec<(&str, &crate::plan::BandSource)> = band_names
-            .iter()
-            .filter_map(|b| scene.bands.get(*b).map(|s| (*b, s)))
+        // The first raster's bands, then a mosaic's further rasters with the same names.
+        let granules: Vec<Vec<(&str, &crate::plan::BandSource)>> = std::iter::once(&scene.bands)
+            .chain(&scene.mosaic)
+            .map(|bands| {
+                band_names
+                    .iter()
+                    .filter_map(|b| bands.get(*b).map(|s| (*b, s)))
+                    .collect()
+            })
             .collect();
-        inputs.push(raster::open_scene(scene_name, &bands)?);
+        // Each raster of a mosaic is masked by the scene's quality rule before the next
+        // fills what it masks.
+        let quality = scene.mask.as_ref().and_then(|mask| {
+            let slot = band_names.iter().position(|b| *b == mask.band)?;
+            Some((slot, mask.rule.clone()))
+        });
+        inputs.push(raster::open_mosaic(scene_name, &granules, quality)?);
     }
     let mut footprint: Option<Footprint> = None;
     for input in &inputs {

@@ -24,6 +24,10 @@ pub struct PipelineSpec {
 pub struct SceneSpec {
     /// A multi-band raster that band numbers refer to.
     pub file: Option<String>,
+    /// Several rasters of one acquisition with the same band layout (granules, tiles of a
+    /// mosaic), in any CRS: a list, or a glob pattern. Mosaicked in order, the first valid
+    /// pixel winning.
+    pub files: Option<FilesSpec>,
     /// A Landsat Level-1 `_MTL.txt`: band files by name and TOA reflectance scale/offset.
     pub mtl: Option<String>,
     /// A sensor preset (`sentinel-2-l2a`, `landsat-8-9-c2-l2`, …): band names, nodata and
@@ -45,6 +49,14 @@ pub struct SceneSpec {
     pub nodata: Option<f64>,
     #[serde(default)]
     pub bands: BTreeMap<String, BandSpec>,
+}
+
+/// `files = ["a.tif", "b.tif"]` or `files = "granules/*.tif"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum FilesSpec {
+    Pattern(String),
+    List(Vec<String>),
 }
 
 /// `mask = "scl"`, `mask = { scl = [3, 8, 9] }`, `mask = { qa_pixel = ["cloud"] }`.

@@ -98,7 +98,7 @@ fn check<T: DeserializeOwned>(key: &str, value: &toml::Value, problems: &mut Vec
 
 /// serde's message for a value that fits no form of an either-or key, replaced by the forms.
 fn explained(message: &str) -> String {
-    const FORMS: [(&str, &str); 6] = [
+    const FORMS: [(&str, &str); 7] = [
         (
             "RangeSpec",
             "`[min, max]`, or for a composite three `[min, max]` pairs",
@@ -122,6 +122,10 @@ fn explained(message: &str) -> String {
         (
             "GridSpec",
             "a scene's name or `{ crs = \"EPSG:…\", resolution = … }`",
+        ),
+        (
+            "FilesSpec",
+            "a list of files (`[\"a.tif\", \"b.tif\"]`) or a glob pattern (`\"granules/*.tif\"`)",
         ),
     ];
     for (name, forms) in FORMS {

@@ -505,3 +505,35 @@ fn composite_mistakes_are_reported_with_their_keys() {
     ));
     assert_eq!(keys(&p), ["product"]);
 }
+
+#[test]
+fn a_mosaic_s_files_exclude_file_dir_mtl_and_bands_of_their_own() {
+    let with = |scene: &str| GOOD.replace("file = \"scene.tif\"", scene);
+    let plan = compile_text(&with("files = [\"a.tif\", \"b.tif\"]")).expect("valid");
+    let post = &plan.scenes["post"];
+    assert_eq!(post.bands["green"].location, "/data/pipelines/a.tif");
+    assert_eq!(post.mosaic.len(), 1);
+    assert_eq!(post.mosaic[0]["green"].location, "/data/pipelines/b.tif");
+    assert_eq!(
+        post.mosaic[0]["swir1"].band, 5,
+        "the band layout of the first"
+    );
+    let found = problems(&with("file = \"scene.tif\"\nfiles = [\"a.tif\"]"));
+    assert_eq!(keys(&found), vec!["scenes.post.files"]);
+    assert!(found[0].message.contains("not both"), "{}", found[0]);
+    let found = problems(&with("files = []"));
+    assert!(keys(&found).contains(&"scenes.post.files"), "{found:?}");
+    let found = problems(
+        &with("files = [\"a.tif\", \"b.tif\"]")
+            .replace("green = 2", "green = { file = \"g.tif\" }"),
+    );
+    assert!(
+        keys(&found).contains(&"scenes.post.bands.green"),
+        "{found:?}"
+    );
+    let found = problems(&with("files = 3"));
+    assert!(
+        found.iter().any(|p| p.message.contains("glob pattern")),
+        "{found:?}"
+    );
+}

@@ -16,6 +16,7 @@ mod gdal_virtual_paths;
 mod hardening;
 mod index_values;
 mod landsat_mtl;
+mod mosaic;
 mod outputs;
 mod pmtiles;
 mod products;

@@ -4,11 +4,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::needs::Why;
 use super::Compiler;
-use crate::catalog::{BandDraft, PresetDraft, PresetOptions, PresetPlace, PresetScaling};
+use crate::catalog::{
+    BandDraft, FilesDraft, PresetDraft, PresetOptions, PresetPlace, PresetScaling,
+};
 use crate::catalog::{SceneDraft, Sensor};
 use crate::compute::mask::{MaskRule, QA_PIXEL_DEFAULT, SCL_DEFAULT};
 use crate::plan::{BandSource, Encoding, SceneMask};
-use crate::spec::raw::{BandSpec, MaskSpec, SceneSpec};
+use crate::spec::raw::{BandSpec, FilesSpec, MaskSpec, SceneSpec};
 
 /// Band names that hold quality codes: read with nearest neighbour, never interpolated.
 const QUALITY_BANDS: [&str; 2] = ["scl", "qa_pixel"];
@@ -31,6 +33,7 @@ impl Compiler<'_> {
                     "no bands; name a `sensor` preset, or map band names to band numbers or files, e.g. `nir = 4`",
                 );
             }
+            let files = self.files(&key, spec);
             let mut unlisted = BTreeSet::new();
             let problems = self.problems.len();
             let preset = self.preset(&key, spec);
@@ -63,6 +66,7 @@ impl Compiler<'_> {
                     mtl,
                     bands,
                     mask,
+                    files,
                     unlisted,
                 },
             );
@@ -101,7 +105,8 @@ impl Compiler<'_> {
             );
             return None;
         }
-        let place = match (&spec.dir, &spec.file) {
+        let file = spec.file.as_ref().or(first_of(spec.files.as_ref()));
+        let place = match (&spec.dir, file) {
             (Some(dir), None) => PresetPlace::Folder(self.location(dir)),
             (None, Some(file)) => PresetPlace::Stack(self.location(file)),
             (Some(_), Some(_)) => {
@@ -186,7 +191,16 @@ impl Compiler<'_> {
             BandSpec::File(f) => (Some(f.clone()), None, None, None, None),
             BandSpec::Table(t) => (t.file.clone(), t.band, t.scale, t.offset, t.nodata),
         };
-        let file = match file.or_else(|| scene.file.clone()) {
+        let per_file = file.is_none();
+        if !per_file && scene.files.is_some() {
+            self.problem(
+                key,
+                "a scene of several `files` reads every band from each of them, by number; drop this band's `file`",
+            );
+            return None;
+        }
+        let scene_file = scene.file.as_ref().or(first_of(scene.files.as_ref()));
+        let file = match file.or_else(|| scene_file.cloned()) {
             Some(f) => f,
             None => {
                 self.problem(
@@ -226,11 +240,57 @@ impl Compiler<'_> {
         }
         Some(BandDraft {
             key: key.to_string(),
+            per_file,
             written: file,
             source,
             preset,
             preset_scaling,
         })
+    }
+}
+
+impl Compiler<'_> {
+    /// `files`: the rasters of a mosaic, as locations (a glob pattern stays one, for the
+    /// catalog to expand).
+    fn files(&mut self, key: &str, spec: &SceneSpec) -> Option<FilesDraft> {
+        let given = spec.files.as_ref()?;
+        let key = format!("{key}.files");
+        let entries: Vec<String> = match given {
+            FilesSpec::Pattern(p) => vec![p.clone()],
+            FilesSpec::List(list) => list.clone(),
+        };
+        let clash = [
+            (spec.file.is_some(), "`file` (one raster)"),
+            (spec.dir.is_some(), "`dir` (a product folder)"),
+            (spec.mtl.is_some(), "`mtl` (a Landsat Level-1 scene)"),
+        ];
+        for (given, what) in clash {
+            if given {
+                self.problem(
+                    &key,
+                    format!(
+                        "give `files` (several rasters with one band layout) or {what}, not both"
+                    ),
+                );
+            }
+        }
+        if entries.is_empty() || entries.iter().any(String::is_empty) {
+            self.problem(&key, "an empty file name; list the rasters, e.g. `files = [\"a.tif\", \"b.tif\"]`, or give a pattern such as `\"granules/*.tif\"`");
+            return None;
+        }
+        Some(FilesDraft {
+            key,
+            entries: entries.iter().map(|e| self.location(e)).collect(),
+        })
+    }
+}
+
+/// The first of `files` as written, which band drafts take until the catalog replaces it
+/// with each file of the mosaic.
+fn first_of(files: Option<&FilesSpec>) -> Option<&String> {
+    match files? {
+        FilesSpec::Pattern(p) => Some(p),
+        FilesSpec::List(list) => list.first(),
     }
 }
 

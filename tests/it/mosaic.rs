@@ -1,0 +1,346 @@
+//! Several rasters per scene (`files = […]`): the real Olinda scene cut into two overlapping
+//! granules, the second reprojected into the neighbouring UTM zone (24S), mosaicked back.
+//! The reference is gdalwarp's own mosaic of the same granules onto the product grid
+//! (nearest neighbour, the first granule on top), with MNDWI evaluated here.
+
+use std::path::{Path, PathBuf};
+
+use crate::common;
+
+use common::*;
+
+const OLINDA: &str = "olinda/L7_ETMs.tif";
+
+/// Columns `first..first + count` of `src`, as they are.
+fn cut(src: &Path, dst: &Path, first: usize, count: usize) {
+    let (first, count) = (first.to_string(), count.to_string());
+    let (src, dst) = (src.to_str().expect("utf-8"), dst.to_str().expect("utf-8"));
+    sh(
+        "gdal_translate",
+        &["-q", "-srcwin", &first, "0", &count, "352", src, dst],
+    );
+}
+
+/// `src` warped into UTM zone 24S at its resolution, nearest, DN 0 where it has no data.
+fn to_utm24s(src: &Path, dst: &Path) {
+    let (src, dst) = (src.to_str().expect("utf-8"), dst.to_str().expect("utf-8"));
+    let args = [
+        "-q",
+        "-t_srs",
+        "EPSG:31984",
+        "-tr",
+        "28.5",
+        "28.5",
+        "-r",
+        "near",
+    ];
+    sh(
+        "gdalwarp",
+        &[&args[..], &["-dstnodata", "0", src, dst]].concat(),
+    );
+}
+
+/// The two granules: columns 0–219 as they are (UTM 25S), columns 150–348 warped to UTM 24S.
+fn granules(dir: &Path) -> (PathBuf, PathBuf) {
+    let (a, cut_b, b) = (
+        dir.join("granule-a-utm25s.tif"),
+        dir.join("cut-b.tif"),
+        dir.join("granule-b-utm24s.tif"),
+    );
+    cut(&sample(OLINDA), &a, 0, 220);
+    cut(&sample(OLINDA), &cut_b, 150, 199);
+    to_utm24s(&cut_b, &b);
+    (a, b)
+}
+
+/// Every value of band `band` of `file`, row by row (GDAL through the gdal crate).
+fn band_values(file: &Path, band: usize) -> Vec<f64> {
+    let ds = gdal::Dataset::open(file).expect("opens");
+    let (w, h) = ds.raster_size();
+    ds.rasterband(band)
+        .expect("band")
+        .read_as::<f64>((0, 0), (w, h), (w, h), None)
+        .expect("read")
+        .into_shape_and_vec()
+        .1
+}
+
+/// gdalwarp's own mosaic of `sources` onto the grid of `index` (UTM 25S), nearest, DN 0 as
+/// no data; the last source wins.
+fn gdalwarp_mosaic(index: &Path, sources: &[&Path], dst: &Path) {
+    let info = gdal_info(index);
+    let gt = numbers(&info["geoTransform"]);
+    let size = numbers(&info["size"]);
+    let (w, h) = (size[0], size[1]);
+    let te = [gt[0], gt[3] + h * gt[5], gt[0] + w * gt[1], gt[3]].map(|v| v.to_string());
+    let res = gt[1].to_string();
+    let mut args: Vec<&str> = vec![
+        "-q",
+        "-t_srs",
+        "EPSG:31985",
+        "-tr",
+        &res,
+        &res,
+        "-r",
+        "near",
+    ];
+    args.extend(["-srcnodata", "0", "-dstnodata", "0", "-te"]);
+    args.extend(te.iter().map(String::as_str));
+    args.extend(sources.iter().map(|p| p.to_str().expect("utf-8")));
+    args.push(dst.to_str().expect("utf-8"));
+    sh("gdalwarp", &args);
+}
+
+fn mosaic_pipeline(dir: &Path, files: &str, out: &Path) -> PathBuf {
+    let text = format!(
+        "[scenes.post]\nfiles = {files}\nnodata = 0\n[scenes.post.bands]\ngreen = 2\nswir1 = 5\n\
+         [product]\nindex = \"mndwi\"\n[render]\nramp = \"brbg\"\nrange = [-0.6, 0.6]\n\
+         [tiling]\nzoom = \"11-12\"\nresampling = \"nearest\"\n[output]\nurl = \"{}\"\n",
+        out.display()
+    );
+    write_pipeline(dir, "mosaic.toml", &text)
+}
+
+#[test]
+fn granules_in_two_utm_zones_mosaic_into_the_values_gdalwarp_gives() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (a, b) = granules(dir.path());
+    let out = dir.path().join("out");
+    let files = format!("[\"{}\", \"{}\"]", a.display(), b.display());
+    let p = mosaic_pipeline(dir.path(), &files, &out);
+    aftermath()
+        .args(["run", p.to_str().expect("utf-8")])
+        .assert()
+        .success();
+
+    // The product grid is the first granule's, grown on its lattice over the second.
+    let index = out.join("index.tif");
+    let info = gdal_info(&index);
+    let gt = numbers(&info["geoTransform"]);
+    let first = numbers(&gdal_info(&a)["geoTransform"]);
+    assert_eq!((gt[1], gt[5]), (first[1], first[5]));
+    let columns = (gt[0] - first[0]) / first[1];
+    assert!(
+        (columns - columns.round()).abs() < 1e-6,
+        "on the lattice: {columns}"
+    );
+    let size = numbers(&info["size"]);
+    let (w, h) = (size[0] as i64, size[1] as i64);
+    assert!(w >= 349, "covers both granules: {w} columns");
+
+    // gdalwarp's mosaic of the same granules on that grid: the last source wins, so the
+    // first granule goes last.
+    let reference = dir.path().join("reference.tif");
+    gdalwarp_mosaic(&index, &[&b, &a], &reference);
+
+    let pixels: Vec<(i64, i64)> = (0..h).flat_map(|y| (0..w).map(move |x| (x, y))).collect();
+    let valid = |v: f64| Some(v).filter(|d| *d != 0.0);
+    let green = band_values(&reference, 2);
+    let swir1 = band_values(&reference, 5);
+    let ours = band_values(&index, 1);
+    assert_eq!((green.len(), ours.len()), (pixels.len(), pixels.len()));
+    let (mut compared, mut from_b, mut empty) = (0, 0, 0);
+    for i in 0..pixels.len() {
+        match (valid(green[i]), valid(swir1[i])) {
+            (Some(g), Some(s)) => {
+                let want = nd(g, s);
+                let got = ours[i];
+                assert!(
+                    (got - want).abs() < 1e-6,
+                    "pixel {:?}: {got} vs gdalwarp's {want}",
+                    pixels[i]
+                );
+                compared += 1;
+                if pixels[i].0 >= 220 + columns.round().abs() as i64 {
+                    from_b += 1;
+                }
+            }
+            _ => {
+                assert!(ours[i].is_nan(), "pixel {:?}: no data", pixels[i]);
+                empty += 1;
+            }
+        }
+    }
+    assert!(compared > 349 * 300, "{compared} compared, {empty} empty");
+    assert!(
+        from_b > 100 * 300,
+        "{from_b} pixels only the second granule has"
+    );
+
+    // run.json lists both granules as the scene's files.
+    let record = common::read_json(out.join("run.json"));
+    let text = record.to_string();
+    assert!(
+        text.contains("granule-a-utm25s.tif") && text.contains("granule-b-utm24s.tif"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_pattern_lists_the_granules_in_name_order_and_a_bad_one_is_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (a, b) = granules(dir.path());
+    let out = dir.path().join("out");
+    // `granule-*.tif` matches a (25S) before b (24S): the same mosaic as the list.
+    let p = mosaic_pipeline(dir.path(), "\"granule-*.tif\"", &out);
+    let plan = aftermath()
+        .args(["plan", p.to_str().expect("utf-8"), "--json"])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&plan.get_output().stdout).to_string();
+    let (ia, ib) = (
+        text.find(a.file_name().and_then(|n| n.to_str()).expect("name")),
+        text.find(b.file_name().and_then(|n| n.to_str()).expect("name")),
+    );
+    assert!(matches!((ia, ib), (Some(x), Some(y)) if x < y), "{text}");
+
+    let p = mosaic_pipeline(dir.path(), "\"nothing-*.tif\"", &out);
+    let failed = aftermath()
+        .args(["validate", p.to_str().expect("utf-8")])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&failed.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("scenes.post.files") && stderr.contains("no file matches"),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "nothing written");
+}
+
+/// `src`'s six bands plus a seventh, a quality code per pixel from `qa(column, row)`; where
+/// `clear_masked` is set, every band is 0 (no data) where the code is 1, as a reference.
+fn with_quality(src: &Path, dst: &Path, qa: impl Fn(usize, usize) -> u8, clear_masked: bool) {
+    use gdal::raster::Buffer;
+    let source = gdal::Dataset::open(src).expect("open");
+    let (w, h) = source.raster_size();
+    let codes: Vec<u8> = (0..h)
+        .flat_map(|r| (0..w).map(move |c| (c, r)))
+        .map(|(c, r)| qa(c, r))
+        .collect();
+    let driver = gdal::DriverManager::get_driver_by_name("GTiff").expect("GTiff");
+    let mut ds = driver
+        .create_with_band_type::<u8, _>(dst, w, h, 7)
+        .expect("create");
+    ds.set_geo_transform(&source.geo_transform().expect("gt"))
+        .expect("gt");
+    ds.set_projection(&source.projection()).expect("srs");
+    for band in 1..=7 {
+        let mut values = if band == 7 {
+            codes.clone()
+        } else {
+            source
+                .rasterband(band)
+                .expect("band")
+                .read_as::<u8>((0, 0), (w, h), (w, h), None)
+                .expect("read")
+                .into_shape_and_vec()
+                .1
+        };
+        if clear_masked {
+            for (v, code) in values.iter_mut().zip(&codes) {
+                if *code == 1 {
+                    *v = 0;
+                }
+            }
+        }
+        ds.rasterband(band)
+            .expect("band")
+            .write((0, 0), (w, h), &mut Buffer::new((w, h), values))
+            .expect("write");
+    }
+}
+
+#[test]
+fn a_cloud_masked_pixel_of_one_granule_is_filled_by_the_next() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let (a6, b6) = (d.join("a6.tif"), d.join("b6.tif"));
+    cut(&sample(OLINDA), &a6, 0, 220);
+    cut(&sample(OLINDA), &b6, 150, 199);
+    // A documented perturbation of the real scene: two "clouds" (SCL class 1) in the first
+    // granule, one where the second granule overlaps it (columns 150–219), one where it does
+    // not; everything else class 4 (vegetation, clear).
+    let in_overlap = |c: usize, r: usize| (160..210).contains(&c) && (100..200).contains(&r);
+    let outside = |c: usize, r: usize| (20..60).contains(&c) && (50..100).contains(&r);
+    let cloud = move |c: usize, r: usize| {
+        if in_overlap(c, r) || outside(c, r) {
+            1
+        } else {
+            4
+        }
+    };
+    let (a, a_masked, b7, b) = (
+        d.join("a.tif"),
+        d.join("a-masked.tif"),
+        d.join("b7.tif"),
+        d.join("b-utm24s.tif"),
+    );
+    with_quality(&a6, &a, cloud, false);
+    with_quality(&a6, &a_masked, cloud, true);
+    with_quality(&b6, &b7, |_, _| 4, false);
+    to_utm24s(&b7, &b);
+    let out = d.join("out");
+    let text = format!(
+        "[scenes.post]\nfiles = [\"{}\", \"{}\"]\nnodata = 0\nmask = {{ scl = [1], band = \"qa\" }}\n\
+         [scenes.post.bands]\ngreen = 2\nswir1 = 5\nqa = 7\n\
+         [product]\nindex = \"mndwi\"\n[render]\nramp = \"brbg\"\nrange = [-0.6, 0.6]\n\
+         [tiling]\nzoom = \"11-12\"\nresampling = \"nearest\"\n[output]\nurl = \"{}\"\n",
+        a.display(),
+        b.display(),
+        out.display()
+    );
+    let p = write_pipeline(d, "clouds.toml", &text);
+    aftermath()
+        .args(["run", p.to_str().expect("utf-8")])
+        .assert()
+        .success();
+
+    // The reference: gdalwarp's mosaic of the second granule under the first with its
+    // clouds cleared to no data.
+    let index = out.join("index.tif");
+    let info = gdal_info(&index);
+    let gt = numbers(&info["geoTransform"]);
+    let size = numbers(&info["size"]);
+    let w = size[0] as usize;
+    let reference = d.join("reference.tif");
+    gdalwarp_mosaic(&index, &[&b, &a_masked], &reference);
+    let (green, swir1) = (band_values(&reference, 2), band_values(&reference, 5));
+    let ours = band_values(&index, 1);
+    // The first granule's pixel (c, r) is the product's (c + dx, r + dy).
+    let first = numbers(&gdal_info(&a)["geoTransform"]);
+    let dx = ((first[0] - gt[0]) / gt[1]).round() as usize;
+    let dy = ((first[3] - gt[3]) / gt[5]).round() as usize;
+    let (mut filled, mut cleared) = (0, 0);
+    for i in 0..ours.len() {
+        let (c, r) = (i % w, i / w);
+        let want = (green[i] != 0.0 && swir1[i] != 0.0).then(|| nd(green[i], swir1[i]));
+        match want {
+            Some(want) => assert!(
+                (ours[i] - want).abs() < 1e-6,
+                "pixel ({c}, {r}): {} vs {want}",
+                ours[i]
+            ),
+            None => assert!(
+                ours[i].is_nan(),
+                "pixel ({c}, {r}): no data, got {}",
+                ours[i]
+            ),
+        }
+        let (ac, ar) = (c.wrapping_sub(dx), r.wrapping_sub(dy));
+        if in_overlap(ac, ar) && want.is_some() {
+            filled += 1;
+        }
+        if outside(ac, ar) && ours[i].is_nan() {
+            cleared += 1;
+        }
+    }
+    assert!(
+        filled > 40 * 90,
+        "{filled} cloud pixels filled from the second granule"
+    );
+    assert_eq!(
+        cleared,
+        40 * 50,
+        "the cloud only the first granule covers is no data"
+    );
+}
