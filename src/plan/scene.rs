@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use crate::compute::mask::MaskRule;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Scene {
     pub name: String,
     /// Acquisition date/time as written by the analyst (RFC 3339 or a plain date).
@@ -16,6 +16,22 @@ pub struct Scene {
     pub mosaic: Vec<BTreeMap<String, BandSource>>,
     /// Pixels this quality rule flags are nodata in every product reading the scene.
     pub mask: Option<SceneMask>,
+}
+
+/// As derived, but without `mosaic` when the scene has one raster: the plan's fingerprint
+/// (a hash of this text) stays what it was before mosaics, so re-runs over outputs of older
+/// versions still recognise their pipeline.
+impl std::fmt::Debug for Scene {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut s = f.debug_struct("Scene");
+        s.field("name", &self.name)
+            .field("datetime", &self.datetime)
+            .field("bands", &self.bands);
+        if !self.mosaic.is_empty() {
+            s.field("mosaic", &self.mosaic);
+        }
+        s.field("mask", &self.mask).finish()
+    }
 }
 
 /// A quality rule over one band of a scene (`scl`, `qa_pixel`).
