@@ -518,6 +518,11 @@ fn a_mosaic_s_files_exclude_file_dir_mtl_and_bands_of_their_own() {
         post.mosaic[0]["swir1"].band, 5,
         "the band layout of the first"
     );
+    // The fingerprint tells a mosaic from its first raster, and a one-raster scene hashes as
+    // it did before mosaics existed (no `mosaic` in its text).
+    let single = compile_text(&with("file = \"a.tif\"")).expect("valid");
+    assert_ne!(single.fingerprint(), plan.fingerprint());
+    assert!(!format!("{:?}", single.scenes).contains("mosaic"));
     let found = problems(&with("file = \"scene.tif\"\nfiles = [\"a.tif\"]"));
     assert_eq!(keys(&found), vec!["scenes.post.files"]);
     assert!(found[0].message.contains("not both"), "{}", found[0]);
