@@ -36,25 +36,11 @@ pub fn resolve(drafts: &BTreeMap<String, SceneDraft>) -> Resolved {
                 }
             },
         };
-        let mut granules = Vec::with_capacity(files.len());
-        for file in &files {
-            let mut problems = Vec::new();
-            let bands = granule(draft, file.as_deref(), &mut problems);
-            granules.push(bands);
-            // The same mistake in every raster of a mosaic is reported once.
-            for problem in problems {
-                if problem.key.ends_with(".sensor") || problem.key.ends_with(".mtl") {
-                    out.unlisted.insert(name.clone());
-                } else {
-                    let band = problem.key.rsplit('.').next().unwrap_or_default();
-                    out.unlisted.insert(format!("{name}.{band}"));
-                }
-                if !out.problems.contains(&problem) {
-                    out.problems.push(problem);
-                }
-            }
-        }
-        let mut granules = granules.into_iter();
+        let mut granules = files
+            .iter()
+            .map(|file| granule(name, draft, file.as_deref(), &mut out))
+            .collect::<Vec<_>>()
+            .into_iter();
         let bands = granules.next().unwrap_or_default();
         out.scenes.insert(
             name.clone(),
@@ -70,13 +56,22 @@ pub fn resolve(drafts: &BTreeMap<String, SceneDraft>) -> Resolved {
     out
 }
 
-/// The bands of one raster of the scene: `file` for a raster of a mosaic, in place of the
-/// scene's first file. Problems are keyed as the draft keys them.
+/// The bands of one raster of scene `name`: `file` for a raster of a mosaic, in place of the
+/// scene's first file. Problems go to `out` keyed as the draft keys them, each once (the
+/// same mistake in every raster of a mosaic is one problem), and what failed is unlisted.
 fn granule(
+    name: &str,
     draft: &SceneDraft,
     file: Option<&str>,
-    problems: &mut Vec<Problem>,
+    out: &mut Resolved,
 ) -> BTreeMap<String, BandSource> {
+    let mut failed = |key: &str, message: &dyn std::fmt::Display, unlisted: String| {
+        let problem = Problem::new(key, message);
+        if !out.problems.contains(&problem) {
+            out.problems.push(problem);
+        }
+        out.unlisted.insert(unlisted);
+    };
     let mut bands = BTreeMap::new();
     if let Some(preset) = &draft.preset {
         let found = match (&preset.place, file) {
@@ -95,7 +90,7 @@ fn granule(
                     bands.insert(band, source);
                 }
             }
-            Err(e) => problems.push(Problem::new(&preset.key, e)),
+            Err(e) => failed(&preset.key, &e, name.to_string()),
         }
     }
     if let Some((key, mtl)) = &draft.mtl {
@@ -106,7 +101,7 @@ fn granule(
                     bands.insert(band, source);
                 }
             }
-            Err(e) => problems.push(Problem::new(key, e)),
+            Err(e) => failed(key, &e, name.to_string()),
         }
     }
     for (band, hand) in &draft.bands {
@@ -119,7 +114,7 @@ fn granule(
             Ok(source) => {
                 bands.insert(band.clone(), source);
             }
-            Err(message) => problems.push(Problem::new(&hand.key, message)),
+            Err(message) => failed(&hand.key, &message, format!("{name}.{band}")),
         }
     }
     bands
