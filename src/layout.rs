@@ -92,6 +92,20 @@ pub fn shard_of_marker_key(key: &str) -> Option<(usize, usize)> {
     Some((index.parse().ok()?, count.parse().ok()?))
 }
 
+/// A composite scene's count of observations per pixel: `observations-<scene>.tif`, the
+/// scene's name with anything but letters, digits, `-` and `_` as `-`.
+pub fn observations_key(scene: &str) -> String {
+    let name: String = (scene.chars())
+        .map(|c| match c {
+            c if c.is_ascii_alphanumeric() || c == '-' || c == '_' => c,
+            _ => '-',
+        })
+        .collect();
+    format!("{OBSERVATIONS_PREFIX}{name}.tif")
+}
+
+const OBSERVATIONS_PREFIX: &str = "observations-";
+
 /// Top-level objects a run writes (besides tiles).
 const DOCUMENT_KEYS: [&str; 14] = [
     TILEJSON_KEY,
@@ -115,6 +129,12 @@ const DOCUMENT_KEYS: [&str; 14] = [
 pub fn is_output_key(key: &str) -> bool {
     if DOCUMENT_KEYS.contains(&key) {
         return true;
+    }
+    if let Some(name) = key
+        .strip_prefix(OBSERVATIONS_PREFIX)
+        .and_then(|k| k.strip_suffix(".tif"))
+    {
+        return !name.is_empty() && observations_key(name) == key;
     }
     let Some((path, extension)) = key.rsplit_once('.') else {
         return false;
@@ -158,6 +178,12 @@ mod tests {
     }
 
     #[test]
+    fn an_observations_key_names_its_scene_safely() {
+        assert_eq!(observations_key("pre"), "observations-pre.tif");
+        assert_eq!(observations_key("a b/c"), "observations-a-b-c.tif");
+    }
+
+    #[test]
     fn only_tiles_and_documents_are_output_keys() {
         for key in [
             "12/3/4.png",
@@ -165,6 +191,7 @@ mod tests {
             "run.json",
             "index.tif",
             "tiles.pmtiles",
+            "observations-pre.tif",
         ] {
             assert!(is_output_key(key), "{key}");
         }
@@ -174,6 +201,8 @@ mod tests {
             "12/3/4.png#1",
             "12/3/4/5.png",
             "x/run.json",
+            "observations-.tif",
+            "observations-a b.tif",
         ] {
             assert!(!is_output_key(key), "{key}");
         }

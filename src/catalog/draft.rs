@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{PresetOptions, Sensor};
+use crate::compute::reduce::Reducer;
 use crate::plan::{BandSource, SceneMask};
 
 #[derive(Debug, Clone)]
@@ -22,6 +23,8 @@ pub struct SceneDraft {
     pub mask: Option<SceneMask>,
     /// Several rasters with the scene's band layout, mosaicked in order.
     pub files: Option<FilesDraft>,
+    /// `reduce`: the files are a composite over their acquisitions.
+    pub reduce: Option<Reducer>,
     /// What a problem was already reported for: the whole scene (`NAME`, its preset or MTL
     /// failed) or one band (`NAME.BAND`). A band missing there is not reported again.
     pub unlisted: BTreeSet<String>,
@@ -33,7 +36,15 @@ pub struct FilesDraft {
     /// `scenes.NAME.files`.
     pub key: String,
     /// Locations; an entry with `*`, `?` or `[` is a glob pattern, expanded in name order.
-    pub entries: Vec<String>,
+    pub entries: Vec<FileDraft>,
+}
+
+/// One entry of `files`: a location or pattern, and the acquisition time of what it names.
+#[derive(Debug, Clone)]
+pub struct FileDraft {
+    pub location: String,
+    /// An RFC 3339 instant (checked by compile).
+    pub datetime: Option<String>,
 }
 
 /// `sensor = "…"` with the `dir` or `file` it reads.

@@ -5,6 +5,7 @@
 //! `spec::compile` describes each scene as a [`SceneDraft`] without touching a file;
 //! [`resolve`] (called by the runner) reads what the drafts name.
 
+mod acquisitions;
 mod discovery;
 mod draft;
 mod error;
@@ -13,7 +14,9 @@ mod resolve;
 mod sensor;
 mod sentinel2;
 
-pub use draft::{BandDraft, FilesDraft, PresetDraft, PresetPlace, PresetScaling, SceneDraft};
+pub use draft::{
+    BandDraft, FileDraft, FilesDraft, PresetDraft, PresetPlace, PresetScaling, SceneDraft,
+};
 pub use resolve::{resolve, Resolved};
 
 pub use error::CatalogError;

@@ -4,10 +4,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use super::draft::{BandDraft, PresetPlace, SceneDraft};
+use super::acquisitions;
+use super::draft::{BandDraft, FileDraft, PresetPlace, SceneDraft};
 use super::landsat_mtl::landsat_bands;
 use super::CatalogError;
-use crate::plan::{BandSource, Encoding, Problem, Scene};
+use crate::plan::{Acquisition, BandSource, Encoding, Problem, Reduction, Scene};
 
 /// What the catalog made of the pipeline's scenes.
 #[derive(Debug, Default)]
@@ -26,30 +27,50 @@ pub fn resolve(drafts: &BTreeMap<String, SceneDraft>) -> Resolved {
         out.unlisted.extend(draft.unlisted.iter().cloned());
         // A mosaic: its rasters in order, each read with the scene's band layout.
         let files = match &draft.files {
-            None => vec![None],
+            None => Vec::new(),
             Some(files) => match expand(&files.entries) {
-                Ok(found) => found.into_iter().map(Some).collect(),
+                Ok(found) => found,
                 Err(e) => {
                     out.problems.push(Problem::new(&files.key, e));
                     out.unlisted.insert(name.clone());
-                    vec![None]
+                    Vec::new()
                 }
             },
         };
-        let mut granules = files
+        let locations: Vec<Option<&str>> = if files.is_empty() {
+            vec![None]
+        } else {
+            files.iter().map(|f| Some(f.location.as_str())).collect()
+        };
+        let mut granules = locations
             .iter()
-            .map(|file| granule(name, draft, file.as_deref(), &mut out))
+            .map(|file| granule(name, draft, *file, &mut out))
             .collect::<Vec<_>>()
             .into_iter();
         let bands = granules.next().unwrap_or_default();
+        // A composite of one raster is one acquisition (`finish` warns of it).
+        let reduce = draft.reduce.map(|reducer| {
+            if files.is_empty() {
+                Reduction {
+                    reducer,
+                    acquisitions: vec![Acquisition {
+                        datetime: draft.datetime.clone(),
+                        rasters: vec![0],
+                    }],
+                }
+            } else {
+                acquisitions::reduction(&files, reducer)
+            }
+        });
         out.scenes.insert(
             name.clone(),
             Scene {
                 name: name.clone(),
-                datetime: draft.datetime.clone(),
+                datetime: (draft.datetime.clone()).or_else(|| acquisitions::span(&files)),
                 bands,
                 mosaic: granules.collect(),
                 mask: draft.mask.clone(),
+                reduce,
             },
         );
     }
@@ -122,11 +143,12 @@ fn granule(
 
 /// The rasters `entries` name, in order: a plain location as it is (GDAL says whether it
 /// opens), a glob pattern as the local files it matches, in name order.
-fn expand(entries: &[String]) -> Result<Vec<String>, CatalogError> {
+fn expand(entries: &[FileDraft]) -> Result<Vec<FileDraft>, CatalogError> {
     let mut files = Vec::new();
-    for entry in entries {
+    for draft in entries {
+        let entry = &draft.location;
         if !entry.contains(['*', '?', '[']) {
-            files.push(entry.clone());
+            files.push(draft.clone());
             continue;
         }
         if entry.starts_with("/vsi") {
@@ -152,7 +174,10 @@ fn expand(entries: &[String]) -> Result<Vec<String>, CatalogError> {
             });
         }
         matched.sort();
-        files.append(&mut matched);
+        files.extend(matched.into_iter().map(|location| FileDraft {
+            location,
+            datetime: draft.datetime.clone(),
+        }));
     }
     Ok(files)
 }

@@ -19,6 +19,7 @@ mod normalized_difference;
 pub mod overview;
 mod rbr;
 mod rdnbr;
+pub mod reduce;
 pub mod resample;
 pub mod stretch;
 pub mod water_change;

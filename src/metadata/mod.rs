@@ -16,7 +16,7 @@ pub use legend::{
 };
 pub use polygons::polygons_geojson;
 pub use preview::{preview_html, BASE_MAP_TILES, MAPLIBRE_CSS, MAPLIBRE_JS, PMTILES_JS};
-pub use run_record::{run_record, RunRecord};
+pub use run_record::{run_record, AcquisitionRecord, RunRecord};
 pub use shard_marker::{shard_marker, ShardMarker};
 pub use stac::stac_item;
 pub use stats::{stats_csv, stats_json, Area, ClassArea, Stats, ValueRange};

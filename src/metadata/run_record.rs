@@ -68,6 +68,37 @@ pub struct InputRecord {
     pub scene: String,
     pub datetime: Option<String>,
     pub files: Vec<String>,
+    /// A composite's reducer (`median`, …) and acquisitions in time order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reduce: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub acquisitions: Vec<AcquisitionRecord>,
+}
+
+/// One acquisition of a composite scene: its time and the files mosaicked into it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AcquisitionRecord {
+    pub datetime: Option<String>,
+    pub files: Vec<String>,
+}
+
+impl AcquisitionRecord {
+    /// The acquisitions of `scene`, if it is a composite.
+    pub fn of(scene: &crate::plan::Scene) -> Vec<AcquisitionRecord> {
+        let Some(reduce) = &scene.reduce else {
+            return Vec::new();
+        };
+        (reduce.acquisitions.iter())
+            .map(|a| AcquisitionRecord {
+                datetime: a.datetime.clone(),
+                files: a
+                    .rasters
+                    .iter()
+                    .flat_map(|&i| scene.raster_files(i))
+                    .collect(),
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -120,6 +151,11 @@ pub fn run_record(
             scene: input.name.clone(),
             datetime: (plan.scenes.get(&input.name)).and_then(|s| s.datetime.clone()),
             files: input.files.clone(),
+            reduce: (plan.scenes.get(&input.name))
+                .and_then(|s| Some(s.reduce.as_ref()?.reducer.name().to_string())),
+            acquisitions: (plan.scenes.get(&input.name))
+                .map(AcquisitionRecord::of)
+                .unwrap_or_default(),
         })
         .collect();
     let product = match &plan.product.formula {

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::SystemTime;
 
-use chrono::{DateTime, NaiveDate, NaiveTime, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use geojson::{Geometry, GeometryValue};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -13,11 +13,11 @@ use stac::{Asset, Bbox, Item, Link, Version};
 
 use crate::job::{Job, Summary};
 use crate::layout::{
-    CLASSES_COG_KEY, COG_MEDIA_TYPE, COMPOSITE_COG_KEY, GEOJSON_MEDIA_TYPE, INDEX_COG_KEY,
-    LEGEND_KEY, LEGEND_PNG_KEY, PMTILES_KEY, PMTILES_MEDIA_TYPE, POLYGONS_KEY, STAC_ITEM_KEY,
-    STATS_CSV_KEY, STATS_JSON_KEY, TILEJSON_KEY, WMTS_KEY,
+    observations_key, CLASSES_COG_KEY, COG_MEDIA_TYPE, COMPOSITE_COG_KEY, GEOJSON_MEDIA_TYPE,
+    INDEX_COG_KEY, LEGEND_KEY, LEGEND_PNG_KEY, PMTILES_KEY, PMTILES_MEDIA_TYPE, POLYGONS_KEY,
+    STAC_ITEM_KEY, STATS_CSV_KEY, STATS_JSON_KEY, TILEJSON_KEY, WMTS_KEY,
 };
-use crate::plan::TileFormat;
+use crate::plan::{datetime::instants, TileFormat};
 use crate::store::OutputStore;
 
 const CLASSIFICATION: &str = "https://stac-extensions.github.io/classification/v2.0.0/schema.json";
@@ -193,6 +193,24 @@ pub fn stac_item(job: &Job, summary: &Summary, store: &OutputStore, now: SystemT
             "Class polygons",
         );
     }
+    let mut observation_assets = Vec::new();
+    for input in job
+        .inputs
+        .iter()
+        .filter(|i| i.observations_plane().is_some())
+    {
+        let key = observations_key(&input.name);
+        if written(&key) {
+            let name = key.trim_end_matches(".tif").to_string();
+            let title = format!(
+                "Valid observations per pixel of the composite scene `{}` (UInt16)",
+                input.name
+            );
+            item.assets
+                .insert(name.clone(), asset(&key, cog, "metadata", &title));
+            observation_assets.push(name);
+        }
+    }
     let mut extensions = vec![PROCESSING];
     if let (true, Some(table)) = (written(CLASSES_COG_KEY), plan.style.class_table()) {
         let mut classes = vec![Class {
@@ -232,7 +250,8 @@ pub fn stac_item(job: &Job, summary: &Summary, store: &OutputStore, now: SystemT
             shape: [grid.height, grid.width],
             transform: [g[1], g[2], g[0], g[4], g[5], g[3]],
         };
-        for key in ["index", "classes", "composite"] {
+        let rasters = ["index", "classes", "composite"].map(String::from);
+        for key in rasters.iter().chain(&observation_assets) {
             if let Some(asset) = item.assets.get_mut(key) {
                 extend(&mut asset.additional_fields, &projection);
             }
@@ -256,30 +275,6 @@ fn asset(key: &str, media: &str, role: &str, title: &str) -> Asset {
     asset.roles = vec![role.to_string()];
     asset.title = Some(title.to_string());
     asset
-}
-
-/// The instants a scene's `datetime` names: itself, or an interval's closed ends. A plain
-/// date is its day's first second (as an interval's end, its last second), in UTC.
-fn instants(text: &str) -> Vec<DateTime<Utc>> {
-    let parts: Vec<&str> = text.split('/').collect();
-    let interval = parts.len() > 1;
-    parts
-        .iter()
-        .enumerate()
-        .filter(|(_, part)| **part != "..")
-        .filter_map(|(i, part)| {
-            if let Ok(t) = DateTime::parse_from_rfc3339(part) {
-                return Some(t.to_utc());
-            }
-            let day = NaiveDate::parse_from_str(part, "%Y-%m-%d").ok()?;
-            let time = if interval && i == 1 {
-                NaiveTime::from_hms_opt(23, 59, 59)?
-            } else {
-                NaiveTime::MIN
-            };
-            Some(day.and_time(time).and_utc())
-        })
-        .collect()
 }
 
 /// Adds a struct's fields to a JSON object (STAC keeps extension fields flat).
@@ -320,31 +315,6 @@ fn slug(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn utc(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text)
-            .expect("rfc 3339")
-            .to_utc()
-    }
-
-    #[test]
-    fn scene_datetimes_become_utc_instants_as_stac_wants_them() {
-        assert_eq!(
-            instants("2025-01-06T10:56:31+01:00"),
-            vec![utc("2025-01-06T09:56:31Z")]
-        );
-        // A plain date (valid RFC 3339, but not a STAC date-time) is its whole day.
-        assert_eq!(instants("2025-01-06"), vec![utc("2025-01-06T00:00:00Z")]);
-        assert_eq!(
-            instants("2025-01-01/2025-01-06"),
-            vec![utc("2025-01-01T00:00:00Z"), utc("2025-01-06T23:59:59Z")]
-        );
-        assert_eq!(
-            instants("../2025-01-06T12:00:00Z"),
-            vec![utc("2025-01-06T12:00:00Z")]
-        );
-        assert!(instants("..").is_empty());
-    }
 
     #[test]
     fn the_footprint_is_wound_counter_clockwise_and_split_at_the_antimeridian() {

@@ -12,6 +12,7 @@ use crate::render::{Style, TileEncoding};
 use crate::store::StoreConfig;
 use crate::tiling::ZoomRange;
 
+pub mod datetime;
 mod problem;
 mod resampling;
 mod scene;
@@ -19,7 +20,7 @@ mod scene;
 pub use problem::Problem;
 
 pub use resampling::Resampling;
-pub use scene::{BandSource, Encoding, Scene, SceneMask, StackLayout};
+pub use scene::{Acquisition, BandSource, Encoding, Reduction, Scene, SceneMask, StackLayout};
 
 #[derive(Debug, Clone)]
 pub struct Plan {

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::compute::mask::MaskRule;
+use crate::compute::reduce::Reducer;
 
 #[derive(Clone, PartialEq)]
 pub struct Scene {
@@ -16,9 +17,48 @@ pub struct Scene {
     pub mosaic: Vec<BTreeMap<String, BandSource>>,
     /// Pixels this quality rule flags are nodata in every product reading the scene.
     pub mask: Option<SceneMask>,
+    /// `reduce = "…"`: the scene is a composite over its acquisitions, not one mosaic.
+    pub reduce: Option<Reduction>,
 }
 
-/// As derived, but without `mosaic` when the scene has one raster: the plan's fingerprint
+impl Scene {
+    /// The files of the scene's raster `i` (0: `bands`, `i`: `mosaic[i - 1]`), each once.
+    pub fn raster_files(&self, i: usize) -> Vec<String> {
+        let bands = if i == 0 {
+            Some(&self.bands)
+        } else {
+            self.mosaic.get(i - 1)
+        };
+        let mut files: Vec<String> = Vec::new();
+        for source in bands.into_iter().flat_map(BTreeMap::values) {
+            if !files.contains(&source.location) {
+                files.push(source.location.clone());
+            }
+        }
+        files
+    }
+}
+
+/// A temporal composite: the scene's rasters grouped into acquisitions, each a mosaic, and
+/// how their values become one per pixel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reduction {
+    pub reducer: Reducer,
+    /// In time order (as given, when the files carry no `datetime`).
+    pub acquisitions: Vec<Acquisition>,
+}
+
+/// The rasters of one acquisition (one day's granules), mosaicked in the order given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Acquisition {
+    /// The earliest `datetime` among its files, as written.
+    pub datetime: Option<String>,
+    /// Positions among the scene's rasters: 0 is `bands`, `i` is `mosaic[i - 1]`.
+    pub rasters: Vec<usize>,
+}
+
+/// As derived, but without `mosaic` when the scene has one raster and without `reduce` when
+/// it is not a composite: the plan's fingerprint
 /// (a hash of this text) stays what it was before mosaics, so re-runs over outputs of older
 /// versions still recognise their pipeline.
 impl std::fmt::Debug for Scene {
@@ -30,7 +70,11 @@ impl std::fmt::Debug for Scene {
         if !self.mosaic.is_empty() {
             s.field("mosaic", &self.mosaic);
         }
-        s.field("mask", &self.mask).finish()
+        s.field("mask", &self.mask);
+        if let Some(reduce) = &self.reduce {
+            s.field("reduce", reduce);
+        }
+        s.finish()
     }
 }
 

@@ -25,7 +25,8 @@ pub struct ClassInfo {
 pub struct GridWriter {
     dataset: Dataset,
     scratch: PathBuf,
-    classified: bool,
+    /// GDAL's resampling for the overviews: `AVERAGE` for values, `NEAREST` for codes.
+    overviews: &'static str,
 }
 
 /// Colour interpretation of the bands of an RGBA raster.
@@ -53,7 +54,17 @@ impl GridWriter {
         Ok(GridWriter {
             dataset,
             scratch: scratch.to_path_buf(),
-            classified: false,
+            overviews: "AVERAGE",
+        })
+    }
+
+    /// A UInt16 raster of counts (a composite's observations per pixel), 0 a count like any
+    /// other, so no nodata.
+    pub fn counts(scratch: &Path, grid: &Grid) -> Result<GridWriter, RasterError> {
+        Ok(GridWriter {
+            dataset: create::<u16>(scratch, grid, 1)?,
+            scratch: scratch.to_path_buf(),
+            overviews: "NEAREST",
         })
     }
 
@@ -83,7 +94,7 @@ impl GridWriter {
         Ok(GridWriter {
             dataset,
             scratch: scratch.to_path_buf(),
-            classified: true,
+            overviews: "NEAREST",
         })
     }
 
@@ -100,7 +111,7 @@ impl GridWriter {
         Ok(GridWriter {
             dataset,
             scratch: scratch.to_path_buf(),
-            classified: false,
+            overviews: "AVERAGE",
         })
     }
 
@@ -127,7 +138,7 @@ impl GridWriter {
         Ok(())
     }
 
-    /// Writes full-width rows starting at `first_row` (Float32 or Byte, as created).
+    /// Writes full-width rows starting at `first_row` (Float32, UInt16 or Byte, as created).
     pub fn write<T: gdal::raster::GdalType + Copy>(
         &mut self,
         first_row: usize,
@@ -148,11 +159,7 @@ impl GridWriter {
     /// averaging (continuous) or nearest (classes) down to one block.
     pub fn finish(self, cog: &Path) -> Result<(), RasterError> {
         let driver = DriverManager::get_driver_by_name("COG").map_err(|e| write_error(cog, e))?;
-        let resampling = if self.classified {
-            "NEAREST"
-        } else {
-            "AVERAGE"
-        };
+        let resampling = self.overviews;
         let mut options = CslStringList::new();
         for (k, v) in [
             ("COMPRESS", "DEFLATE"),

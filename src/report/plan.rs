@@ -7,6 +7,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::job::Job;
+use crate::metadata::AcquisitionRecord;
 use crate::tiling::{ShardPlan, ZoomRange};
 
 #[derive(Debug, Serialize)]
@@ -28,6 +29,11 @@ pub struct PlanReport {
 pub struct SceneFiles {
     pub name: String,
     pub files: Vec<String>,
+    /// A composite's reducer and acquisitions in time order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reduce: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub acquisitions: Vec<AcquisitionRecord>,
 }
 
 #[derive(Debug, Serialize)]
@@ -76,9 +82,14 @@ impl PlanReport {
             pipeline: pipeline.display().to_string(),
             product: job.plan.product.name().to_string(),
             scenes: (job.inputs.iter())
-                .map(|input| SceneFiles {
-                    name: input.name.clone(),
-                    files: input.files.clone(),
+                .map(|input| {
+                    let scene = job.plan.scenes.get(&input.name);
+                    SceneFiles {
+                        name: input.name.clone(),
+                        files: input.files.clone(),
+                        reduce: scene.and_then(|s| Some(s.reduce.as_ref()?.reducer.name().into())),
+                        acquisitions: scene.map(AcquisitionRecord::of).unwrap_or_default(),
+                    }
                 })
                 .collect(),
             bounds: job.footprint.wgs84_bbox(),
@@ -97,9 +108,16 @@ impl fmt::Display for PlanReport {
         writeln!(f, "pipeline: {}", self.pipeline)?;
         writeln!(f, "product:  {}", self.product)?;
         for scene in &self.scenes {
+            let composite = match &scene.reduce {
+                Some(reducer) => format!(
+                    ", the {reducer} of {} acquisition(s)",
+                    scene.acquisitions.len()
+                ),
+                None => String::new(),
+            };
             writeln!(
                 f,
-                "scene:    {} ({} file(s))",
+                "scene:    {} ({} file(s){composite})",
                 scene.name,
                 scene.files.len()
             )?;

@@ -46,7 +46,13 @@ pub fn prepare(plan: &Plan) -> Result<Job, Error> {
             let slot = band_names.iter().position(|b| *b == mask.band)?;
             Some((slot, mask.rule.clone()))
         });
-        inputs.push(raster::open_mosaic(scene_name, &granules, quality)?);
+        let composite = scene.reduce.as_ref().map(|r| raster::Composite {
+            reducer: r.reducer,
+            acquisitions: r.acquisitions.iter().map(|a| a.rasters.clone()).collect(),
+        });
+        inputs.push(raster::open_mosaic(
+            scene_name, &granules, quality, composite,
+        )?);
     }
     let mut footprint: Option<Footprint> = None;
     for input in &inputs {

@@ -24,6 +24,7 @@ use crate::store::OutputStore;
 
 /// Rows per window: 256 rows of a 10980-px Sentinel-2 tile are 11 MB of f32 per band.
 const ROWS_PER_WINDOW: usize = 256;
+const MIN_ROWS_PER_WINDOW: usize = 8;
 
 /// The grid the product rasters are computed on; `None` when the product reads no scene or
 /// the pipeline asks for tiles only (`[output] products = false`).
@@ -86,14 +87,17 @@ pub(super) fn write_products(
     let readers = ReaderPool::for_grid(&grid).stopped_by(interrupt.flag());
     let areas = PixelAreas::of(&grid)?;
     let mut stats = AreaStats::new(table.map_or(0, |t| t.classes.len()));
-    for batch in windows(&grid).chunks(rayon::current_num_threads().max(1)) {
+    let mut observations = Observations::new(job, &grid, dir)?;
+    for batch in windows(job, &grid).chunks(rayon::current_num_threads().max(1)) {
         interrupt.check()?;
-        let computed: Vec<Result<Vec<f32>, RasterError>> = batch
+        let computed: Vec<Result<Window, RasterError>> = batch
             .par_iter()
             .map(|rows| window_values(job, &readers, &grid, rows.clone()))
             .collect();
-        for (rows, values) in batch.iter().zip(computed) {
-            let values = values?;
+        for (rows, window) in batch.iter().zip(computed) {
+            let mut window = window?;
+            observations.write(rows.start, grid.width, &mut window)?;
+            let values = window.values;
             let area = |i: usize| areas.at(i % grid.width, rows.start + i / grid.width);
             if let (Some(writer), Some(t)) = (classes.as_mut(), table) {
                 let coded: Vec<u8> = values.iter().map(|&v| t.code_of(v)).collect();
@@ -105,7 +109,7 @@ pub(super) fn write_products(
             index.write(rows.start, grid.width, values)?;
         }
     }
-    let mut written = Vec::new();
+    let mut written = observations.finish(dir, store, runtime)?;
     let style = &job.plan.style;
     let json = metadata::stats_json(&stats, style, job.plan.product.name());
     let csv = metadata::stats_csv(&stats, style);
@@ -157,27 +161,40 @@ fn write_composite(
 ) -> Result<Vec<String>, Error> {
     let mut writer = GridWriter::rgba(&dir.join("composite-rows.tif"), grid)?;
     let readers = ReaderPool::for_grid(grid).stopped_by(interrupt.flag());
-    for batch in windows(grid).chunks(rayon::current_num_threads().max(1)) {
+    let mut observations = Observations::new(job, grid, dir)?;
+    for batch in windows(job, grid).chunks(rayon::current_num_threads().max(1)) {
         interrupt.check()?;
-        let computed: Vec<Result<Vec<f32>, RasterError>> = batch
+        let computed: Vec<Result<Window, RasterError>> = batch
             .par_iter()
             .map(|rows| window_values(job, &readers, grid, rows.clone()))
             .collect();
-        for (rows, planes) in batch.iter().zip(computed) {
-            writer.write_interleaved(rows.start, grid.width, &composite.render(&planes?))?;
+        for (rows, window) in batch.iter().zip(computed) {
+            let mut window = window?;
+            observations.write(rows.start, grid.width, &mut window)?;
+            writer.write_interleaved(rows.start, grid.width, &composite.render(&window.values))?;
         }
     }
     let path = dir.join(COMPOSITE_COG_KEY);
     writer.finish(&path)?;
     upload(runtime, store, &path, COMPOSITE_COG_KEY)?;
-    Ok(vec![COMPOSITE_COG_KEY.to_string()])
+    let mut written = observations.finish(dir, store, runtime)?;
+    written.push(COMPOSITE_COG_KEY.to_string());
+    Ok(written)
 }
 
-/// Row windows covering `grid`, top to bottom.
-fn windows(grid: &Grid) -> Vec<Range<usize>> {
+/// Row windows covering `grid`, top to bottom; fewer rows when a composite holds the window
+/// of each of its acquisitions at once, so a window's memory does not grow with them.
+fn windows(job: &Job, grid: &Grid) -> Vec<Range<usize>> {
+    let acquisitions = job
+        .inputs
+        .iter()
+        .map(|i| i.acquisitions())
+        .max()
+        .unwrap_or(1);
+    let rows = (ROWS_PER_WINDOW / acquisitions).max(MIN_ROWS_PER_WINDOW);
     (0..grid.height)
-        .step_by(ROWS_PER_WINDOW)
-        .map(|start| start..(start + ROWS_PER_WINDOW).min(grid.height))
+        .step_by(rows)
+        .map(|start| start..(start + rows).min(grid.height))
         .collect()
 }
 
@@ -195,17 +212,75 @@ fn upload(
     Ok(runtime.block_on(store.put(key, bytes.into(), COG_MEDIA_TYPE))?)
 }
 
+/// One window of the product, and the counts of observations of each composite scene.
+struct Window {
+    values: Vec<f32>,
+    observations: Vec<Vec<u16>>,
+}
+
 fn window_values(
     job: &Job,
     readers: &ReaderPool,
     grid: &Grid,
     rows: Range<usize>,
-) -> Result<Vec<f32>, RasterError> {
+) -> Result<Window, RasterError> {
     let resampling = job.plan.tiling.resampling;
     let per_scene = job
         .inputs
         .iter()
         .map(|input| readers.read_rows(input, grid, rows.clone(), resampling))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(job.compute(&per_scene))
+    let observations = (job.inputs.iter().zip(&per_scene))
+        .filter_map(|(input, planes)| planes.get(input.observations_plane()?))
+        .map(|counts| counts.iter().map(|&c| c as u16).collect())
+        .collect();
+    Ok(Window {
+        values: job.compute(&per_scene),
+        observations,
+    })
+}
+
+/// The count-of-observations COGs of the composite scenes, written beside the product.
+struct Observations {
+    writers: Vec<(String, GridWriter)>,
+}
+
+impl Observations {
+    fn new(job: &Job, grid: &Grid, dir: &std::path::Path) -> Result<Observations, Error> {
+        let mut writers = Vec::new();
+        for input in job
+            .inputs
+            .iter()
+            .filter(|i| i.observations_plane().is_some())
+        {
+            let key = layout::observations_key(&input.name);
+            let writer = GridWriter::counts(&dir.join(format!("rows-{key}")), grid)?;
+            writers.push((key, writer));
+        }
+        Ok(Observations { writers })
+    }
+
+    fn write(&mut self, first_row: usize, width: usize, window: &mut Window) -> Result<(), Error> {
+        for ((_, writer), counts) in self.writers.iter_mut().zip(&mut window.observations) {
+            writer.write(first_row, width, std::mem::take(counts))?;
+        }
+        Ok(())
+    }
+
+    /// Finishes and uploads each COG; returns the keys written.
+    fn finish(
+        self,
+        dir: &std::path::Path,
+        store: &OutputStore,
+        runtime: &tokio::runtime::Runtime,
+    ) -> Result<Vec<String>, Error> {
+        let mut written = Vec::new();
+        for (key, writer) in self.writers {
+            let path = dir.join(&key);
+            writer.finish(&path)?;
+            upload(runtime, store, &path, &key)?;
+            written.push(key);
+        }
+        Ok(written)
+    }
 }

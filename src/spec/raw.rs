@@ -24,10 +24,13 @@ pub struct PipelineSpec {
 pub struct SceneSpec {
     /// A multi-band raster that band numbers refer to.
     pub file: Option<String>,
-    /// Several rasters of one acquisition with the same band layout (granules, tiles of a
-    /// mosaic), in any CRS: a list, or a glob pattern. Mosaicked in order, the first valid
-    /// pixel winning.
+    /// Several rasters with the same band layout (granules, tiles of a mosaic, dates of a
+    /// composite), in any CRS: a list, or a glob pattern. Mosaicked in order, the first valid
+    /// pixel winning, unless `reduce` composites them over their dates.
     pub files: Option<FilesSpec>,
+    /// A temporal composite of the `files`' acquisitions: `median`, `mean`, `min`, `max`,
+    /// `first`, `last`.
+    pub reduce: Option<String>,
     /// A Landsat Level-1 `_MTL.txt`: band files by name and TOA reflectance scale/offset.
     pub mtl: Option<String>,
     /// A sensor preset (`sentinel-2-l2a`, `landsat-8-9-c2-l2`, …): band names, nodata and
@@ -51,12 +54,43 @@ pub struct SceneSpec {
     pub bands: BTreeMap<String, BandSpec>,
 }
 
-/// `files = ["a.tif", "b.tif"]` or `files = "granules/*.tif"`.
+/// `files = ["a.tif", "b.tif"]` or `files = "granules/*.tif"`; an entry may carry its
+/// acquisition time: `{ file = "a.tif", datetime = "2025-01-01T10:56:31Z" }`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum FilesSpec {
     Pattern(String),
-    List(Vec<String>),
+    List(Vec<FileSpec>),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum FileSpec {
+    Plain(String),
+    Dated(DatedFile),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatedFile {
+    /// A location or glob pattern.
+    pub file: String,
+    pub datetime: Option<String>,
+}
+
+impl FileSpec {
+    pub fn file(&self) -> &String {
+        match self {
+            FileSpec::Plain(file) | FileSpec::Dated(DatedFile { file, .. }) => file,
+        }
+    }
+
+    pub fn datetime(&self) -> Option<&str> {
+        match self {
+            FileSpec::Plain(_) => None,
+            FileSpec::Dated(d) => d.datetime.as_deref(),
+        }
+    }
 }
 
 /// `mask = "scl"`, `mask = { scl = [3, 8, 9] }`, `mask = { qa_pixel = ["cloud"] }`.

@@ -125,7 +125,7 @@ fn explained(message: &str) -> String {
         ),
         (
             "FilesSpec",
-            "a list of files (`[\"a.tif\", \"b.tif\"]`) or a glob pattern (`\"granules/*.tif\"`)",
+            "a list of files (`[\"a.tif\", \"b.tif\"]`, an entry may be `{ file = \"a.tif\", datetime = \"2025-01-06\" }`) or a glob pattern (`\"granules/*.tif\"`)",
         ),
     ];
     for (name, forms) in FORMS {

@@ -542,3 +542,42 @@ fn a_mosaic_s_files_exclude_file_dir_mtl_and_bands_of_their_own() {
         "{found:?}"
     );
 }
+
+#[test]
+fn a_composite_groups_dated_files_into_acquisitions_and_refuses_what_cannot_be_grouped() {
+    let with = |scene: &str| GOOD.replace("file = \"scene.tif\"", scene);
+    let plan = compile_text(&with(
+        "reduce = \"median\"\nfiles = [{ file = \"b.tif\", datetime = \"2025-01-06\" }, \
+         { file = \"a1.tif\", datetime = \"2025-01-01T10:00:00Z\" }, \
+         { file = \"a2.tif\", datetime = \"2025-01-01T10:00:09Z\" }]",
+    ))
+    .expect("valid");
+    let post = &plan.scenes["post"];
+    let reduce = post.reduce.as_ref().expect("a composite");
+    let rasters: Vec<&[usize]> = (reduce.acquisitions.iter())
+        .map(|a| a.rasters.as_slice())
+        .collect();
+    assert_eq!(
+        rasters,
+        [&[1, 2][..], &[0][..]],
+        "one day's granules together"
+    );
+    assert_eq!(
+        post.datetime.as_deref(),
+        Some("2025-01-01T10:00:00Z/2025-01-06")
+    );
+    assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
+    // Without `reduce` the same files are one mosaic, in the order given.
+    let mosaic = compile_text(&with("files = [\"a.tif\", \"b.tif\"]")).expect("valid");
+    assert!(!format!("{:?}", mosaic.scenes).contains("reduce"));
+
+    let found = problems(&with("reduce = \"mode\"\nfiles = [\"a.tif\", \"b.tif\"]"));
+    assert_eq!(keys(&found), vec!["scenes.post.reduce"]);
+    let found = problems(&with(
+        "reduce = \"max\"\nfiles = [{ file = \"a.tif\", datetime = \"2025-01-01/2025-01-02\" }, \
+         { file = \"b.tif\", datetime = \"someday\" }]",
+    ));
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found[0].message.contains("interval"), "{}", found[0]);
+    assert!(found[1].message.contains("RFC 3339"), "{}", found[1]);
+}

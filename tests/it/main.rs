@@ -20,6 +20,7 @@ mod mosaic;
 mod outputs;
 mod pmtiles;
 mod products;
+mod reduce;
 mod resume;
 mod scheduler;
 mod sensor_presets;

@@ -171,6 +171,7 @@ impl Draft {
                 for (key, expression) in expressions.into_iter().flatten() {
                     warnings.extend(needs::backscatter_warnings(key, expression, &scenes));
                 }
+                warnings.extend(needs::single_acquisition_warnings(&scenes));
                 Ok(Plan {
                     pipeline,
                     name: body.name,

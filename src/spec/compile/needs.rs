@@ -133,3 +133,23 @@ pub(super) fn backscatter_warnings(
         })
         .collect()
 }
+
+/// A `reduce` with one acquisition to reduce: valid (the quality layer still counts it), but
+/// the analyst probably meant several dates.
+pub(super) fn single_acquisition_warnings(scenes: &BTreeMap<String, Scene>) -> Vec<Problem> {
+    (scenes.values())
+        .filter_map(|scene| {
+            let reduce = scene.reduce.as_ref()?;
+            (reduce.acquisitions.len() < 2).then(|| {
+                Problem::new(
+                    format!("scenes.{}.reduce", scene.name),
+                    format!(
+                        "the scene has one acquisition, so the {} is its own values; list the \
+                         files of several dates (each with its `datetime`) to composite them",
+                        reduce.reducer.name()
+                    ),
+                )
+            })
+        })
+        .collect()
+}

@@ -5,12 +5,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::needs::Why;
 use super::Compiler;
 use crate::catalog::{
-    BandDraft, FilesDraft, PresetDraft, PresetOptions, PresetPlace, PresetScaling,
+    BandDraft, FileDraft, FilesDraft, PresetDraft, PresetOptions, PresetPlace, PresetScaling,
 };
 use crate::catalog::{SceneDraft, Sensor};
 use crate::compute::mask::{MaskRule, QA_PIXEL_DEFAULT, SCL_DEFAULT};
+use crate::compute::reduce::Reducer;
 use crate::plan::{BandSource, Encoding, SceneMask};
-use crate::spec::raw::{BandSpec, FilesSpec, MaskSpec, SceneSpec};
+use crate::spec::raw::{BandSpec, FileSpec, FilesSpec, MaskSpec, SceneSpec};
 
 /// Band names that hold quality codes: read with nearest neighbour, never interpolated.
 const QUALITY_BANDS: [&str; 2] = ["scl", "qa_pixel"];
@@ -34,6 +35,7 @@ impl Compiler<'_> {
                 );
             }
             let files = self.files(&key, spec);
+            let reduce = self.reduce(&key, spec);
             let mut unlisted = BTreeSet::new();
             let problems = self.problems.len();
             let preset = self.preset(&key, spec);
@@ -67,6 +69,7 @@ impl Compiler<'_> {
                     bands,
                     mask,
                     files,
+                    reduce,
                     unlisted,
                 },
             );
@@ -251,12 +254,12 @@ impl Compiler<'_> {
 
 impl Compiler<'_> {
     /// `files`: the rasters of a mosaic, as locations (a glob pattern stays one, for the
-    /// catalog to expand).
+    /// catalog to expand), each with its acquisition time if given.
     fn files(&mut self, key: &str, spec: &SceneSpec) -> Option<FilesDraft> {
         let given = spec.files.as_ref()?;
         let key = format!("{key}.files");
-        let entries: Vec<String> = match given {
-            FilesSpec::Pattern(p) => vec![p.clone()],
+        let entries: Vec<FileSpec> = match given {
+            FilesSpec::Pattern(p) => vec![FileSpec::Plain(p.clone())],
             FilesSpec::List(list) => list.clone(),
         };
         let clash = [
@@ -274,14 +277,58 @@ impl Compiler<'_> {
                 );
             }
         }
-        if entries.is_empty() || entries.iter().any(String::is_empty) {
+        if entries.is_empty() || entries.iter().any(|e| e.file().is_empty()) {
             self.problem(&key, "an empty file name; list the rasters, e.g. `files = [\"a.tif\", \"b.tif\"]`, or give a pattern such as `\"granules/*.tif\"`");
             return None;
         }
+        for entry in &entries {
+            let Some(datetime) = entry.datetime() else {
+                continue;
+            };
+            let problem = match super::datetime::check(datetime) {
+                Err(e) => Some(e.to_string()),
+                Ok(()) if datetime.contains('/') => Some(format!(
+                    "`{datetime}` is an interval; a file is one acquisition, give its date or date-time"
+                )),
+                Ok(()) => None,
+            };
+            if let Some(message) = problem {
+                self.problem(&key, format!("`{}`: {message}", entry.file()));
+            }
+        }
+        let dated = entries.iter().filter(|e| e.datetime().is_some()).count();
+        if spec.reduce.is_some() && dated != 0 && dated != entries.len() {
+            self.problem(
+                &key,
+                "give every file a `datetime` (files of one day are one acquisition) or none \
+                 (each file is one acquisition, in the order given)",
+            );
+        }
         Some(FilesDraft {
             key,
-            entries: entries.iter().map(|e| self.location(e)).collect(),
+            entries: entries
+                .iter()
+                .map(|e| FileDraft {
+                    location: self.location(e.file()),
+                    datetime: e.datetime().map(str::to_string),
+                })
+                .collect(),
         })
+    }
+
+    /// `reduce`: how a composite's acquisitions become one value per pixel.
+    fn reduce(&mut self, key: &str, spec: &SceneSpec) -> Option<Reducer> {
+        let name = spec.reduce.as_ref()?;
+        let key = format!("{key}.reduce");
+        let Some(reducer) = Reducer::from_name(name) else {
+            let known: Vec<&str> = Reducer::ALL.iter().map(|r| r.name()).collect();
+            self.problem(
+                &key,
+                format!("unknown reducer `{name}`; one of: {}", known.join(", ")),
+            );
+            return None;
+        };
+        Some(reducer)
     }
 }
 
@@ -290,7 +337,7 @@ impl Compiler<'_> {
 fn first_of(files: Option<&FilesSpec>) -> Option<&String> {
     match files? {
         FilesSpec::Pattern(p) => Some(p),
-        FilesSpec::List(list) => list.first(),
+        FilesSpec::List(list) => list.first().map(FileSpec::file),
     }
 }
 

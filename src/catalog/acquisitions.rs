@@ -1,0 +1,114 @@
+//! The acquisitions of a composite: a scene's files grouped by the UTC day of their
+//! `datetime` (odc-stac's `groupby`, by day), in time order — or, when the files carry no
+//! time, each file one acquisition in the order given.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+
+use super::FileDraft;
+use crate::compute::reduce::Reducer;
+use crate::plan::datetime::instants;
+use crate::plan::{Acquisition, Reduction};
+
+/// The composite of `files` (the scene's rasters, in order) by `reducer`.
+pub(super) fn reduction(files: &[FileDraft], reducer: Reducer) -> Reduction {
+    let mut days: BTreeMap<NaiveDate, Vec<(usize, chrono::DateTime<chrono::Utc>)>> =
+        BTreeMap::new();
+    let mut undated = Vec::new();
+    for (i, file) in files.iter().enumerate() {
+        match file
+            .datetime
+            .as_deref()
+            .and_then(|t| instants(t).first().copied())
+        {
+            Some(t) => days.entry(t.date_naive()).or_default().push((i, t)),
+            None => undated.push(Acquisition {
+                datetime: None,
+                rasters: vec![i],
+            }),
+        }
+    }
+    let mut acquisitions: Vec<(chrono::DateTime<chrono::Utc>, Acquisition)> = days
+        .into_values()
+        .filter_map(|day| {
+            let (first, earliest) = day.iter().min_by_key(|(_, t)| *t).copied()?;
+            Some((
+                earliest,
+                Acquisition {
+                    datetime: files[first].datetime.clone(),
+                    rasters: day.iter().map(|(i, _)| *i).collect(),
+                },
+            ))
+        })
+        .collect();
+    acquisitions.sort_by_key(|(t, _)| *t);
+    Reduction {
+        reducer,
+        acquisitions: (acquisitions.into_iter().map(|(_, a)| a))
+            .chain(undated)
+            .collect(),
+    }
+}
+
+/// The span of the files' times as a `datetime` (`a/b`, or `a` when all are one instant);
+/// `None` when no file has one.
+pub(super) fn span(files: &[FileDraft]) -> Option<String> {
+    let dated: Vec<(chrono::DateTime<chrono::Utc>, &str)> = files
+        .iter()
+        .filter_map(|f| {
+            let text = f.datetime.as_deref()?;
+            Some((*instants(text).first()?, text))
+        })
+        .collect();
+    let (_, first) = dated.iter().min_by_key(|(t, _)| *t)?;
+    let (_, last) = dated.iter().max_by_key(|(t, _)| *t)?;
+    Some(if first == last {
+        first.to_string()
+    } else {
+        format!("{first}/{last}")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(name: &str, datetime: Option<&str>) -> FileDraft {
+        FileDraft {
+            location: name.into(),
+            datetime: datetime.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn files_of_one_utc_day_are_one_acquisition_and_days_go_in_time_order() {
+        let files = [
+            file("c", Some("2025-01-11T10:00:00Z")),
+            file("a1", Some("2025-01-01T10:00:05Z")),
+            file("b", Some("2025-01-06")),
+            file("a2", Some("2025-01-01T11:00:00+01:00")), // 10:00 UTC, the same day
+        ];
+        let r = reduction(&files, Reducer::Median);
+        let rasters: Vec<Vec<usize>> = r.acquisitions.iter().map(|a| a.rasters.clone()).collect();
+        // a1 before a2 as given, though a2 is earlier: within a day the order given mosaics.
+        assert_eq!(rasters, vec![vec![1, 3], vec![2], vec![0]]);
+        assert_eq!(
+            r.acquisitions[0].datetime.as_deref(),
+            Some("2025-01-01T11:00:00+01:00")
+        );
+        assert_eq!(
+            span(&files).as_deref(),
+            Some("2025-01-01T11:00:00+01:00/2025-01-11T10:00:00Z")
+        );
+    }
+
+    #[test]
+    fn undated_files_are_each_an_acquisition_in_the_order_given() {
+        let files = [file("x", None), file("y", None)];
+        let r = reduction(&files, Reducer::First);
+        let rasters: Vec<Vec<usize>> = r.acquisitions.iter().map(|a| a.rasters.clone()).collect();
+        assert_eq!(rasters, vec![vec![0], vec![1]]);
+        assert_eq!(span(&files), None);
+    }
+}
