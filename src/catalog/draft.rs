@@ -72,6 +72,8 @@ pub struct BandDraft {
     pub key: String,
     /// Read from the scene's `file`, or from each of its `files` (not from a file of its own).
     pub per_file: bool,
+    /// The band is the one its file describes so (`source.band` is 0 until it is found).
+    pub description: Option<String>,
     /// The file as the pipeline writes it, for the hint when it names a preset band instead.
     pub written: String,
     /// Location, band number, nodata and encoding as given; scale and offset as given, unless

@@ -17,7 +17,7 @@ mod sentinel2;
 pub use draft::{
     BandDraft, FileDraft, FilesDraft, PresetDraft, PresetPlace, PresetScaling, SceneDraft,
 };
-pub use resolve::{resolve, Resolved};
+pub use resolve::{resolve, DescribedBand, Resolved};
 
 pub use error::CatalogError;
 pub use sensor::{PresetOptions, Sensor};

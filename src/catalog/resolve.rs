@@ -17,6 +17,19 @@ pub struct Resolved {
     pub problems: Vec<Problem>,
     /// As [`SceneDraft::unlisted`], with what failed here added.
     pub unlisted: BTreeSet<String>,
+    /// Bands given by description, whose numbers are found in each file of the scene (the
+    /// runner asks GDAL; their `band` is 0 until then).
+    pub described: Vec<DescribedBand>,
+}
+
+/// `scenes.SCENE.bands.BAND = "DESCRIPTION"`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DescribedBand {
+    pub scene: String,
+    pub band: String,
+    /// The key problems are reported under.
+    pub key: String,
+    pub description: String,
 }
 
 /// Looks up every band of every scene: preset folders and stacks, MTL files, and the bands
@@ -134,6 +147,17 @@ fn granule(
         match hand_mapped(band, &hand) {
             Ok(source) => {
                 bands.insert(band.clone(), source);
+                if let Some(description) = &hand.description {
+                    let described = DescribedBand {
+                        scene: name.to_string(),
+                        band: band.clone(),
+                        key: hand.key.clone(),
+                        description: description.clone(),
+                    };
+                    if !out.described.contains(&described) {
+                        out.described.push(described);
+                    }
+                }
             }
             Err(message) => failed(&hand.key, &message, format!("{name}.{band}")),
         }

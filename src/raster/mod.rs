@@ -4,6 +4,7 @@
 
 mod area;
 pub mod cog;
+mod descriptions;
 mod direct;
 mod error;
 mod footprint;
@@ -16,6 +17,7 @@ mod signed;
 mod warp;
 
 pub use area::PixelAreas;
+pub use descriptions::BandDescriptions;
 pub use error::RasterError;
 pub use footprint::{Footprint, MAX_MERCATOR_LATITUDE};
 pub use reader::ReaderPool;

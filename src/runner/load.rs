@@ -6,18 +6,43 @@ use std::path::Path;
 
 use crate::catalog;
 use crate::error::Error;
-use crate::plan::Plan;
+use crate::plan::{Plan, Problem};
 use crate::raster;
 use crate::spec::{self, Environment, Overrides};
 
 /// The validated plan of the pipeline file at `path`, `${NAME}`s taken from `env`.
 pub fn load_plan(path: &Path, env: &dyn Environment, overrides: &Overrides) -> Result<Plan, Error> {
     let draft = spec::compile(path, spec::load(path, env)?, overrides);
-    let resolved = catalog::resolve(draft.scenes());
+    let mut resolved = catalog::resolve(draft.scenes());
+    number_described_bands(&mut resolved);
     let crs_problem = (draft.grid_crs())
         .and_then(|crs| raster::grid::check_crs(crs).err())
         .map(|e| e.to_string());
     Ok(draft.finish(resolved, crs_problem)?)
+}
+
+/// Gives each band mapped by description its number in each raster of its scene, as GDAL
+/// reads the file's descriptions; a band no file describes so is a problem under its key.
+fn number_described_bands(resolved: &mut catalog::Resolved) {
+    let mut descriptions = raster::BandDescriptions::default();
+    for d in std::mem::take(&mut resolved.described) {
+        let Some(scene) = resolved.scenes.get_mut(&d.scene) else {
+            continue;
+        };
+        for bands in std::iter::once(&mut scene.bands).chain(scene.mosaic.iter_mut()) {
+            let Some(source) = bands.get_mut(&d.band) else {
+                continue;
+            };
+            match descriptions.number_of(&source.location, &d.description) {
+                Ok(number) => source.band = number,
+                Err(message) => {
+                    resolved.problems.push(Problem::new(&d.key, message));
+                    resolved.unlisted.insert(format!("{}.{}", d.scene, d.band));
+                    break;
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

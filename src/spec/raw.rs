@@ -112,7 +112,8 @@ pub struct MaskTable {
     pub band: Option<String>,
 }
 
-/// `nir = 4` (band of the scene's file), `nir = "B4.TIF"` (band 1 of that file), or a table.
+/// `nir = 4` (band of the scene's file), `nir = "B4.TIF"` (band 1 of that file), `nir = "B08"`
+/// (the band of the scene's file or files so described), or a table.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 pub enum BandSpec {
@@ -125,10 +126,18 @@ pub enum BandSpec {
 #[serde(deny_unknown_fields)]
 pub struct BandTable {
     pub file: Option<String>,
-    pub band: Option<i64>,
+    pub band: Option<BandRef>,
     pub scale: Option<f64>,
     pub offset: Option<f64>,
     pub nodata: Option<f64>,
+}
+
+/// A band of a file by number (`4`) or by its description (`"B08"`, as `gdalinfo` shows it).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum BandRef {
+    Number(i64),
+    Described(String),
 }
 
 #[derive(Debug, Default, Deserialize)]

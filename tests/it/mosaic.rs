@@ -344,3 +344,100 @@ fn a_cloud_masked_pixel_of_one_granule_is_filled_by_the_next() {
         "the cloud only the first granule covers is no data"
     );
 }
+
+/// `src`'s bands in the order `order` (1-based numbers of `src`), each described as
+/// `descriptions[number - 1]`, as providers' COGs describe theirs.
+fn reordered_and_described(src: &Path, dst: &Path, order: &[usize], descriptions: &[&str]) {
+    use gdal::raster::Buffer;
+    use gdal::Metadata;
+    let source = gdal::Dataset::open(src).expect("open");
+    let (w, h) = source.raster_size();
+    let driver = gdal::DriverManager::get_driver_by_name("GTiff").expect("GTiff");
+    let mut ds = driver
+        .create_with_band_type::<u8, _>(dst, w, h, order.len())
+        .expect("create");
+    ds.set_geo_transform(&source.geo_transform().expect("gt"))
+        .expect("gt");
+    ds.set_projection(&source.projection()).expect("srs");
+    for (i, &number) in order.iter().enumerate() {
+        let values = (source.rasterband(number).expect("band"))
+            .read_as::<u8>((0, 0), (w, h), (w, h), None)
+            .expect("read")
+            .into_shape_and_vec()
+            .1;
+        let mut band = ds.rasterband(i + 1).expect("band");
+        band.write((0, 0), (w, h), &mut Buffer::new((w, h), values))
+            .expect("write");
+        band.set_description(descriptions[number - 1])
+            .expect("description");
+    }
+}
+
+#[test]
+fn bands_named_by_description_are_found_in_each_granule_whatever_its_band_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let (a6, b6) = (d.join("a6.tif"), d.join("b6.tif"));
+    cut(&sample(OLINDA), &a6, 0, 220);
+    cut(&sample(OLINDA), &b6, 150, 199);
+    // Landsat 7 ETM+ band names of the six bands; the second granule stores them reversed.
+    let names = ["B1", "B2", "B3", "B4", "B5", "B7"];
+    let (a, b) = (d.join("a-described.tif"), d.join("b-described.tif"));
+    reordered_and_described(&a6, &a, &[1, 2, 3, 4, 5, 6], &names);
+    reordered_and_described(&b6, &b, &[6, 5, 4, 3, 2, 1], &names);
+    let out = d.join("out");
+    let text = format!(
+        "[scenes.post]\nfiles = [\"{}\", \"{}\"]\nnodata = 0\n[scenes.post.bands]\n\
+         green = \"B2\"\nswir1 = {{ band = \"b5\" }}\n\
+         [product]\nindex = \"mndwi\"\n[render]\nramp = \"brbg\"\nrange = [-0.6, 0.6]\n\
+         [tiling]\nzoom = \"11-12\"\nresampling = \"nearest\"\n[output]\nurl = \"{}\"\n",
+        a.display(),
+        b.display(),
+        out.display()
+    );
+    let p = write_pipeline(d, "described.toml", &text);
+    aftermath()
+        .args(["run", p.to_str().expect("utf-8")])
+        .assert()
+        .success();
+    // Both granules are on the scene's own grid, so the mosaic is the scene: MNDWI of its
+    // bands 2 and 5, pixel by pixel.
+    let (green, swir1) = (
+        band_values(&sample(OLINDA), 2),
+        band_values(&sample(OLINDA), 5),
+    );
+    let ours = band_values(&out.join("index.tif"), 1);
+    assert_eq!(ours.len(), green.len(), "the scene's grid");
+    for i in 0..ours.len() {
+        let want = if green[i] == 0.0 || swir1[i] == 0.0 {
+            f64::NAN
+        } else {
+            nd(green[i], swir1[i])
+        };
+        assert!(
+            (want.is_nan() && ours[i].is_nan()) || (ours[i] - want).abs() < 1e-6,
+            "pixel {i}: {} vs {want}",
+            ours[i]
+        );
+    }
+
+    // A description no file has: exit 2, the key, what the file's bands are; nothing written.
+    let out = d.join("out-bad");
+    let text = text.replace("\"B2\"", "\"B8\"").replace(
+        &d.join("out").display().to_string(),
+        &out.display().to_string(),
+    );
+    let p = write_pipeline(d, "described-bad.toml", &text);
+    let failed = aftermath()
+        .args(["run", p.to_str().expect("utf-8")])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&failed.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("scenes.post.bands.green")
+            && stderr.contains("described as `B8`")
+            && stderr.contains("2 `B2`"),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "nothing written");
+}

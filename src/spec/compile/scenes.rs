@@ -11,7 +11,7 @@ use crate::catalog::{SceneDraft, Sensor};
 use crate::compute::mask::{MaskRule, QA_PIXEL_DEFAULT, SCL_DEFAULT};
 use crate::compute::reduce::Reducer;
 use crate::plan::{BandSource, Encoding, SceneMask};
-use crate::spec::raw::{BandSpec, FileSpec, FilesSpec, MaskSpec, SceneSpec};
+use crate::spec::raw::{BandRef, BandSpec, FileSpec, FilesSpec, MaskSpec, SceneSpec};
 
 /// Band names that hold quality codes: read with nearest neighbour, never interpolated.
 const QUALITY_BANDS: [&str; 2] = ["scl", "qa_pixel"];
@@ -189,16 +189,28 @@ impl Compiler<'_> {
     }
 
     fn band(&mut self, key: &str, scene: &SceneSpec, band: &BandSpec) -> Option<BandDraft> {
+        let has_file = scene.file.is_some() || scene.files.is_some();
+        let preset = scene.sensor.as_deref().and_then(Sensor::from_name);
+        // `"B08"` beside a raster is a band description; `"B8.TIF"` or `"a/B8"` a file, and a
+        // preset's own band name a slip the catalog names as such.
+        let described = |f: &str| {
+            has_file
+                && !f.contains(['.', '/', '\\'])
+                && preset.is_none_or(|p| p.band_named(f).is_none())
+        };
         let (file, number, scale, offset, nodata) = match band {
-            BandSpec::Number(n) => (None, Some(*n), None, None, None),
+            BandSpec::Number(n) => (None, Some(BandRef::Number(*n)), None, None, None),
+            BandSpec::File(f) if described(f) => {
+                (None, Some(BandRef::Described(f.clone())), None, None, None)
+            }
             BandSpec::File(f) => (Some(f.clone()), None, None, None, None),
-            BandSpec::Table(t) => (t.file.clone(), t.band, t.scale, t.offset, t.nodata),
+            BandSpec::Table(t) => (t.file.clone(), t.band.clone(), t.scale, t.offset, t.nodata),
         };
         let per_file = file.is_none();
         if !per_file && scene.files.is_some() {
             self.problem(
                 key,
-                "a scene of several `files` reads every band from each of them, by number; drop this band's `file`",
+                "a scene of several `files` reads every band from each of them, by number or description; drop this band's `file`",
             );
             return None;
         }
@@ -213,8 +225,17 @@ impl Compiler<'_> {
                 return None;
             }
         };
-        let band = number.unwrap_or(1);
-        if band < 1 {
+        let (band, description) = match number {
+            None => (1, None),
+            Some(BandRef::Number(n)) => (n, None),
+            Some(BandRef::Described(d)) if d.trim().is_empty() => {
+                self.problem(key, "an empty band description; give the band's number or its description as gdalinfo shows it, e.g. \"B08\"");
+                return None;
+            }
+            // Looked up in each file when the plan is loaded; 0 until then.
+            Some(BandRef::Described(d)) => (0, Some(d)),
+        };
+        if band < 1 && description.is_none() {
             self.problem(
                 key,
                 format!("band number {band} is invalid; bands count from 1"),
@@ -223,7 +244,6 @@ impl Compiler<'_> {
         }
         let name = key.rsplit('.').next().unwrap_or_default();
         let (scale, offset) = (scale.or(scene.scale), offset.or(scene.offset));
-        let preset = scene.sensor.as_deref().and_then(Sensor::from_name);
         // The preset's scale, offset and units apply unless the band gives its own.
         let preset_scaling =
             (preset.is_some() && scale.is_none() && offset.is_none()).then(|| PresetScaling {
@@ -244,6 +264,7 @@ impl Compiler<'_> {
         Some(BandDraft {
             key: key.to_string(),
             per_file,
+            description,
             written: file,
             source,
             preset,
