@@ -34,6 +34,7 @@ test: lint test-tools
 # PATH; ../shared/tools/install-gdal-cli puts one there). Inputs are generated, not committed.
 bench: build
 	benches/bench.py
+	benches/mosaic.py
 
 clean:
 	rm -rf out target

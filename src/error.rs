@@ -41,6 +41,12 @@ pub enum Error {
     Store(#[from] StoreError),
     #[error("scenes {pre} and {post} do not overlap; pick scenes that cover the same area")]
     NoOverlap { pre: String, post: String },
+    #[error("the area of interest {aoi} (lon/lat {aoi_bounds}) does not meet the scenes' data ({data_bounds}); check the file, its CRS and the scenes")]
+    AoiMissesData {
+        aoi: String,
+        aoi_bounds: String,
+        data_bounds: String,
+    },
     #[error(
         "no tiles to write: the data lies outside the zoom range's tile grid; check [tiling] zoom"
     )]
@@ -101,6 +107,7 @@ impl Error {
         match self {
             Error::Spec(_)
             | Error::NoOverlap { .. }
+            | Error::AoiMissesData { .. }
             | Error::NoTiles
             | Error::NoValidPixels { .. }
             | Error::TooManyTiles { .. }

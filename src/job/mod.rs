@@ -7,7 +7,7 @@ mod summary;
 pub use summary::{Summary, TileFailure};
 
 use crate::plan::Plan;
-use crate::raster::{Footprint, SceneInput};
+use crate::raster::{Aoi, Footprint, SceneInput};
 use crate::tiling::{TilePyramid, TileRange, ZoomRange};
 
 /// A plan with its inputs opened: ready to run.
@@ -22,6 +22,8 @@ pub struct Job {
     pub footprint: Footprint,
     pub zooms: ZoomRange,
     pub pyramid: TilePyramid,
+    /// `[product] aoi`: outside its polygons the product is nodata.
+    pub aoi: Option<Aoi>,
 }
 
 impl Job {
@@ -33,6 +35,19 @@ impl Job {
             .map(|&(scene, slot)| per_scene[scene][slot].as_slice())
             .collect();
         self.plan.product.compute(&ordered)
+    }
+
+    /// Sets the product's values (every channel of `values`) to nodata where `covered`
+    /// (one flag per pixel) says the area of interest does not reach.
+    pub fn clip(values: &mut [f32], covered: &[bool]) {
+        let n = covered.len().max(1);
+        for plane in values.chunks_mut(n) {
+            for (v, inside) in plane.iter_mut().zip(covered) {
+                if !inside {
+                    *v = f32::NAN;
+                }
+            }
+        }
     }
 
     /// Tiles per zoom level at most (tiles with no data are skipped during the run).

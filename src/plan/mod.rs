@@ -35,6 +35,8 @@ pub struct Plan {
     pub style: Style,
     pub tiling: Tiling,
     pub output: Output,
+    /// `[product] aoi`: the file of the area of interest's polygons.
+    pub aoi: Option<String>,
     /// What is valid but probably not meant (`` `key`: message ``), for validate, plan and run
     /// to print.
     pub warnings: Vec<String>,
@@ -64,6 +66,11 @@ impl Plan {
             self.output.encoding,
             self.output.products,
         );
+        // Only when set: a plan without an area hashes as it did before areas existed.
+        let what = match &self.aoi {
+            Some(aoi) => format!("{what}|aoi:{aoi}"),
+            None => what,
+        };
         Sha256::digest(what.as_bytes())
             .iter()
             .take(16)

@@ -44,6 +44,10 @@ pub enum RasterError {
     Write { path: String, message: String },
     #[error("GDAL does not know the CRS `{crs}`: {message}")]
     UnknownCrs { crs: String, message: String },
+    #[error("the area of interest {location} is not usable: {problem}")]
+    Aoi { location: String, problem: String },
+    #[error("reading which pixels the area of interest covers in {target} failed: {message}")]
+    AoiMask { target: String, message: String },
 }
 
 impl RasterError {
@@ -59,7 +63,9 @@ impl RasterError {
             {
                 ErrorKind::Transient
             }
-            RasterError::Warp { .. } | RasterError::Write { .. } => ErrorKind::Internal,
+            RasterError::Warp { .. } | RasterError::Write { .. } | RasterError::AoiMask { .. } => {
+                ErrorKind::Internal
+            }
             _ => ErrorKind::Input,
         }
     }

@@ -301,7 +301,7 @@ fn data_extent(dataset: &Dataset, gt: [f64; 6]) -> Result<[f64; 4], GdalFailure>
 }
 
 /// EPSG:3857 metres of a WGS 84 box, latitudes clamped to Web Mercator's limits.
-fn mercator_rect(west: f64, south: f64, east: f64, north: f64) -> Rect<f64> {
+pub(super) fn mercator_rect(west: f64, south: f64, east: f64, north: f64) -> Rect<f64> {
     let r = 6_378_137.0;
     let x = |lon: f64| lon.to_radians() * r;
     let y = |lat: f64| {

@@ -2,6 +2,7 @@
 //! and warps their bands into one tile at a time. Datasets are `Send` but not `Sync`, so each
 //! worker thread keeps its own handles ([`ReaderPool`]).
 
+mod aoi;
 mod area;
 pub mod cog;
 mod descriptions;
@@ -16,6 +17,7 @@ mod scene;
 mod signed;
 mod warp;
 
+pub use aoi::Aoi;
 pub use area::PixelAreas;
 pub use descriptions::BandDescriptions;
 pub use error::RasterError;

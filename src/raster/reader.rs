@@ -13,7 +13,8 @@ use thread_local::ThreadLocal;
 use super::error::GdalFailure;
 use super::warp::Warper;
 use super::{
-    direct, footprint, open, signed, GranuleInput, Grid, RasterError, SceneInput, MAX_OPEN_DATASETS,
+    aoi, direct, footprint, open, signed, Aoi, GranuleInput, Grid, RasterError, SceneInput,
+    MAX_OPEN_DATASETS,
 };
 use crate::compute::reduce::reduce;
 use crate::plan::Resampling;
@@ -24,6 +25,8 @@ use crate::tiling::{tile_geo_transform, TileId};
 pub struct ReaderPool {
     /// Target CRS as WKT; `None`: Web Mercator.
     target_wkt: Option<String>,
+    /// The area of interest's polygons in the target CRS (WKB), transformed once.
+    aoi: std::sync::OnceLock<Result<Vec<Vec<u8>>, GdalFailure>>,
     warpers: ThreadLocal<RefCell<HashMap<String, Warper>>>,
     /// Set to a signal's number when the run is to stop: GDAL's warps end early.
     stop: Option<Arc<AtomicUsize>>,
@@ -40,6 +43,7 @@ impl ReaderPool {
     pub fn new() -> Self {
         ReaderPool {
             target_wkt: None,
+            aoi: std::sync::OnceLock::new(),
             warpers: ThreadLocal::new(),
             stop: None,
         }
@@ -55,6 +59,7 @@ impl ReaderPool {
     pub fn for_grid(grid: &Grid) -> Self {
         ReaderPool {
             target_wkt: Some(grid.wkt.clone()),
+            aoi: std::sync::OnceLock::new(),
             warpers: ThreadLocal::new(),
             stop: None,
         }
@@ -72,6 +77,55 @@ impl ReaderPool {
         let size = tile_size as usize;
         let gt = tile_geo_transform(tile, tile_size);
         self.read_window(scene, gt, (size, size), resampling, &format!("tile {tile}"))
+    }
+
+    /// Which pixels of `tile` the area of interest covers (centre inside), row-major.
+    pub fn aoi_tile(
+        &self,
+        aoi: &Aoi,
+        tile: TileId,
+        tile_size: u32,
+    ) -> Result<Vec<bool>, RasterError> {
+        let size = tile_size as usize;
+        let gt = tile_geo_transform(tile, tile_size);
+        self.aoi_window(aoi, gt, (size, size), &format!("tile {tile}"))
+    }
+
+    /// Which pixels of rows `rows` of `grid` the area of interest covers, row-major.
+    pub fn aoi_rows(
+        &self,
+        aoi: &Aoi,
+        grid: &Grid,
+        rows: std::ops::Range<usize>,
+    ) -> Result<Vec<bool>, RasterError> {
+        let mut gt = grid.geo_transform;
+        gt[0] += rows.start as f64 * gt[2];
+        gt[3] += rows.start as f64 * gt[5];
+        let target = format!("rows {}..{} of the product grid", rows.start, rows.end);
+        self.aoi_window(aoi, gt, (grid.width, rows.len()), &target)
+    }
+
+    fn aoi_window(
+        &self,
+        aoi: &Aoi,
+        gt: [f64; 6],
+        size: (usize, usize),
+        target: &str,
+    ) -> Result<Vec<bool>, RasterError> {
+        let failed = |failure: GdalFailure| RasterError::AoiMask {
+            target: target.to_string(),
+            message: failure.0,
+        };
+        let wkt = match &self.target_wkt {
+            Some(wkt) => wkt.as_str(),
+            None => footprint::web_mercator_wkt().map_err(failed)?,
+        };
+        let polygons = self
+            .aoi
+            .get_or_init(|| aoi.in_crs(wkt))
+            .as_ref()
+            .map_err(|f| failed(f.clone()))?;
+        aoi::covered(polygons, wkt, gt, size).map_err(failed)
     }
 
     /// Warps the scene's bands into rows `first..first + count` of `grid`.

@@ -15,6 +15,9 @@ pub fn load_plan(path: &Path, env: &dyn Environment, overrides: &Overrides) -> R
     let draft = spec::compile(path, spec::load(path, env)?, overrides);
     let mut resolved = catalog::resolve(draft.scenes());
     number_described_bands(&mut resolved);
+    if let Some(Err(e)) = draft.aoi().map(raster::Aoi::open) {
+        resolved.problems.push(Problem::new("product.aoi", e));
+    }
     let crs_problem = (draft.grid_crs())
         .and_then(|crs| raster::grid::check_crs(crs).err())
         .map(|e| e.to_string());

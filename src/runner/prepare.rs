@@ -66,7 +66,19 @@ pub fn prepare(plan: &Plan) -> Result<Job, Error> {
                 })?,
         });
     }
-    let footprint = footprint.ok_or(Error::NoTiles)?;
+    let mut footprint = footprint.ok_or(Error::NoTiles)?;
+    // The area of interest narrows the pyramid (and the STAC footprint) to its extent.
+    let aoi = plan.aoi.as_deref().map(raster::Aoi::open).transpose()?;
+    if let Some(aoi) = &aoi {
+        footprint = footprint.intersection(&aoi.footprint()).ok_or_else(|| {
+            let text = |[w, s, e, n]: [f64; 4]| format!("{w:.5}, {s:.5}, {e:.5}, {n:.5}");
+            Error::AoiMissesData {
+                aoi: aoi.location.clone(),
+                aoi_bounds: text(aoi.lon_lat),
+                data_bounds: text(footprint.wgs84_bbox()),
+            }
+        })?;
+    }
     let tile_size = plan.tiling.tile_size;
     let zooms = match plan.tiling.zoom {
         ZoomChoice::Range(r) => r,
@@ -92,6 +104,7 @@ pub fn prepare(plan: &Plan) -> Result<Job, Error> {
         footprint,
         zooms,
         pyramid,
+        aoi,
     };
     if let Style::Composite(c) = &job.plan.style {
         if let Some((low, high)) = c.stretch {

@@ -234,8 +234,12 @@ fn window_values(
         .filter_map(|(input, planes)| planes.get(input.observations_plane()?))
         .map(|counts| counts.iter().map(|&c| c as u16).collect())
         .collect();
+    let mut values = job.compute(&per_scene);
+    if let Some(aoi) = &job.aoi {
+        Job::clip(&mut values, &readers.aoi_rows(aoi, grid, rows)?);
+    }
     Ok(Window {
-        values: job.compute(&per_scene),
+        values,
         observations,
     })
 }

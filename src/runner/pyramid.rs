@@ -201,7 +201,12 @@ pub fn index_values(p: &Job, readers: &ReaderPool, tile: TileId) -> Result<Vec<f
         )?;
         per_scene.push(bands);
     }
-    Ok(p.compute(&per_scene))
+    let mut values = p.compute(&per_scene);
+    if let Some(aoi) = &p.aoi {
+        let covered = readers.aoi_tile(aoi, tile, p.plan.tiling.tile_size)?;
+        Job::clip(&mut values, &covered);
+    }
+    Ok(values)
 }
 
 fn fail(ctx: &Context, tile: TileId, message: String) {

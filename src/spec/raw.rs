@@ -158,6 +158,8 @@ pub struct ProductSpec {
     pub threshold: Option<f64>,
     /// The grid of the product rasters: a scene's name, or `{ crs, resolution }`.
     pub grid: Option<GridSpec>,
+    /// The area of interest: polygons in any file OGR reads; outside them is nodata.
+    pub aoi: Option<String>,
     /// Three bands as red, green and blue: a named composite or three band names.
     pub composite: Option<CompositeSpec>,
 }

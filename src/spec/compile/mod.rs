@@ -56,6 +56,7 @@ struct Body {
     style: Style,
     tiling: Tiling,
     output: Output,
+    aoi: Option<String>,
 }
 
 /// Checks a loaded pipeline file at `path` as far as it can be checked without opening the
@@ -93,6 +94,9 @@ pub fn compile(path: &Path, loaded: LoadedSpec, overrides: &Overrides) -> Draft 
         }
     }
     let tiling = c.tiling(&spec.tiling, overrides.zoom, overrides.max_tiles);
+    let aoi = (spec.product.as_ref())
+        .and_then(|p| p.aoi.as_deref())
+        .map(|file| c.location(file));
     let output = c.output(&spec, overrides);
     let name = spec.name.clone().unwrap_or_else(|| {
         path.file_stem()
@@ -108,6 +112,7 @@ pub fn compile(path: &Path, loaded: LoadedSpec, overrides: &Overrides) -> Draft 
             style,
             tiling,
             output,
+            aoi,
         }),
         _ => None,
     };
@@ -130,6 +135,11 @@ impl Draft {
     /// The CRS of a `[product.grid]` table, which PROJ must know: the caller asks GDAL.
     pub fn grid_crs(&self) -> Option<&str> {
         self.grid_crs.as_deref()
+    }
+
+    /// The area of interest's file, which OGR must read as polygons: the caller asks GDAL.
+    pub fn aoi(&self) -> Option<&str> {
+        self.body.as_ref()?.aoi.as_deref()
     }
 
     /// What is wrong with the file on its own.
@@ -183,6 +193,7 @@ impl Draft {
                     style: body.style,
                     tiling: body.tiling,
                     output: body.output,
+                    aoi: body.aoi,
                     warnings: warnings.iter().map(Problem::to_string).collect(),
                 })
             }

@@ -1,0 +1,93 @@
+#!/usr/bin/python3
+"""`make bench`, second part: what a mosaic of many granules costs against one raster.
+
+The 8192² benchmark input (benches/make_input.py) is cut into N granules (BENCH_GRANULES,
+default "1 16 256 1024": a k×k grid of tiled GeoTIFFs, each overlapping its neighbours by 16
+px, cached in target/bench/granules-N) and the same true-colour composite is run over
+`files = "granules-N/*.tif"`, tiles and the composite COG, on every core. Printed per N: wall
+and CPU seconds, peak RSS, tiles, and each against N = 1. The pixels are the same at every
+N; only the number of files grows, so time and memory should stay near N = 1's. Timings are
+reported, never asserted.
+"""
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench import AFTERMATH, CORES, WORK, input_for, log, measure, warm  # noqa: E402
+
+SIZE = 8192
+OVERLAP = 16
+COUNTS = [int(n) for n in os.environ.get("BENCH_GRANULES", "1 16 256 1024").split()]
+
+
+def granules(src, count):
+    """`src` cut into a k×k grid of granules (k = √count), each grown by OVERLAP px."""
+    k = math.isqrt(count)
+    if k * k != count:
+        sys.exit(f"BENCH_GRANULES: {count} is not a square number")
+    folder = WORK / f"granules-{count}"
+    done = folder / ".complete"
+    if done.exists():
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    log(f"cutting {src.name} into {count} granules ...")
+    side = SIZE // k
+    for row in range(k):
+        for col in range(k):
+            x0, y0 = max(0, col * side - OVERLAP), max(0, row * side - OVERLAP)
+            x1, y1 = min(SIZE, (col + 1) * side + OVERLAP), min(SIZE, (row + 1) * side + OVERLAP)
+            subprocess.run(["gdal_translate", "-q", "-co", "TILED=YES", "-co", "COMPRESS=DEFLATE",
+                            "-srcwin", str(x0), str(y0), str(x1 - x0), str(y1 - y0), src,
+                            folder / f"g-{row:03d}-{col:03d}.tif"], check=True)
+    done.touch()
+    return folder
+
+
+def pipeline(count, folder):
+    path = WORK / f"mosaic-{count}.toml"
+    path.write_text(f"""name = "bench-mosaic-{count}"
+[scenes.post]
+files = "{folder}/*.tif"
+[scenes.post.bands]
+blue = 1
+green = 2
+red = 3
+[product]
+composite = "true-color"
+[render]
+range = [0, 3000]
+[tiling]
+resampling = "average"
+[output]
+url = "{WORK / f"out-mosaic-{count}"}"
+""")
+    return path
+
+
+def main():
+    WORK.mkdir(parents=True, exist_ok=True)
+    src = input_for(SIZE)
+    log(f"{CORES} cores; {SIZE}² input as {COUNTS} granules")
+    print(f"{'granules':>8} {'tiles':>7} {'wall s':>8} {'CPU s':>8} {'RSS MiB':>8} {'prepare s':>9}"
+          f" {'wall/1':>7} {'RSS/1':>6}")
+    base = None
+    for count in COUNTS:
+        folder = granules(src, count)
+        for f in folder.glob("*.tif"):
+            warm(f)
+        out = WORK / f"out-mosaic-{count}"
+        r = measure([AFTERMATH, "run", pipeline(count, folder), "--threads", str(CORES)], out)
+        record = json.loads((out / "run.json").read_text())
+        r["prepare"] = record["timings"].get("prepare_seconds", float("nan"))
+        base = base or r
+        print(f"{count:>8} {r['tiles']:>7} {r['wall']:>8.2f} {r['cpu']:>8.2f} {r['rss_mib']:>8.0f}"
+              f" {r['prepare']:>9.2f} {r['wall'] / base['wall']:>6.2f}x"
+              f" {r['rss_mib'] / base['rss_mib']:>5.2f}x", flush=True)
+
+
+if __name__ == "__main__":
+    main()
