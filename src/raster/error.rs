@@ -44,6 +44,8 @@ pub enum RasterError {
     Write { path: String, message: String },
     #[error("GDAL does not know the CRS `{crs}`: {message}")]
     UnknownCrs { crs: String, message: String },
+    #[error("scene `{scene}`: {location} lies across the antimeridian from the rest of the mosaic (or crosses it); a mosaic across 180° is not supported yet — split the scene into one per side")]
+    MosaicAcrossAntimeridian { scene: String, location: String },
     #[error("the area of interest {location} is not usable: {problem}")]
     Aoi { location: String, problem: String },
     #[error("reading which pixels the area of interest covers in {target} failed: {message}")]

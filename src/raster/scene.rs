@@ -36,6 +36,14 @@ pub fn open_mosaic(
     let mut rectangles = Vec::with_capacity(granules.len());
     for (i, bands) in granules.iter().enumerate() {
         let (granule, own_footprint, own_grid, own_files) = open_granule(name, bands)?;
+        // The footprints' union and R-tree are plain min/max boxes in Web Mercator, which a
+        // raster across the antimeridian (x past π·R) would make span the world.
+        if granules.len() > 1 && own_footprint.lon_lat[2] > 180.0 {
+            return Err(RasterError::MosaicAcrossAntimeridian {
+                scene: name.to_string(),
+                location: own_files.first().cloned().unwrap_or_default(),
+            });
+        }
         let b = own_footprint.bounds;
         rectangles.push(GeomWithData::new(
             Rectangle::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]),
@@ -43,7 +51,17 @@ pub fn open_mosaic(
         ));
         footprint = Some(match footprint {
             None => own_footprint,
-            Some(f) => f.union(&own_footprint),
+            Some(f) => {
+                let union = f.union(&own_footprint);
+                // Granules on both sides of it: west of 180° E and east of 180° W.
+                if union.lon_lat[2] - union.lon_lat[0] > 180.0 {
+                    return Err(RasterError::MosaicAcrossAntimeridian {
+                        scene: name.to_string(),
+                        location: own_files.first().cloned().unwrap_or_default(),
+                    });
+                }
+                union
+            }
         });
         grid = Some(match grid {
             None => own_grid,

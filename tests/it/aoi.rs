@@ -222,11 +222,7 @@ fn an_area_of_interest_that_is_no_polygon_or_misses_the_data_is_named() {
         }
         let out = d.join(format!("out-{name}"));
         let p = pipeline(d, &format!("{name}.toml"), Some(&aoi), &out);
-        let failed = aftermath()
-            .args(["run", p.to_str().expect("utf-8")])
-            .assert()
-            .code(2);
-        let stderr = String::from_utf8_lossy(&failed.get_output().stderr).to_string();
+        let stderr = stderr_of_failed("run", &p, 2);
         assert!(
             stderr.contains(name) && stderr.contains(says),
             "{name}: {stderr}"

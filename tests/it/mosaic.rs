@@ -195,11 +195,7 @@ fn a_pattern_lists_the_granules_in_name_order_and_a_bad_one_is_named() {
     assert!(matches!((ia, ib), (Some(x), Some(y)) if x < y), "{text}");
 
     let p = mosaic_pipeline(dir.path(), "\"nothing-*.tif\"", &out);
-    let failed = aftermath()
-        .args(["validate", p.to_str().expect("utf-8")])
-        .assert()
-        .code(2);
-    let stderr = String::from_utf8_lossy(&failed.get_output().stderr).to_string();
+    let stderr = stderr_of_failed("validate", &p, 2);
     assert!(
         stderr.contains("scenes.post.files") && stderr.contains("no file matches"),
         "{stderr}"
@@ -428,15 +424,55 @@ fn bands_named_by_description_are_found_in_each_granule_whatever_its_band_order(
         &out.display().to_string(),
     );
     let p = write_pipeline(d, "described-bad.toml", &text);
-    let failed = aftermath()
-        .args(["run", p.to_str().expect("utf-8")])
-        .assert()
-        .code(2);
-    let stderr = String::from_utf8_lossy(&failed.get_output().stderr).to_string();
+    let stderr = stderr_of_failed("run", &p, 2);
     assert!(
         stderr.contains("scenes.post.bands.green")
             && stderr.contains("described as `B8`")
             && stderr.contains("2 `B2`"),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "nothing written");
+}
+
+/// A synthetic 10×10 one-band WGS 84 raster whose west edge is at `west` degrees.
+fn synthetic_granule(path: &Path, west: f64) {
+    let driver = gdal::DriverManager::get_driver_by_name("GTiff").expect("GTiff");
+    let mut ds = driver
+        .create_with_band_type::<u8, _>(path, 10, 10, 2)
+        .expect("create");
+    ds.set_geo_transform(&[west, 0.01, 0.0, -16.0, 0.0, -0.01])
+        .expect("gt");
+    let srs = gdal::spatial_ref::SpatialRef::from_epsg(4326).expect("srs");
+    ds.set_spatial_ref(&srs).expect("srs");
+    for b in 1..=2 {
+        let mut buffer = gdal::raster::Buffer::new((10, 10), vec![b as u8 * 20; 100]);
+        ds.rasterband(b)
+            .expect("band")
+            .write((0, 0), (10, 10), &mut buffer)
+            .expect("write");
+    }
+}
+
+#[test]
+fn a_mosaic_across_the_antimeridian_is_refused_with_the_file_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let (east, west) = (d.join("synthetic-179.9E.tif"), d.join("synthetic-180W.tif"));
+    synthetic_granule(&east, 179.9);
+    synthetic_granule(&west, -180.0);
+    let out = d.join("out");
+    let text = format!(
+        "[scenes.post]\nfiles = [\"{}\", \"{}\"]\n[scenes.post.bands]\ngreen = 1\nswir1 = 2\n\
+         [product]\nindex = \"mndwi\"\n[render]\nramp = \"brbg\"\nrange = [-0.6, 0.6]\n\
+         [tiling]\nzoom = \"8-9\"\n[output]\nurl = \"{}\"\n",
+        east.display(),
+        west.display(),
+        out.display()
+    );
+    let p = write_pipeline(d, "antimeridian.toml", &text);
+    let stderr = stderr_of_failed("run", &p, 2);
+    assert!(
+        stderr.contains("synthetic-180W.tif") && stderr.contains("antimeridian"),
         "{stderr}"
     );
     assert!(!out.exists(), "nothing written");

@@ -321,11 +321,7 @@ fn a_composite_of_one_acquisition_warns_and_bad_reduce_keys_are_named() {
     );
 
     let p = pipeline(dir.path(), &one, "average", &out);
-    let failed = aftermath()
-        .args(["validate", p.to_str().expect("utf-8")])
-        .assert()
-        .code(2);
-    let text = String::from_utf8_lossy(&failed.get_output().stderr).to_string();
+    let text = stderr_of_failed("validate", &p, 2);
     assert!(
         text.contains("scenes.pre.reduce") && text.contains("median, mean, min, max, first, last"),
         "{text}"
@@ -333,11 +329,7 @@ fn a_composite_of_one_acquisition_warns_and_bad_reduce_keys_are_named() {
 
     let mixed = format!("[{{ file = \"{olinda}\", datetime = \"2002-07-01\" }}, \"{olinda}\"]");
     let p = pipeline(dir.path(), &mixed, "median", &out);
-    let failed = aftermath()
-        .args(["run", p.to_str().expect("utf-8")])
-        .assert()
-        .code(2);
-    let text = String::from_utf8_lossy(&failed.get_output().stderr).to_string();
+    let text = stderr_of_failed("run", &p, 2);
     assert!(
         text.contains("scenes.pre.files") && text.contains("every file a `datetime`"),
         "{text}"

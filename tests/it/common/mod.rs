@@ -372,3 +372,12 @@ pub fn nd(a: f64, b: f64) -> f64 {
         (a - b) / (a + b)
     }
 }
+
+/// Runs `aftermath COMMAND PIPELINE`, which must exit with `code`; returns its stderr.
+pub fn stderr_of_failed(command: &str, pipeline: &Path, code: i32) -> String {
+    let failed = aftermath()
+        .args([command, pipeline.to_str().expect("utf-8")])
+        .assert()
+        .code(code);
+    String::from_utf8_lossy(&failed.get_output().stderr).into_owned()
+}
