@@ -16,8 +16,11 @@ pub struct PlanReport {
     pub product: String,
     /// The scenes read and their files (every raster of a mosaic, in mosaic order).
     pub scenes: Vec<SceneFiles>,
-    /// WGS 84 `[west, south, east, north]`.
+    /// WGS 84 `[west, south, east, north]` (within the area of interest, if any).
     pub bounds: [f64; 4],
+    /// `[product] aoi`: its file and WGS 84 bounding box.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aoi: Option<AreaOfInterest>,
     pub zooms: ZoomRange,
     pub tile_size: u32,
     pub tiles: TileCounts,
@@ -34,6 +37,12 @@ pub struct SceneFiles {
     pub reduce: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub acquisitions: Vec<AcquisitionRecord>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AreaOfInterest {
+    pub file: String,
+    pub bounds: [f64; 4],
 }
 
 #[derive(Debug, Serialize)]
@@ -93,6 +102,10 @@ impl PlanReport {
                 })
                 .collect(),
             bounds: job.footprint.wgs84_bbox(),
+            aoi: job.aoi.as_ref().map(|a| AreaOfInterest {
+                file: a.location.clone(),
+                bounds: a.lon_lat,
+            }),
             zooms: job.zooms,
             tile_size: job.plan.tiling.tile_size,
             tiles: TileCounts { per_zoom, total },
@@ -123,6 +136,14 @@ impl fmt::Display for PlanReport {
             )?;
         }
         writeln!(f, "bounds:   {w:.6}, {s:.6}, {e:.6}, {n:.6} (lon/lat)")?;
+        if let Some(aoi) = &self.aoi {
+            let [w, s, e, n] = aoi.bounds;
+            writeln!(
+                f,
+                "area:     {} ({w:.6}, {s:.6}, {e:.6}, {n:.6}); bounds are its part of the data",
+                aoi.file
+            )?;
+        }
         writeln!(f, "zooms:    {} (tile size {})", self.zooms, self.tile_size)?;
         for (z, count) in &self.tiles.per_zoom {
             writeln!(f, "  zoom {z:>2}: {count} tiles at most")?;

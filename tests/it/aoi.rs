@@ -103,7 +103,19 @@ fn an_area_of_interest_keeps_the_pixels_gdalwarp_cutline_keeps() {
     for aoi in [&geojson, &gpkg] {
         let name = aoi.file_name().and_then(|n| n.to_str()).expect("name");
         let out = d.join(format!("out-{name}"));
-        run(&pipeline(d, &format!("{name}.toml"), Some(aoi), &out));
+        let p = pipeline(d, &format!("{name}.toml"), Some(aoi), &out);
+        let planned = aftermath()
+            .args(["plan", p.to_str().expect("utf-8"), "--json"])
+            .assert()
+            .success();
+        let planned: serde_json::Value =
+            serde_json::from_slice(&planned.get_output().stdout).expect("plan --json");
+        assert_eq!(
+            planned["aoi"]["file"],
+            aoi.display().to_string(),
+            "{planned}"
+        );
+        run(&p);
         let reference = d.join(format!("reference-{name}.tif"));
         cut_by_gdalwarp(&full.join("index.tif"), aoi, &reference);
         let (ours, want) = (values(&out.join("index.tif")), values(&reference));
