@@ -53,6 +53,20 @@ pub(super) fn web_mercator_wkt() -> Result<&'static str, GdalFailure> {
     .map_err(Clone::clone)
 }
 
+/// Web Mercator bounds `[x0, y0, x1, y1]` as bounds in the CRS `wkt`.
+pub(super) fn from_web_mercator(wkt: &str, bounds: [f64; 4]) -> Result<[f64; 4], GdalFailure> {
+    let srs = |wkt: &str| -> Result<SpatialRef, GdalFailure> {
+        let mut s = SpatialRef::from_wkt(wkt).map_err(GdalFailure::of)?;
+        s.set_axis_mapping_strategy(gdal::spatial_ref::AxisMappingStrategy::TraditionalGisOrder);
+        Ok(s)
+    };
+    let transform = gdal::spatial_ref::CoordTransform::new(&srs(web_mercator_wkt()?)?, &srs(wkt)?)
+        .map_err(GdalFailure::of)?;
+    transform
+        .transform_bounds(&bounds, 21)
+        .map_err(GdalFailure::of)
+}
+
 /// `[x0, y0, x1, y1]` in the CRS `wkt` as Web Mercator bounds.
 pub(super) fn to_web_mercator(wkt: &str, bounds: [f64; 4]) -> Result<[f64; 4], GdalFailure> {
     let srs = |wkt: &str| -> Result<SpatialRef, GdalFailure> {

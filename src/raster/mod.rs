@@ -103,6 +103,9 @@ impl SceneInput {
 #[derive(Debug, Clone)]
 struct GranuleInput {
     groups: Vec<WarpGroup>,
+    /// Web Mercator `[x0, y0, x1, y1]` of its data, grown by a few of its pixels (a
+    /// resampling kernel's reach): a window reads it only where these bounds fall.
+    reach: [f64; 4],
 }
 
 /// Open datasets a worker thread keeps at most; a mosaic of more files reopens them.

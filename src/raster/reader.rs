@@ -20,11 +20,16 @@ use crate::compute::reduce::reduce;
 use crate::plan::Resampling;
 use crate::tiling::{tile_geo_transform, TileId};
 
+/// Granule reaches in the target CRS, keyed by the bits of their Web Mercator bounds.
+type Reaches = HashMap<[u64; 4], Option<[f64; 4]>>;
+
 /// Per-thread GDAL dataset handles and transformers to one target CRS, opened on first use
 /// and closed when the pool drops.
 pub struct ReaderPool {
     /// Target CRS as WKT; `None`: Web Mercator.
     target_wkt: Option<String>,
+    /// Each granule's reach (by its Web Mercator bounds) in the target CRS, per thread.
+    reaches: ThreadLocal<RefCell<Reaches>>,
     /// The area of interest's polygons in the target CRS (WKB), transformed once.
     aoi: std::sync::OnceLock<Result<Vec<Vec<u8>>, GdalFailure>>,
     warpers: ThreadLocal<RefCell<HashMap<String, Warper>>>,
@@ -44,6 +49,7 @@ impl ReaderPool {
         ReaderPool {
             target_wkt: None,
             aoi: std::sync::OnceLock::new(),
+            reaches: ThreadLocal::new(),
             warpers: ThreadLocal::new(),
             stop: None,
         }
@@ -60,6 +66,7 @@ impl ReaderPool {
         ReaderPool {
             target_wkt: Some(grid.wkt.clone()),
             aoi: std::sync::OnceLock::new(),
+            reaches: ThreadLocal::new(),
             warpers: ThreadLocal::new(),
             stop: None,
         }
@@ -183,9 +190,45 @@ impl ReaderPool {
         };
         let read = |granule: &GranuleInput| {
             let band_count = scene.band_count;
-            self.read_granule(
-                granule, band_count, target_wkt, gt, size, resampling, target,
-            )
+            // On a product grid a granule is warped into the part of the window it
+            // reaches, not the whole window (a row of the grid meets a row of granules).
+            let part = match &self.target_wkt {
+                Some(wkt) if scene.granules.len() > 1 => self.part_of(granule, wkt, gt, size),
+                _ => None,
+            };
+            let Some((c0, r0, w, h)) = part else {
+                return self.read_granule(
+                    granule, band_count, target_wkt, gt, size, resampling, target,
+                );
+            };
+            let mut planes = vec![vec![f32::NAN; size.0 * size.1]; band_count];
+            if w == 0 || h == 0 {
+                return Ok(planes);
+            }
+            let sub = [
+                gt[0] + c0 as f64 * gt[1],
+                gt[1],
+                gt[2],
+                gt[3] + r0 as f64 * gt[5],
+                gt[4],
+                gt[5],
+            ];
+            let values = self.read_granule(
+                granule,
+                band_count,
+                target_wkt,
+                sub,
+                (w, h),
+                resampling,
+                target,
+            )?;
+            for (plane, part) in planes.iter_mut().zip(values) {
+                for (row, line) in part.chunks(w).enumerate() {
+                    let start = (r0 + row) * size.0 + c0;
+                    plane[start..start + w].copy_from_slice(line);
+                }
+            }
+            Ok(planes)
         };
         if let ([only], None) = (scene.granules.as_slice(), &scene.composite) {
             return read(only);
@@ -217,6 +260,32 @@ impl ReaderPool {
         let (mut planes, counts) = reduce(&stack, composite.reducer, &scene.categorical, pixels);
         planes.push(counts.into_iter().map(f32::from).collect());
         Ok(planes)
+    }
+
+    /// The columns and rows `(c0, r0, width, height)` of the north-up window `gt`, `size`
+    /// (in the CRS `wkt`) that the granule reaches; `None` when unknown (read it all).
+    fn part_of(
+        &self,
+        granule: &GranuleInput,
+        wkt: &str,
+        gt: [f64; 6],
+        size: (usize, usize),
+    ) -> Option<(usize, usize, usize, usize)> {
+        if gt[2] != 0.0 || gt[4] != 0.0 || gt[1] <= 0.0 || gt[5] >= 0.0 {
+            return None;
+        }
+        let cell = self.reaches.get_or_default();
+        let mut reaches = cell.borrow_mut();
+        let key = granule.reach.map(f64::to_bits);
+        let [x0, y0, x1, y1] = *reaches
+            .entry(key)
+            .or_insert_with(|| footprint::from_web_mercator(wkt, granule.reach).ok())
+            .as_ref()?;
+        let column = |x: f64| ((x - gt[0]) / gt[1]).clamp(0.0, size.0 as f64);
+        let row = |y: f64| ((y - gt[3]) / gt[5]).clamp(0.0, size.1 as f64);
+        let (c0, c1) = (column(x0).floor() as usize, column(x1).ceil() as usize);
+        let (r0, r1) = (row(y1).floor() as usize, row(y0).ceil() as usize);
+        Some((c0, r0, c1.saturating_sub(c0), r1.saturating_sub(r0)))
     }
 
     /// The window's bounds in Web Mercator metres `[x0, y0, x1, y1]`; `None` when they

@@ -10,6 +10,9 @@ use super::{
 use crate::compute::mask::MaskRule;
 use crate::plan::{BandSource, Encoding};
 
+/// Source pixels a resampling kernel reaches past a raster's edge (Lanczos: 3), and one more.
+const KERNEL_REACH: f64 = 4.0;
+
 /// Opens and checks the bands `names` of a scene (in that order), and computes its footprint.
 pub fn open_scene(name: &str, bands: &[(&str, &BandSource)]) -> Result<SceneInput, RasterError> {
     open_mosaic(name, &[bands.to_vec()], None, None)
@@ -35,7 +38,7 @@ pub fn open_mosaic(
     let mut files = Vec::new();
     let mut rectangles = Vec::with_capacity(granules.len());
     for (i, bands) in granules.iter().enumerate() {
-        let (granule, own_footprint, own_grid, own_files) = open_granule(name, bands)?;
+        let (mut granule, own_footprint, own_grid, own_files) = open_granule(name, bands)?;
         // The footprints' union and R-tree are plain min/max boxes in Web Mercator, which a
         // raster across the antimeridian (x past π·R) would make span the world.
         if granules.len() > 1 && own_footprint.lon_lat[2] > 180.0 {
@@ -45,6 +48,13 @@ pub fn open_mosaic(
             });
         }
         let b = own_footprint.bounds;
+        let margin = KERNEL_REACH * own_footprint.pixel_size;
+        granule.reach = [
+            b.min().x - margin,
+            b.min().y - margin,
+            b.max().x + margin,
+            b.max().y + margin,
+        ];
         rectangles.push(GeomWithData::new(
             Rectangle::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]),
             i,
@@ -187,5 +197,6 @@ fn open_granule(
     };
     let footprint = footprint.ok_or_else(no_bands)?;
     let grid = grid.ok_or_else(no_bands)?;
-    Ok((GranuleInput { groups }, footprint, grid, files))
+    let reach = [0.0; 4]; // set by the caller, which knows the whole footprint
+    Ok((GranuleInput { groups, reach }, footprint, grid, files))
 }

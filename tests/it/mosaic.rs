@@ -101,6 +101,74 @@ fn mosaic_pipeline(dir: &Path, files: &str, out: &Path) -> PathBuf {
     write_pipeline(dir, "mosaic.toml", &text)
 }
 
+/// A granule in another CRS than the product grid, as GDAL's approximating transformer
+/// (gdalwarp's default error, 0.125 px) may read it: where the exact position of a product
+/// pixel's centre is within 0.125 px of a source pixel's edge, gdalwarp and aftermath may
+/// each pick either neighbour, and both are right.
+struct Reprojected {
+    gt: [f64; 6],
+    size: (usize, usize),
+    green: Vec<f64>,
+    swir1: Vec<f64>,
+    to_source: gdal::spatial_ref::CoordTransform,
+}
+
+impl Reprojected {
+    fn new(granule: &Path, grid_epsg: u32) -> Reprojected {
+        let ds = gdal::Dataset::open(granule).expect("opens");
+        let srs = |mut s: gdal::spatial_ref::SpatialRef| {
+            s.set_axis_mapping_strategy(
+                gdal::spatial_ref::AxisMappingStrategy::TraditionalGisOrder,
+            );
+            s
+        };
+        let grid = srs(gdal::spatial_ref::SpatialRef::from_epsg(grid_epsg).expect("srs"));
+        let source = srs(ds.spatial_ref().expect("srs"));
+        Reprojected {
+            gt: ds.geo_transform().expect("gt"),
+            size: ds.raster_size(),
+            green: band_values(granule, 2),
+            swir1: band_values(granule, 5),
+            to_source: gdal::spatial_ref::CoordTransform::new(&grid, &source).expect("transform"),
+        }
+    }
+
+    /// Whether `got` (NaN: no data) is the MNDWI of a source pixel within 0.125 px of the
+    /// exact position of the centre of pixel `(c, r)` of the grid `gt`.
+    fn allows(&self, gt: &[f64], (c, r): (i64, i64), got: f64) -> bool {
+        let mut x = [gt[0] + (c as f64 + 0.5) * gt[1]];
+        let mut y = [gt[3] + (r as f64 + 0.5) * gt[5]];
+        self.to_source
+            .transform_coords(&mut x, &mut y, &mut [])
+            .expect("transform");
+        let (px, py) = (
+            (x[0] - self.gt[0]) / self.gt[1],
+            (y[0] - self.gt[3]) / self.gt[5],
+        );
+        let near = [-0.125, 0.0, 0.125];
+        near.iter().any(|dx| {
+            near.iter().any(|dy| {
+                let (sx, sy) = ((px + dx).floor(), (py + dy).floor());
+                let inside = sx >= 0.0
+                    && sy >= 0.0
+                    && (sx as usize) < self.size.0
+                    && (sy as usize) < self.size.1;
+                let value = inside
+                    .then(|| {
+                        let i = sy as usize * self.size.0 + sx as usize;
+                        let (g, s) = (self.green[i], self.swir1[i]);
+                        (g != 0.0 && s != 0.0).then(|| nd(g, s))
+                    })
+                    .flatten();
+                match value {
+                    Some(v) => (got - v).abs() < 1e-6,
+                    None => got.is_nan(),
+                }
+            })
+        })
+    }
+}
+
 #[test]
 fn granules_in_two_utm_zones_mosaic_into_the_values_gdalwarp_gives() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -139,29 +207,39 @@ fn granules_in_two_utm_zones_mosaic_into_the_values_gdalwarp_gives() {
     let swir1 = band_values(&reference, 5);
     let ours = band_values(&index, 1);
     assert_eq!((green.len(), ours.len()), (pixels.len(), pixels.len()));
-    let (mut compared, mut from_b, mut empty) = (0, 0, 0);
+    let (mut compared, mut from_b, mut empty, mut either) = (0, 0, 0, 0);
+    let reprojected = Reprojected::new(&b, 31985);
     for i in 0..pixels.len() {
+        let want = match (valid(green[i]), valid(swir1[i])) {
+            (Some(g), Some(s)) => nd(g, s),
+            _ => f64::NAN,
+        };
+        let same = (ours[i].is_nan() && want.is_nan()) || (ours[i] - want).abs() < 1e-6;
+        if !same {
+            assert!(
+                reprojected.allows(&gt, pixels[i], ours[i]),
+                "pixel {:?}: {} vs gdalwarp's {want}, and no source pixel within 0.125 px",
+                pixels[i],
+                ours[i]
+            );
+            either += 1;
+            continue;
+        }
         match (valid(green[i]), valid(swir1[i])) {
-            (Some(g), Some(s)) => {
-                let want = nd(g, s);
-                let got = ours[i];
-                assert!(
-                    (got - want).abs() < 1e-6,
-                    "pixel {:?}: {got} vs gdalwarp's {want}",
-                    pixels[i]
-                );
+            (Some(_), Some(_)) => {
                 compared += 1;
                 if pixels[i].0 >= 220 + columns.round().abs() as i64 {
                     from_b += 1;
                 }
             }
-            _ => {
-                assert!(ours[i].is_nan(), "pixel {:?}: no data", pixels[i]);
-                empty += 1;
-            }
+            _ => empty += 1,
         }
     }
     assert!(compared > 349 * 300, "{compared} compared, {empty} empty");
+    assert!(
+        either * 1000 <= compared,
+        "{either} pixels differ from gdalwarp within its approximation"
+    );
     assert!(
         from_b > 100 * 300,
         "{from_b} pixels only the second granule has"
@@ -306,21 +384,23 @@ fn a_cloud_masked_pixel_of_one_granule_is_filled_by_the_next() {
     let first = numbers(&gdal_info(&a)["geoTransform"]);
     let dx = ((first[0] - gt[0]) / gt[1]).round() as usize;
     let dy = ((first[3] - gt[3]) / gt[5]).round() as usize;
-    let (mut filled, mut cleared) = (0, 0);
+    let (mut filled, mut cleared, mut either) = (0, 0, 0);
+    let reprojected = Reprojected::new(&b, 31985);
     for i in 0..ours.len() {
         let (c, r) = (i % w, i / w);
         let want = (green[i] != 0.0 && swir1[i] != 0.0).then(|| nd(green[i], swir1[i]));
-        match want {
-            Some(want) => assert!(
-                (ours[i] - want).abs() < 1e-6,
-                "pixel ({c}, {r}): {} vs {want}",
+        let same = match want {
+            Some(want) => (ours[i] - want).abs() < 1e-6,
+            None => ours[i].is_nan(),
+        };
+        if !same {
+            // Only where the second granule (the reprojected one) fills in.
+            assert!(
+                reprojected.allows(&gt, (c as i64, r as i64), ours[i]),
+                "pixel ({c}, {r}): {} vs {want:?}, and no source pixel within 0.125 px",
                 ours[i]
-            ),
-            None => assert!(
-                ours[i].is_nan(),
-                "pixel ({c}, {r}): no data, got {}",
-                ours[i]
-            ),
+            );
+            either += 1;
         }
         let (ac, ar) = (c.wrapping_sub(dx), r.wrapping_sub(dy));
         if in_overlap(ac, ar) && want.is_some() {
@@ -338,6 +418,10 @@ fn a_cloud_masked_pixel_of_one_granule_is_filled_by_the_next() {
         cleared,
         40 * 50,
         "the cloud only the first granule covers is no data"
+    );
+    assert!(
+        either * 1000 <= ours.len(),
+        "{either} pixels differ within the approximation"
     );
 }
 
