@@ -3,12 +3,12 @@
 //! the area when its centre is inside a polygon, as `gdalwarp -cutline` decides it.
 
 use gdal::raster::{rasterize, RasterizeOptions};
-use gdal::spatial_ref::{AxisMappingStrategy, SpatialRef};
+use gdal::spatial_ref::SpatialRef;
 use gdal::vector::{geometry_type_flatten, Geometry, LayerAccess, OGRwkbGeometryType};
 use gdal::{Dataset, DatasetOptions, DriverManager, GdalOpenFlags};
 
 use super::error::GdalFailure;
-use super::footprint::mercator_rect;
+use super::footprint::{gis_order, mercator_rect};
 use super::{Footprint, RasterError};
 
 /// The area's polygons, in WGS 84 (longitude, latitude), as WKB: a geometry handle is not
@@ -28,11 +28,6 @@ fn invalid(location: &str, problem: impl Into<String>) -> RasterError {
     }
 }
 
-fn traditional(mut srs: SpatialRef) -> SpatialRef {
-    srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-    srs
-}
-
 impl Aoi {
     /// Reads every polygon and multipolygon of every layer of `location`; anything else in
     /// it (points, lines, features without geometry) makes it no area.
@@ -44,7 +39,7 @@ impl Aoi {
         let dataset = Dataset::open_ex(location, options)
             .map_err(|e| invalid(location, format!("OGR cannot read it as vector data: {e}")))?;
         let wgs84 =
-            traditional(SpatialRef::from_epsg(4326).map_err(|e| invalid(location, e.to_string()))?);
+            gis_order(SpatialRef::from_epsg(4326).map_err(|e| invalid(location, e.to_string()))?);
         let mut polygons = Vec::new();
         let mut bounds = [
             f64::INFINITY,
@@ -63,7 +58,7 @@ impl Aoi {
                     ),
                 ));
             };
-            let srs = traditional(srs);
+            let srs = gis_order(srs);
             let transform = gdal::spatial_ref::CoordTransform::new(&srs, &wgs84).map_err(|e| {
                 invalid(
                     location,
@@ -136,8 +131,8 @@ impl Aoi {
 
     /// The polygons in the CRS `wkt` (traditional axis order).
     pub(super) fn in_crs(&self, wkt: &str) -> Result<Vec<Vec<u8>>, GdalFailure> {
-        let target = traditional(SpatialRef::from_wkt(wkt).map_err(GdalFailure::of)?);
-        let wgs84 = traditional(SpatialRef::from_epsg(4326).map_err(GdalFailure::of)?);
+        let target = gis_order(SpatialRef::from_wkt(wkt).map_err(GdalFailure::of)?);
+        let wgs84 = gis_order(SpatialRef::from_epsg(4326).map_err(GdalFailure::of)?);
         let transform =
             gdal::spatial_ref::CoordTransform::new(&wgs84, &target).map_err(GdalFailure::of)?;
         (self.polygons.iter())

@@ -53,32 +53,36 @@ pub(super) fn web_mercator_wkt() -> Result<&'static str, GdalFailure> {
     .map_err(Clone::clone)
 }
 
-/// Web Mercator bounds `[x0, y0, x1, y1]` as bounds in the CRS `wkt`.
-pub(super) fn from_web_mercator(wkt: &str, bounds: [f64; 4]) -> Result<[f64; 4], GdalFailure> {
-    let srs = |wkt: &str| -> Result<SpatialRef, GdalFailure> {
-        let mut s = SpatialRef::from_wkt(wkt).map_err(GdalFailure::of)?;
-        s.set_axis_mapping_strategy(gdal::spatial_ref::AxisMappingStrategy::TraditionalGisOrder);
-        Ok(s)
+/// `srs` with longitude (easting) first, whatever its authority says: the order every
+/// coordinate here is in.
+pub(super) fn gis_order(mut srs: SpatialRef) -> SpatialRef {
+    srs.set_axis_mapping_strategy(gdal::spatial_ref::AxisMappingStrategy::TraditionalGisOrder);
+    srs
+}
+
+/// Bounds `[x0, y0, x1, y1]` in the CRS `from` as bounds in the CRS `to` (both WKT), edges
+/// densified as GDAL's `transform_bounds` does.
+fn bounds_between(from: &str, to: &str, bounds: [f64; 4]) -> Result<[f64; 4], GdalFailure> {
+    let srs = |wkt: &str| {
+        SpatialRef::from_wkt(wkt)
+            .map(gis_order)
+            .map_err(GdalFailure::of)
     };
-    let transform = gdal::spatial_ref::CoordTransform::new(&srs(web_mercator_wkt()?)?, &srs(wkt)?)
-        .map_err(GdalFailure::of)?;
+    let transform =
+        gdal::spatial_ref::CoordTransform::new(&srs(from)?, &srs(to)?).map_err(GdalFailure::of)?;
     transform
         .transform_bounds(&bounds, 21)
         .map_err(GdalFailure::of)
 }
 
+/// Web Mercator bounds `[x0, y0, x1, y1]` as bounds in the CRS `wkt`.
+pub(super) fn from_web_mercator(wkt: &str, bounds: [f64; 4]) -> Result<[f64; 4], GdalFailure> {
+    bounds_between(web_mercator_wkt()?, wkt, bounds)
+}
+
 /// `[x0, y0, x1, y1]` in the CRS `wkt` as Web Mercator bounds.
 pub(super) fn to_web_mercator(wkt: &str, bounds: [f64; 4]) -> Result<[f64; 4], GdalFailure> {
-    let srs = |wkt: &str| -> Result<SpatialRef, GdalFailure> {
-        let mut s = SpatialRef::from_wkt(wkt).map_err(GdalFailure::of)?;
-        s.set_axis_mapping_strategy(gdal::spatial_ref::AxisMappingStrategy::TraditionalGisOrder);
-        Ok(s)
-    };
-    let transform = gdal::spatial_ref::CoordTransform::new(&srs(wkt)?, &srs(web_mercator_wkt()?)?)
-        .map_err(GdalFailure::of)?;
-    transform
-        .transform_bounds(&bounds, 21)
-        .map_err(GdalFailure::of)
+    bounds_between(wkt, web_mercator_wkt()?, bounds)
 }
 
 pub(super) fn last_gdal_error() -> String {

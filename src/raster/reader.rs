@@ -81,9 +81,8 @@ impl ReaderPool {
         tile_size: u32,
         resampling: Resampling,
     ) -> Result<Vec<Vec<f32>>, RasterError> {
-        let size = tile_size as usize;
-        let gt = tile_geo_transform(tile, tile_size);
-        self.read_window(scene, gt, (size, size), resampling, &format!("tile {tile}"))
+        let (gt, size, target) = tile_window(tile, tile_size);
+        self.read_window(scene, gt, size, resampling, &target)
     }
 
     /// Which pixels of `tile` the area of interest covers (centre inside), row-major.
@@ -93,9 +92,8 @@ impl ReaderPool {
         tile: TileId,
         tile_size: u32,
     ) -> Result<Vec<bool>, RasterError> {
-        let size = tile_size as usize;
-        let gt = tile_geo_transform(tile, tile_size);
-        self.aoi_window(aoi, gt, (size, size), &format!("tile {tile}"))
+        let (gt, size, target) = tile_window(tile, tile_size);
+        self.aoi_window(aoi, gt, size, &target)
     }
 
     /// Which pixels of rows `rows` of `grid` the area of interest covers, row-major.
@@ -105,11 +103,8 @@ impl ReaderPool {
         grid: &Grid,
         rows: std::ops::Range<usize>,
     ) -> Result<Vec<bool>, RasterError> {
-        let mut gt = grid.geo_transform;
-        gt[0] += rows.start as f64 * gt[2];
-        gt[3] += rows.start as f64 * gt[5];
-        let target = format!("rows {}..{} of the product grid", rows.start, rows.end);
-        self.aoi_window(aoi, gt, (grid.width, rows.len()), &target)
+        let (gt, size, target) = rows_window(grid, rows);
+        self.aoi_window(aoi, gt, size, &target)
     }
 
     fn aoi_window(
@@ -143,11 +138,8 @@ impl ReaderPool {
         rows: std::ops::Range<usize>,
         resampling: Resampling,
     ) -> Result<Vec<Vec<f32>>, RasterError> {
-        let mut gt = grid.geo_transform;
-        gt[0] += rows.start as f64 * gt[2];
-        gt[3] += rows.start as f64 * gt[5];
-        let target = format!("rows {}..{} of the product grid", rows.start, rows.end);
-        self.read_window(scene, gt, (grid.width, rows.len()), resampling, &target)
+        let (gt, size, target) = rows_window(grid, rows);
+        self.read_window(scene, gt, size, resampling, &target)
     }
 
     /// Warps the scene's bands over `bounds` (Web Mercator metres) into a grid of at most
@@ -368,6 +360,25 @@ impl ReaderPool {
         }
         Ok(out)
     }
+}
+
+/// The geotransform, size and name (for messages) of `tile`.
+fn tile_window(tile: TileId, tile_size: u32) -> ([f64; 6], (usize, usize), String) {
+    let size = tile_size as usize;
+    (
+        tile_geo_transform(tile, tile_size),
+        (size, size),
+        format!("tile {tile}"),
+    )
+}
+
+/// The geotransform, size and name (for messages) of rows `rows` of `grid`.
+fn rows_window(grid: &Grid, rows: std::ops::Range<usize>) -> ([f64; 6], (usize, usize), String) {
+    let mut gt = grid.geo_transform;
+    gt[0] += rows.start as f64 * gt[2];
+    gt[3] += rows.start as f64 * gt[5];
+    let target = format!("rows {}..{} of the product grid", rows.start, rows.end);
+    (gt, (grid.width, rows.len()), target)
 }
 
 /// The mosaic of `granules` (positions among the scene's rasters, in order): each masked by
