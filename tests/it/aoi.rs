@@ -43,14 +43,7 @@ fn run(p: &Path) {
 
 /// Band 1 of `file`.
 fn values(file: &Path) -> Vec<f32> {
-    let ds = gdal::Dataset::open(file).expect("opens");
-    let (w, h) = ds.raster_size();
-    ds.rasterband(1)
-        .expect("band")
-        .read_as::<f32>((0, 0), (w, h), (w, h), None)
-        .expect("read")
-        .into_shape_and_vec()
-        .1
+    read_band(file, 1)
 }
 
 /// `gdalwarp -cutline aoi` of `full` onto its own grid (nearest: the values stay).

@@ -53,16 +53,9 @@ fn granules(dir: &Path) -> (PathBuf, PathBuf) {
     (a, b)
 }
 
-/// Every value of band `band` of `file`, row by row (GDAL through the gdal crate).
+/// Every value of band `band` of `file`, row by row.
 fn band_values(file: &Path, band: usize) -> Vec<f64> {
-    let ds = gdal::Dataset::open(file).expect("opens");
-    let (w, h) = ds.raster_size();
-    ds.rasterband(band)
-        .expect("band")
-        .read_as::<f64>((0, 0), (w, h), (w, h), None)
-        .expect("read")
-        .into_shape_and_vec()
-        .1
+    read_band(file, band)
 }
 
 /// gdalwarp's own mosaic of `sources` onto the grid of `index` (UTM 25S), nearest, DN 0 as
@@ -284,44 +277,25 @@ fn a_pattern_lists_the_granules_in_name_order_and_a_bad_one_is_named() {
 /// `src`'s six bands plus a seventh, a quality code per pixel from `qa(column, row)`; where
 /// `clear_masked` is set, every band is 0 (no data) where the code is 1, as a reference.
 fn with_quality(src: &Path, dst: &Path, qa: impl Fn(usize, usize) -> u8, clear_masked: bool) {
-    use gdal::raster::Buffer;
     let source = gdal::Dataset::open(src).expect("open");
     let (w, h) = source.raster_size();
     let codes: Vec<u8> = (0..h)
         .flat_map(|r| (0..w).map(move |c| (c, r)))
         .map(|(c, r)| qa(c, r))
         .collect();
-    let driver = gdal::DriverManager::get_driver_by_name("GTiff").expect("GTiff");
-    let mut ds = driver
-        .create_with_band_type::<u8, _>(dst, w, h, 7)
-        .expect("create");
-    ds.set_geo_transform(&source.geo_transform().expect("gt"))
-        .expect("gt");
-    ds.set_projection(&source.projection()).expect("srs");
-    for band in 1..=7 {
-        let mut values = if band == 7 {
-            codes.clone()
-        } else {
-            source
-                .rasterband(band)
-                .expect("band")
-                .read_as::<u8>((0, 0), (w, h), (w, h), None)
-                .expect("read")
-                .into_shape_and_vec()
-                .1
-        };
-        if clear_masked {
+    let mut bands: Vec<Vec<u8>> = (1..=6).map(|band| read_band(src, band)).collect();
+    bands.push(codes.clone());
+    if clear_masked {
+        for values in &mut bands {
             for (v, code) in values.iter_mut().zip(&codes) {
                 if *code == 1 {
                     *v = 0;
                 }
             }
         }
-        ds.rasterband(band)
-            .expect("band")
-            .write((0, 0), (w, h), &mut Buffer::new((w, h), values))
-            .expect("write");
     }
+    let gt = source.geo_transform().expect("gt");
+    write_byte_geotiff(dst, (w, h), gt, &source.projection(), bands);
 }
 
 #[test]
@@ -428,27 +402,14 @@ fn a_cloud_masked_pixel_of_one_granule_is_filled_by_the_next() {
 /// `src`'s bands in the order `order` (1-based numbers of `src`), each described as
 /// `descriptions[number - 1]`, as providers' COGs describe theirs.
 fn reordered_and_described(src: &Path, dst: &Path, order: &[usize], descriptions: &[&str]) {
-    use gdal::raster::Buffer;
     use gdal::Metadata;
     let source = gdal::Dataset::open(src).expect("open");
-    let (w, h) = source.raster_size();
-    let driver = gdal::DriverManager::get_driver_by_name("GTiff").expect("GTiff");
-    let mut ds = driver
-        .create_with_band_type::<u8, _>(dst, w, h, order.len())
-        .expect("create");
-    ds.set_geo_transform(&source.geo_transform().expect("gt"))
-        .expect("gt");
-    ds.set_projection(&source.projection()).expect("srs");
+    let bands = order.iter().map(|&number| read_band(src, number)).collect();
+    let gt = source.geo_transform().expect("gt");
+    let ds = write_byte_geotiff(dst, source.raster_size(), gt, &source.projection(), bands);
     for (i, &number) in order.iter().enumerate() {
-        let values = (source.rasterband(number).expect("band"))
-            .read_as::<u8>((0, 0), (w, h), (w, h), None)
-            .expect("read")
-            .into_shape_and_vec()
-            .1;
-        let mut band = ds.rasterband(i + 1).expect("band");
-        band.write((0, 0), (w, h), &mut Buffer::new((w, h), values))
-            .expect("write");
-        band.set_description(descriptions[number - 1])
+        (ds.rasterband(i + 1).expect("band"))
+            .set_description(descriptions[number - 1])
             .expect("description");
     }
 }
@@ -520,21 +481,10 @@ fn bands_named_by_description_are_found_in_each_granule_whatever_its_band_order(
 
 /// A synthetic 10×10 one-band WGS 84 raster whose west edge is at `west` degrees.
 fn synthetic_granule(path: &Path, west: f64) {
-    let driver = gdal::DriverManager::get_driver_by_name("GTiff").expect("GTiff");
-    let mut ds = driver
-        .create_with_band_type::<u8, _>(path, 10, 10, 2)
-        .expect("create");
-    ds.set_geo_transform(&[west, 0.01, 0.0, -16.0, 0.0, -0.01])
-        .expect("gt");
-    let srs = gdal::spatial_ref::SpatialRef::from_epsg(4326).expect("srs");
-    ds.set_spatial_ref(&srs).expect("srs");
-    for b in 1..=2 {
-        let mut buffer = gdal::raster::Buffer::new((10, 10), vec![b as u8 * 20; 100]);
-        ds.rasterband(b)
-            .expect("band")
-            .write((0, 0), (10, 10), &mut buffer)
-            .expect("write");
-    }
+    let wgs84 = gdal::spatial_ref::SpatialRef::from_epsg(4326).expect("srs");
+    let gt = [west, 0.01, 0.0, -16.0, 0.0, -0.01];
+    let bands = (1..=2u8).map(|b| vec![b * 20; 100]).collect();
+    write_byte_geotiff(path, (10, 10), gt, &wgs84.to_wkt().expect("wkt"), bands);
 }
 
 #[test]

@@ -36,47 +36,28 @@ struct Scene {
 fn read_olinda() -> Scene {
     let ds = gdal::Dataset::open(sample(OLINDA)).expect("opens");
     let (width, height) = ds.raster_size();
-    let bands = (1..=BANDS)
-        .map(|b| {
-            ds.rasterband(b)
-                .expect("band")
-                .read_as::<u8>((0, 0), (width, height), (width, height), None)
-                .expect("read")
-                .into_shape_and_vec()
-                .1
-        })
-        .collect();
     Scene {
         width,
         height,
         geo_transform: ds.geo_transform().expect("geotransform"),
         projection: ds.projection(),
-        bands,
+        bands: (1..=BANDS).map(|b| read_band(&sample(OLINDA), b)).collect(),
     }
 }
 
 /// Writes columns `columns` of `bands` (6 bands and the quality band) as a GeoTIFF.
 fn write(scene: &Scene, bands: &[Vec<u8>], columns: std::ops::Range<usize>, path: &Path) {
-    let driver = gdal::DriverManager::get_driver_by_name("GTiff").expect("GTiff");
-    let width = columns.len();
-    let mut ds = driver
-        .create_with_band_type::<u8, _>(path, width, scene.height, bands.len())
-        .expect("create");
     let mut gt = scene.geo_transform;
     gt[0] += columns.start as f64 * gt[1];
-    ds.set_geo_transform(&gt).expect("geotransform");
-    ds.set_projection(&scene.projection).expect("projection");
-    for (b, values) in bands.iter().enumerate() {
-        let cut: Vec<u8> = (0..scene.height)
-            .flat_map(|y| columns.clone().map(move |x| (x, y)))
-            .map(|(x, y)| values[y * scene.width + x])
-            .collect();
-        let mut buffer = gdal::raster::Buffer::new((width, scene.height), cut);
-        ds.rasterband(b + 1)
-            .expect("band")
-            .write((0, 0), (width, scene.height), &mut buffer)
-            .expect("write");
-    }
+    let cut = (bands.iter())
+        .map(|values| {
+            (0..scene.height)
+                .flat_map(|y| columns.clone().map(move |x| values[y * scene.width + x]))
+                .collect()
+        })
+        .collect();
+    let size = (columns.len(), scene.height);
+    write_byte_geotiff(path, size, gt, &scene.projection, cut);
 }
 
 /// The four acquisitions' bands (each with the quality band last), as described above.
@@ -171,18 +152,10 @@ fn pipeline(dir: &Path, files: &str, reduce: &str, out: &Path) -> PathBuf {
     write_pipeline(dir, &format!("{reduce}.toml"), &text)
 }
 
-/// Band 1 of `file`, as f32.
+/// Band 1 of `file`, as f32, and its size.
 fn plane(file: &Path) -> (Vec<f32>, usize, usize) {
-    let ds = gdal::Dataset::open(file).expect("opens");
-    let (w, h) = ds.raster_size();
-    let values = ds
-        .rasterband(1)
-        .expect("band")
-        .read_as::<f32>((0, 0), (w, h), (w, h), None)
-        .expect("read")
-        .into_shape_and_vec()
-        .1;
-    (values, w, h)
+    let (w, h) = gdal::Dataset::open(file).expect("opens").raster_size();
+    (read_band(file, 1), w, h)
 }
 
 /// numpy's reductions of the NIR band (band 4) over the acquisitions, where an acquisition

@@ -381,3 +381,40 @@ pub fn stderr_of_failed(command: &str, pipeline: &Path, code: i32) -> String {
         .code(code);
     String::from_utf8_lossy(&failed.get_output().stderr).into_owned()
 }
+
+/// Band `band` (1-based) of `file`, row by row, as `T` (GDAL through the gdal crate).
+pub fn read_band<T: gdal::raster::GdalType + Copy>(file: &Path, band: usize) -> Vec<T> {
+    let ds = gdal::Dataset::open(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    let (w, h) = ds.raster_size();
+    ds.rasterband(band)
+        .expect("band")
+        .read_as::<T>((0, 0), (w, h), (w, h), None)
+        .expect("read")
+        .into_shape_and_vec()
+        .1
+}
+
+/// Writes `bands` (Byte planes of `size` pixels, row by row) as a GeoTIFF at `path` on the
+/// grid `gt` in the CRS `wkt`; returns it, still open (for band descriptions).
+pub fn write_byte_geotiff(
+    path: &Path,
+    (width, height): (usize, usize),
+    gt: [f64; 6],
+    wkt: &str,
+    bands: Vec<Vec<u8>>,
+) -> gdal::Dataset {
+    let driver = gdal::DriverManager::get_driver_by_name("GTiff").expect("GTiff");
+    let mut ds = driver
+        .create_with_band_type::<u8, _>(path, width, height, bands.len())
+        .expect("create");
+    ds.set_geo_transform(&gt).expect("geotransform");
+    ds.set_projection(wkt).expect("projection");
+    for (b, values) in bands.into_iter().enumerate() {
+        let mut buffer = gdal::raster::Buffer::new((width, height), values);
+        ds.rasterband(b + 1)
+            .expect("band")
+            .write((0, 0), (width, height), &mut buffer)
+            .expect("write");
+    }
+    ds
+}
