@@ -7,14 +7,18 @@
 #   target/test-tools/bin, so later clones and runs on the same machine reuse it;
 # - the Node tools of tests/node/package-lock.json (Azurite, the Azure SDK, Playwright,
 #   MapLibre GL JS, PMTiles) with `npm ci`;
-# - Debian's chromium (through scripts/install-deps.sh).
+# - Debian's chromium, nginx (the range-capable HTTP server of the STAC assets) and
+#   PostgreSQL 15 + PostGIS (under the STAC API server), through scripts/install-deps.sh;
+# - stac-fastapi-pgstac, pypgstac and uvicorn (tests/stac-server-requirements.txt) in
+#   target/test-tools/stac-venv: a real STAC API for the catalogue tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools=target/test-tools
 mkdir -p "$tools/bin"
 
-# Debian's Chromium, for the preview page's browser test.
-scripts/install-deps.sh chromium
+# Debian's Chromium, for the preview page's browser test; nginx and PostgreSQL + PostGIS for
+# the STAC tests (tests/it/common/stac_servers.rs starts them on 127.0.0.1 per test).
+scripts/install-deps.sh chromium nginx-light postgresql postgresql-15-postgis-3
 
 venv=$tools/venv
 stamp="$venv/.requirements"
@@ -24,6 +28,16 @@ if ! { [[ -f "$stamp" ]] && cmp -s tests/requirements.txt "$stamp"; }; then
   "$python" -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check --no-deps -r tests/requirements.txt
   cp tests/requirements.txt "$stamp"
+fi
+
+stac_venv=$tools/stac-venv
+stac_stamp="$stac_venv/.requirements"
+if ! { [[ -f "$stac_stamp" ]] && cmp -s tests/stac-server-requirements.txt "$stac_stamp"; }; then
+  python=$(command -v python3 || echo /usr/bin/python3)
+  rm -rf "$stac_venv"
+  "$python" -m venv "$stac_venv"
+  "$stac_venv/bin/pip" install -q --disable-pip-version-check --no-deps -r tests/stac-server-requirements.txt
+  cp tests/stac-server-requirements.txt "$stac_stamp"
 fi
 
 node_stamp=tests/node/node_modules/.aftermath-lock

@@ -1,5 +1,6 @@
 //! The crate's one error type, and the exit codes it maps to (part of the CLI's interface).
 
+use crate::catalog::CatalogError;
 pub use crate::error_kind::ErrorKind;
 use crate::raster::RasterError;
 use crate::spec::SpecError;
@@ -37,6 +38,9 @@ pub enum Error {
     Spec(#[from] SpecError),
     #[error(transparent)]
     Read(#[from] RasterError),
+    /// A scene's catalogue could not be read at all (its server did not answer).
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("scenes {pre} and {post} do not overlap; pick scenes that cover the same area")]
@@ -113,6 +117,8 @@ impl Error {
             | Error::TooManyTiles { .. }
             | Error::ShardUsage(_) => ErrorKind::Input,
             Error::Read(e) => e.kind(),
+            Error::Catalog(e) if e.is_transient() => ErrorKind::Transient,
+            Error::Catalog(_) => ErrorKind::Input,
             Error::Store(e) => e.kind(),
             // Run the missing shards (again), then finalize again.
             Error::StoreDown { .. } | Error::ShardsUnfinished { .. } => ErrorKind::Transient,

@@ -1,27 +1,22 @@
-//! The acquisitions of a composite: a scene's files grouped by the UTC day of their
-//! `datetime` (odc-stac's `groupby`, by day), in time order — or, when the files carry no
-//! time, each file one acquisition in the order given.
+//! The acquisitions of a composite: a scene's rasters (files or STAC items) grouped by the
+//! UTC day of their `datetime` (odc-stac's `groupby`, by day), in time order — or, when they
+//! carry no time, each raster one acquisition in the order given.
 
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use super::FileDraft;
 use crate::compute::reduce::Reducer;
 use crate::plan::datetime::instants;
 use crate::plan::{Acquisition, Reduction};
 
-/// The composite of `files` (the scene's rasters, in order) by `reducer`.
-pub(super) fn reduction(files: &[FileDraft], reducer: Reducer) -> Reduction {
+/// The composite by `reducer` of the scene's rasters, whose times (as written) are `times`.
+pub(super) fn reduction(times: &[Option<String>], reducer: Reducer) -> Reduction {
     let mut days: BTreeMap<NaiveDate, Vec<(usize, chrono::DateTime<chrono::Utc>)>> =
         BTreeMap::new();
     let mut undated = Vec::new();
-    for (i, file) in files.iter().enumerate() {
-        match file
-            .datetime
-            .as_deref()
-            .and_then(|t| instants(t).first().copied())
-        {
+    for (i, time) in times.iter().enumerate() {
+        match time.as_deref().and_then(|t| instants(t).first().copied()) {
             Some(t) => days.entry(t.date_naive()).or_default().push((i, t)),
             None => undated.push(Acquisition {
                 datetime: None,
@@ -36,7 +31,7 @@ pub(super) fn reduction(files: &[FileDraft], reducer: Reducer) -> Reduction {
             Some((
                 earliest,
                 Acquisition {
-                    datetime: files[first].datetime.clone(),
+                    datetime: times[first].clone(),
                     rasters: day.iter().map(|(i, _)| *i).collect(),
                 },
             ))
@@ -51,13 +46,13 @@ pub(super) fn reduction(files: &[FileDraft], reducer: Reducer) -> Reduction {
     }
 }
 
-/// The span of the files' times as a `datetime` (`a/b`, or `a` when all are one instant);
-/// `None` when no file has one.
-pub(super) fn span(files: &[FileDraft]) -> Option<String> {
-    let dated: Vec<(chrono::DateTime<chrono::Utc>, &str)> = files
+/// The span of the rasters' times as a `datetime` (`a/b`, or `a` when all are one
+/// instant); `None` when none has one.
+pub(super) fn span(times: &[Option<String>]) -> Option<String> {
+    let dated: Vec<(chrono::DateTime<chrono::Utc>, &str)> = times
         .iter()
-        .filter_map(|f| {
-            let text = f.datetime.as_deref()?;
+        .filter_map(|t| {
+            let text = t.as_deref()?;
             Some((*instants(text).first()?, text))
         })
         .collect();
@@ -74,11 +69,8 @@ pub(super) fn span(files: &[FileDraft]) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn file(name: &str, datetime: Option<&str>) -> FileDraft {
-        FileDraft {
-            location: name.into(),
-            datetime: datetime.map(str::to_string),
-        }
+    fn file(_name: &str, datetime: Option<&str>) -> Option<String> {
+        datetime.map(str::to_string)
     }
 
     #[test]

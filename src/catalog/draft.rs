@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::stac::StacDraft;
 use super::{PresetOptions, Sensor};
 use crate::compute::reduce::Reducer;
 use crate::plan::{BandSource, SceneMask};
@@ -25,6 +26,8 @@ pub struct SceneDraft {
     pub files: Option<FilesDraft>,
     /// `reduce`: the files are a composite over their acquisitions.
     pub reduce: Option<Reducer>,
+    /// `stac = …`: the rasters are the items of a catalogue.
+    pub stac: Option<StacDraft>,
     /// What a problem was already reported for: the whole scene (`NAME`, its preset or MTL
     /// failed) or one band (`NAME.BAND`). A band missing there is not reported again.
     pub unlisted: BTreeSet<String>,

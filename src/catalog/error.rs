@@ -22,4 +22,29 @@ pub enum CatalogError {
     /// A preset option the pipeline must give or fix.
     #[error("{problem}")]
     Option { problem: String },
+    /// A STAC document or API answer that cannot be used.
+    #[error("STAC {href}: {problem}")]
+    Stac { href: String, problem: String },
+    /// The STAC server did not answer (no connection, a timeout, a 5xx): try again later.
+    #[error("the STAC server at {url} did not answer ({message}); check it is up and reachable, then run again")]
+    StacUnreachable { url: String, message: String },
+    #[error("the STAC search found no item: {query}; widen its datetime, query or area")]
+    NoItems { query: String },
+    /// An item that lacks what a band needs.
+    #[error("item `{item}`, band `{band}`: {problem}")]
+    Asset {
+        item: String,
+        band: String,
+        problem: String,
+    },
+    #[error("{problem}; give each scene the items of one sensor and product level")]
+    MixedSensors { problem: String },
+}
+
+impl CatalogError {
+    /// Whether running again later may succeed (an unreachable server), rather than the
+    /// pipeline needing a fix.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, CatalogError::StacUnreachable { .. })
+    }
 }

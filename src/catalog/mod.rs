@@ -13,6 +13,7 @@ pub mod landsat_mtl;
 mod resolve;
 mod sensor;
 mod sentinel2;
+pub mod stac;
 
 pub use draft::{
     BandDraft, FileDraft, FilesDraft, PresetDraft, PresetPlace, PresetScaling, SceneDraft,

@@ -7,6 +7,7 @@ use std::path::Path;
 use super::acquisitions;
 use super::draft::{BandDraft, FileDraft, PresetPlace, SceneDraft};
 use super::landsat_mtl::landsat_bands;
+use super::stac::{self, StacDraft};
 use super::CatalogError;
 use crate::plan::{Acquisition, BandSource, Encoding, Problem, Reduction, Scene};
 
@@ -20,6 +21,21 @@ pub struct Resolved {
     /// Bands given by description, whose numbers are found in each file of the scene (the
     /// runner asks GDAL; their `band` is 0 until then).
     pub described: Vec<DescribedBand>,
+    /// A STAC server that did not answer: the run cannot start, but may later.
+    pub unreachable: Option<CatalogError>,
+}
+
+impl Resolved {
+    /// What `other` (the resolution of other scenes) found, added to this.
+    pub fn merge(&mut self, other: Resolved) {
+        self.scenes.extend(other.scenes);
+        self.problems.extend(other.problems);
+        self.unlisted.extend(other.unlisted);
+        self.described.extend(other.described);
+        if self.unreachable.is_none() {
+            self.unreachable = other.unreachable;
+        }
+    }
 }
 
 /// `scenes.SCENE.bands.BAND = "DESCRIPTION"`.
@@ -32,12 +48,19 @@ pub struct DescribedBand {
     pub description: String,
 }
 
-/// Looks up every band of every scene: preset folders and stacks, MTL files, and the bands
-/// mapped by hand (whose preset scaling may come from the product folder's metadata).
-pub fn resolve(drafts: &BTreeMap<String, SceneDraft>) -> Resolved {
+/// Looks up every band of every scene: preset folders and stacks, MTL files, STAC items, and
+/// the bands mapped by hand (whose preset scaling may come from the product folder's
+/// metadata). `area` (`[west, south, east, north]`, degrees) bounds the STAC searches.
+pub fn resolve(drafts: &BTreeMap<String, SceneDraft>, area: Option<[f64; 4]>) -> Resolved {
     let mut out = Resolved::default();
     for (name, draft) in drafts {
         out.unlisted.extend(draft.unlisted.iter().cloned());
+        if let Some(stac) = &draft.stac {
+            if let Some(scene) = from_catalogue(name, draft, stac, area, &mut out) {
+                out.scenes.insert(name.clone(), scene);
+            }
+            continue;
+        }
         // A mosaic: its rasters in order, each read with the scene's band layout.
         let files = match &draft.files {
             None => Vec::new(),
@@ -62,6 +85,7 @@ pub fn resolve(drafts: &BTreeMap<String, SceneDraft>) -> Resolved {
             .into_iter();
         let bands = granules.next().unwrap_or_default();
         // A composite of one raster is one acquisition (`finish` warns of it).
+        let times: Vec<Option<String>> = files.iter().map(|f| f.datetime.clone()).collect();
         let reduce = draft.reduce.map(|reducer| {
             if files.is_empty() {
                 Reduction {
@@ -72,22 +96,70 @@ pub fn resolve(drafts: &BTreeMap<String, SceneDraft>) -> Resolved {
                     }],
                 }
             } else {
-                acquisitions::reduction(&files, reducer)
+                acquisitions::reduction(&times, reducer)
             }
         });
         out.scenes.insert(
             name.clone(),
             Scene {
                 name: name.clone(),
-                datetime: (draft.datetime.clone()).or_else(|| acquisitions::span(&files)),
+                datetime: (draft.datetime.clone()).or_else(|| acquisitions::span(&times)),
                 bands,
                 mosaic: granules.collect(),
                 mask: draft.mask.clone(),
                 reduce,
+                items: Vec::new(),
+                catalogue: None,
             },
         );
     }
     out
+}
+
+/// The scene `name` made of the items of its catalogue, one raster each; `None` when the
+/// catalogue gave nothing usable (the problem is in `out`).
+fn from_catalogue(
+    name: &str,
+    draft: &SceneDraft,
+    stac: &StacDraft,
+    area: Option<[f64; 4]>,
+    out: &mut Resolved,
+) -> Option<Scene> {
+    let (granules, problems) = match stac::granules(stac, area) {
+        Ok(found) => found,
+        Err(e) if e.is_transient() => {
+            out.unreachable.get_or_insert(e);
+            out.unlisted.insert(name.to_string());
+            return None;
+        }
+        Err(e) => {
+            out.problems.push(Problem::new(&stac.key, e));
+            out.unlisted.insert(name.to_string());
+            return None;
+        }
+    };
+    if !problems.is_empty() || granules.is_empty() {
+        out.problems
+            .extend(problems.iter().map(|p| Problem::new(&stac.key, p)));
+        out.unlisted.insert(name.to_string());
+        return None;
+    }
+    let times: Vec<Option<String>> = granules.iter().map(|g| g.item.datetime.clone()).collect();
+    let (items, mut rasters): (Vec<_>, Vec<_>) =
+        granules.into_iter().map(|g| (g.item, g.bands)).unzip();
+    let bands = rasters.remove(0);
+    Some(Scene {
+        name: name.to_string(),
+        datetime: (draft.datetime.clone()).or_else(|| acquisitions::span(&times)),
+        bands,
+        mosaic: rasters,
+        mask: draft.mask.clone(),
+        reduce: draft
+            .reduce
+            .map(|reducer| acquisitions::reduction(&times, reducer)),
+        items,
+        catalogue: Some(stac::describe(&stac.source, area)),
+    })
 }
 
 /// The bands of one raster of scene `name`: `file` for a raster of a mosaic, in place of the

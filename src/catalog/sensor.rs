@@ -310,6 +310,48 @@ impl Sensor {
             .map(|d| (d.common, d.id))
     }
 
+    /// The preset's band called `name` (its common or sensor name, any case).
+    pub(super) fn band_def(self, name: &str) -> Option<&'static BandDef> {
+        self.bands()
+            .into_iter()
+            .find(|d| d.common.eq_ignore_ascii_case(name) || d.id.eq_ignore_ascii_case(name))
+    }
+
+    /// The STAC `eo` common name of a band, where it differs from the preset's: SWIR 1.6 and
+    /// 2.2 µm are `swir16`/`swir22`, and Landsat's NIR (0.85 µm) is `nir08`.
+    pub(super) fn stac_common_name(self, def: &BandDef) -> Option<&'static str> {
+        match (def.common, self.is_sentinel2()) {
+            ("swir1", _) => Some("swir16"),
+            ("swir2", _) => Some("swir22"),
+            ("nir", false) if self != Sensor::Sentinel1Grd => Some("nir08"),
+            _ => None,
+        }
+    }
+
+    /// Whether the preset's sensor flies on `mission` (see the STAC `platform` of an item:
+    /// `sentinel-2`, `landsat-8-9`, `landsat-7`, `landsat-4-5`, `sentinel-1`).
+    pub(super) fn flies_on(self, mission: &str) -> bool {
+        let expected = match self {
+            Sensor::Sentinel2L2a | Sensor::Sentinel2L1c => "sentinel-2",
+            Sensor::Landsat89C2L2 | Sensor::Landsat89L1 => "landsat-8-9",
+            Sensor::Landsat7C2L2 | Sensor::Landsat7L1 => "landsat-7",
+            Sensor::Landsat45C2L2 | Sensor::Landsat45L1 => "landsat-4-5",
+            Sensor::Sentinel1Grd => "sentinel-1",
+        };
+        mission == expected
+    }
+
+    /// Band `def` read from band 1 of `location` (one asset of a catalogue item), with the
+    /// preset's nodata, scale, offset and units.
+    pub(super) fn band_source(
+        self,
+        def: &BandDef,
+        location: &str,
+        options: &PresetOptions,
+    ) -> Result<BandSource, CatalogError> {
+        self.source(def, location, 1, options, None)
+    }
+
     /// A band mapped by hand (`nir = "…_B08.jp2"`) in a scene with this preset: read with the
     /// preset's nodata, scale, offset and units — those of the preset's band of that name
     /// (common or sensor name), else of its measurement bands — so it means what the preset's

@@ -109,6 +109,9 @@ pub enum Command {
     },
     /// Check a pipeline file and its inputs without writing anything.
     Validate { pipeline: PathBuf },
+    /// List the STAC items the pipeline's `stac` scenes would read: times, cloud cover and
+    /// how much of the area of interest each covers.
+    Search { pipeline: PathBuf },
     /// Print bounds, zoom range and tile counts per zoom, touching no output.
     Plan {
         pipeline: PathBuf,

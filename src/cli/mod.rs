@@ -21,6 +21,7 @@ impl Cli {
     pub fn run(self) -> u8 {
         logging::init_logging(self.log_format);
         crate::raster::log_gdal_messages();
+        crate::raster::configure_remote_reads();
         let interrupt = Interrupt::new();
         if matches!(self.command, Command::Run { .. } | Command::Finalize { .. }) {
             if let Err(e) = signals::stop_on_signals(&interrupt) {
@@ -62,6 +63,11 @@ fn execute(command: Command, json: bool, interrupt: &Interrupt) -> Result<(u8, S
             let plan = runner::load_plan(&pipeline, &ProcessEnvironment, &Overrides::default())?;
             let job = runner::prepare(&warned(plan))?;
             let report = ValidateReport::new(&pipeline, &job);
+            Ok((exit_code::OK, report::render(&report, json)))
+        }
+        Command::Search { pipeline } => {
+            let plan = runner::load_plan(&pipeline, &ProcessEnvironment, &Overrides::default())?;
+            let report = runner::search_report(&pipeline, &warned(plan))?;
             Ok((exit_code::OK, report::render(&report, json)))
         }
         Command::Plan {

@@ -73,6 +73,9 @@ pub struct InputRecord {
     pub reduce: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub acquisitions: Vec<AcquisitionRecord>,
+    /// The STAC items the scene was read from (`stac = …`), in time order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<crate::plan::SourceItem>,
 }
 
 /// One acquisition of a composite scene: its time and the files mosaicked into it.
@@ -155,6 +158,9 @@ pub fn run_record(
                 .and_then(|s| Some(s.reduce.as_ref()?.reducer.name().to_string())),
             acquisitions: (plan.scenes.get(&input.name))
                 .map(AcquisitionRecord::of)
+                .unwrap_or_default(),
+            items: (plan.scenes.get(&input.name))
+                .map(|s| s.items.clone())
                 .unwrap_or_default(),
         })
         .collect();

@@ -41,6 +41,34 @@ struct Processing {
     datetime_is_processing_time: bool,
 }
 
+/// When one scene was acquired (`aftermath:scenes` of the properties): an instant, or the
+/// span of its acquisitions.
+#[derive(Debug, Serialize)]
+struct SceneTime {
+    scene: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    datetime: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_datetime: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_datetime: Option<String>,
+}
+
+impl SceneTime {
+    fn of(scene: &str, datetime: &str) -> SceneTime {
+        let format = |t: &DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::AutoSi, true);
+        let times = instants(datetime);
+        let (first, last) = (times.iter().min(), times.iter().max());
+        let single = first == last;
+        SceneTime {
+            scene: scene.to_string(),
+            datetime: first.filter(|_| single).map(format),
+            start_datetime: first.filter(|_| !single).map(format),
+            end_datetime: last.filter(|_| !single).map(format),
+        }
+    }
+}
+
 /// One class of the classification extension on `classes.tif`.
 #[derive(Debug, Serialize)]
 struct Class {
@@ -106,6 +134,21 @@ pub fn stac_item(job: &Job, summary: &Summary, store: &OutputStore, now: SystemT
             datetime_is_processing_time: times.is_empty(),
         },
     );
+
+    let scene_times: Vec<SceneTime> = (job.inputs.iter())
+        .filter_map(|i| {
+            Some(SceneTime::of(
+                &i.name,
+                plan.scenes.get(&i.name)?.datetime.as_deref()?,
+            ))
+        })
+        .collect();
+    if !scene_times.is_empty() {
+        properties.additional_fields.insert(
+            "aftermath:scenes".into(),
+            serde_json::to_value(&scene_times).unwrap_or_default(),
+        );
+    }
 
     let written = |key: &str| summary.products.iter().any(|k| k == key);
     let mut add = |name: &str, key: &str, media: &str, role: &str, title: &str| {
@@ -265,6 +308,21 @@ pub fn stac_item(job: &Job, summary: &Summary, store: &OutputStore, now: SystemT
     item.geometry = Some(footprint_geometry([w, s, e, n]));
     item.links = vec![Link::new(store.public_url(STAC_ITEM_KEY), "self")
         .r#type(Some(GEOJSON_MEDIA_TYPE.to_string()))];
+    // The catalogue items the product was computed from.
+    for input in &job.inputs {
+        let Some(scene) = plan.scenes.get(&input.name) else {
+            continue;
+        };
+        for source in &scene.items {
+            if let Some(href) = &source.href {
+                item.links.push(
+                    Link::new(href, "derived_from")
+                        .r#type(Some(GEOJSON_MEDIA_TYPE.to_string()))
+                        .title(Some(format!("{} (scene {})", source.id, input.name))),
+                );
+            }
+        }
+    }
     item
 }
 

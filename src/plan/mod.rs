@@ -20,7 +20,9 @@ mod scene;
 pub use problem::Problem;
 
 pub use resampling::Resampling;
-pub use scene::{Acquisition, BandSource, Encoding, Reduction, Scene, SceneMask, StackLayout};
+pub use scene::{
+    Acquisition, BandSource, Encoding, Reduction, Scene, SceneMask, SourceItem, StackLayout,
+};
 
 #[derive(Debug, Clone)]
 pub struct Plan {

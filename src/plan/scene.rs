@@ -19,6 +19,35 @@ pub struct Scene {
     pub mask: Option<SceneMask>,
     /// `reduce = "…"`: the scene is a composite over its acquisitions, not one mosaic.
     pub reduce: Option<Reduction>,
+    /// The STAC items the rasters come from (`stac = …`), one per raster, in raster order.
+    pub items: Vec<SourceItem>,
+    /// Where they were found: the catalogue's location, or the API and the search sent.
+    pub catalogue: Option<String>,
+}
+
+/// A STAC item a scene reads, as the run record and `derived_from` links name it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SourceItem {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collection: Option<String>,
+    /// RFC 3339, UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub datetime: Option<String>,
+    /// Where the item was read: its file or URL, or the API's `self` link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub href: Option<String>,
+    #[serde(
+        default,
+        rename = "eo:cloud_cover",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cloud_cover: Option<f64>,
+    #[serde(skip)]
+    pub bbox: Option<[f64; 4]>,
+    /// The item's GeoJSON geometry, as text.
+    #[serde(skip)]
+    pub geometry: Option<String>,
 }
 
 impl Scene {
@@ -57,8 +86,8 @@ pub struct Acquisition {
     pub rasters: Vec<usize>,
 }
 
-/// As derived, but without `mosaic` when the scene has one raster and without `reduce` when
-/// it is not a composite: the plan's fingerprint
+/// As derived, but without `mosaic` when the scene has one raster, without `reduce` when
+/// it is not a composite, and without `items` (their assets are in `bands`): the plan's fingerprint
 /// (a hash of this text) stays what it was before mosaics, so re-runs over outputs of older
 /// versions still recognise their pipeline.
 impl std::fmt::Debug for Scene {

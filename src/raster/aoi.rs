@@ -129,6 +129,37 @@ impl Aoi {
         }
     }
 
+    /// The share of the area (0–1, measured in lon/lat degrees, which is close enough to
+    /// compare footprints over an area of interest) that each GeoJSON geometry covers, and
+    /// that all of them cover together. A geometry OGR cannot read covers nothing.
+    pub fn coverage(&self, geometries: &[Option<&str>]) -> (Vec<f64>, f64) {
+        let area = (self.polygons.iter())
+            .filter_map(|wkb| Geometry::from_wkb(wkb).ok())
+            .reduce(|a, b| a.union(&b).unwrap_or(a));
+        let Some(area) = area.filter(|a| a.area() > 0.0) else {
+            return (vec![0.0; geometries.len()], 0.0);
+        };
+        let total = area.area();
+        let mut union: Option<Geometry> = None;
+        let mut each = Vec::with_capacity(geometries.len());
+        for json in geometries {
+            let Some(footprint) = json.and_then(|j| Geometry::from_geojson(j).ok()) else {
+                each.push(0.0);
+                continue;
+            };
+            let inside = area.intersection(&footprint);
+            each.push(inside.as_ref().map_or(0.0, |g| g.area() / total));
+            if let Some(inside) = inside {
+                union = Some(match union {
+                    None => inside,
+                    Some(u) => u.union(&inside).unwrap_or(u),
+                });
+            }
+        }
+        let all = union.map_or(0.0, |u| (u.area() / total).min(1.0));
+        (each, all)
+    }
+
     /// The polygons in the CRS `wkt` (traditional axis order).
     pub(super) fn in_crs(&self, wkt: &str) -> Result<Vec<Vec<u8>>, GdalFailure> {
         let target = gis_order(SpatialRef::from_wkt(wkt).map_err(GdalFailure::of)?);

@@ -35,7 +35,7 @@ pub(super) fn read_tile(
     resampling: Resampling,
 ) -> Option<Result<Vec<Vec<f32>>, GdalFailure>> {
     let kernel = super::resampling::kernel(resampling)?;
-    if size % STEP != 0 {
+    if !size.is_multiple_of(STEP) {
         return None;
     }
     let n = size / STEP + 1;

@@ -80,6 +80,45 @@ impl Grid {
         Ok(grown)
     }
 
+    /// The part of this grid, on its lattice, that holds `lon_lat` (`[west, south, east,
+    /// north]`, degrees: an area of interest), so the product rasters cover the area rather
+    /// than the whole scene; `None` when they do not meet.
+    pub fn cropped_to(&self, lon_lat: [f64; 4]) -> Result<Option<Grid>, RasterError> {
+        let fail = |message: String| RasterError::Reproject {
+            location: "the area of interest".into(),
+            message,
+        };
+        let srs = |s: Result<SpatialRef, gdal::errors::GdalError>| {
+            let mut s = s.map_err(|e| fail(e.to_string()))?;
+            s.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+            Ok::<_, RasterError>(s)
+        };
+        let transform = CoordTransform::new(
+            &srs(SpatialRef::from_epsg(4326))?,
+            &srs(SpatialRef::from_wkt(&self.wkt))?,
+        )
+        .map_err(|e| fail(e.to_string()))?;
+        let [min_x, min_y, max_x, max_y] = transform
+            .transform_bounds(&lon_lat, 21)
+            .map_err(|e| fail(e.to_string()))?;
+        let t = self.geo_transform;
+        let (dx, dy) = (t[1], -t[5]);
+        let (w, h) = (self.width as f64, self.height as f64);
+        let col0 = ((min_x - t[0]) / dx).floor().clamp(0.0, w);
+        let col1 = ((max_x - t[0]) / dx).ceil().clamp(0.0, w);
+        let row0 = ((t[3] - max_y) / dy).floor().clamp(0.0, h);
+        let row1 = ((t[3] - min_y) / dy).ceil().clamp(0.0, h);
+        if col1 <= col0 || row1 <= row0 {
+            return Ok(None);
+        }
+        let mut cropped = self.clone();
+        cropped.geo_transform[0] = t[0] + col0 * dx;
+        cropped.geo_transform[3] = t[3] - row0 * dy;
+        cropped.width = (col1 - col0) as usize;
+        cropped.height = (row1 - row0) as usize;
+        Ok(Some(cropped))
+    }
+
     /// The grid in `crs` with square `resolution` pixels covering `bounds` (EPSG:3857 metres),
     /// its corners snapped outward to multiples of the resolution (as `gdalwarp -tap`), so
     /// grids of different runs line up.

@@ -159,6 +159,22 @@ pub fn set_cache_limit(megabytes: usize) {
     unsafe { gdal_sys::GDALSetCacheMax64(bytes) };
 }
 
+/// Settings for reading over HTTP (`/vsicurl/`, `/vsis3/`, … — STAC assets), unless the
+/// environment sets them: no directory listing of a remote file's folder on open (GDAL looks
+/// for sidecar files otherwise, dozens of requests per COG), and three retries of a request
+/// that failed on the way (5xx, 429), as GDAL's cloud-optimized GeoTIFF guide advises.
+pub fn configure_remote_reads() {
+    for (key, value) in [
+        ("GDAL_DISABLE_READDIR_ON_OPEN", "EMPTY_DIR"),
+        ("GDAL_HTTP_MAX_RETRY", "3"),
+        ("GDAL_HTTP_RETRY_DELAY", "1"),
+    ] {
+        if std::env::var_os(key).is_none() {
+            let _ = gdal::config::set_config_option(key, value);
+        }
+    }
+}
+
 /// Sends GDAL's own messages to `tracing` (target `gdal`) instead of raw lines on stderr, so
 /// `--log-format json` stays parseable. Failures are logged at debug level: the error that
 /// reaches the analyst already carries GDAL's message.

@@ -1,13 +1,15 @@
-//! REPORT: what `validate`, `plan` and a failed command print — typed documents that write
+//! REPORT: what `validate`, `plan`, `search` and a failed command print — typed documents that write
 //! themselves as text (for people) or JSON (for schedulers). A run's own summary is
 //! [`crate::job::Summary`].
 
 mod failure;
 mod plan;
+mod search;
 mod validate;
 
 pub use failure::FailureReport;
 pub use plan::PlanReport;
+pub use search::{FoundItem, SearchReport, SearchedScene};
 pub use validate::ValidateReport;
 
 /// A report as the command prints it: one JSON document, or text.

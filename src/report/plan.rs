@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::job::Job;
 use crate::metadata::AcquisitionRecord;
+use crate::plan::SourceItem;
 use crate::tiling::{ShardPlan, ZoomRange};
 
 #[derive(Debug, Serialize)]
@@ -37,6 +38,11 @@ pub struct SceneFiles {
     pub reduce: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub acquisitions: Vec<AcquisitionRecord>,
+    /// `stac = …`: where the items were found, and which (in time order).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub catalogue: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<SourceItem>,
 }
 
 #[derive(Debug, Serialize)]
@@ -98,6 +104,8 @@ impl PlanReport {
                         files: input.files.clone(),
                         reduce: scene.and_then(|s| Some(s.reduce.as_ref()?.reducer.name().into())),
                         acquisitions: scene.map(AcquisitionRecord::of).unwrap_or_default(),
+                        catalogue: scene.and_then(|s| s.catalogue.clone()),
+                        items: scene.map(|s| s.items.clone()).unwrap_or_default(),
                     }
                 })
                 .collect(),
@@ -128,9 +136,13 @@ impl fmt::Display for PlanReport {
                 ),
                 None => String::new(),
             };
+            let items = match scene.items.len() {
+                0 => String::new(),
+                n => format!(" from {n} STAC item(s)"),
+            };
             writeln!(
                 f,
-                "scene:    {} ({} file(s){composite})",
+                "scene:    {} ({} file(s){items}{composite})",
                 scene.name,
                 scene.files.len()
             )?;

@@ -2,26 +2,68 @@
 //! names is looked at after: the scenes' folders and metadata files (the catalog), and the
 //! product grid's CRS (PROJ, through GDAL). Every problem of both is reported at once.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::catalog;
 use crate::error::Error;
-use crate::plan::{Plan, Problem};
+use crate::plan::{BandSource, Plan, Problem, Scene};
 use crate::raster;
 use crate::spec::{self, Environment, Overrides};
 
 /// The validated plan of the pipeline file at `path`, `${NAME}`s taken from `env`.
 pub fn load_plan(path: &Path, env: &dyn Environment, overrides: &Overrides) -> Result<Plan, Error> {
     let draft = spec::compile(path, spec::load(path, env)?, overrides);
-    let mut resolved = catalog::resolve(draft.scenes());
+    let (catalogued, others): (BTreeMap<_, _>, BTreeMap<_, _>) = (draft.scenes().clone())
+        .into_iter()
+        .partition(|(_, scene)| scene.stac.is_some());
+    let mut resolved = catalog::resolve(&others, None);
     number_described_bands(&mut resolved);
-    if let Some(Err(e)) = draft.aoi().map(raster::Aoi::open) {
+    let aoi = draft.aoi().map(raster::Aoi::open);
+    if let Some(Err(e)) = &aoi {
         resolved.problems.push(Problem::new("product.aoi", e));
+    }
+    if !catalogued.is_empty() {
+        // Nothing is fetched for a pipeline that is wrong already.
+        if draft.problems().is_empty() && resolved.problems.is_empty() {
+            let area = match &aoi {
+                Some(Ok(aoi)) => Some(aoi.lon_lat),
+                _ => extent_of(&resolved.scenes),
+            };
+            resolved.merge(catalog::resolve(&catalogued, area));
+        } else {
+            resolved.unlisted.extend(catalogued.into_keys());
+        }
+    }
+    if let Some(e) = resolved.unreachable.take() {
+        return Err(e.into());
     }
     let crs_problem = (draft.grid_crs())
         .and_then(|crs| raster::grid::check_crs(crs).err())
         .map(|e| e.to_string());
     Ok(draft.finish(resolved, crs_problem)?)
+}
+
+/// `[west, south, east, north]` in degrees around every raster of `scenes` (those not from a
+/// catalogue), which bounds a STAC search that has no area of its own; `None` when there are
+/// none or GDAL cannot place them (the run reports that itself).
+fn extent_of(scenes: &BTreeMap<String, Scene>) -> Option<[f64; 4]> {
+    let mut extent: Option<[f64; 4]> = None;
+    for scene in scenes.values() {
+        for raster in std::iter::once(&scene.bands).chain(&scene.mosaic) {
+            let bands: Vec<(&str, &BandSource)> =
+                raster.iter().map(|(n, s)| (n.as_str(), s)).collect();
+            let [w, s, e, n] = raster::open_scene(&scene.name, &bands)
+                .ok()?
+                .footprint
+                .lon_lat;
+            extent = Some(match extent {
+                None => [w, s, e, n],
+                Some(x) => [x[0].min(w), x[1].min(s), x[2].max(e), x[3].max(n)],
+            });
+        }
+    }
+    extent
 }
 
 /// Gives each band mapped by description its number in each raster of its scene, as GDAL

@@ -12,6 +12,7 @@ mod prepare;
 mod products;
 mod progress;
 mod pyramid;
+mod search;
 mod shards;
 mod summary;
 mod supersede;
@@ -25,6 +26,7 @@ pub use load::load_plan;
 pub use prepare::prepare;
 pub use progress::Progress;
 pub use pyramid::index_values;
+pub use search::search_report;
 pub use shards::{finalize, shard_plan};
 
 use std::sync::atomic::AtomicBool;

@@ -32,7 +32,7 @@ pub(super) fn product_grid(job: &Job) -> Result<Option<Grid>, Error> {
     if !job.plan.output.products {
         return Ok(None);
     }
-    Ok(match &job.plan.product.grid {
+    let scene_grid = match &job.plan.product.grid {
         ProductGrid::FirstScene => job.inputs.first().map(|i| i.grid.clone()),
         // compile checks that the product reads the scene
         ProductGrid::Scene(name) => job
@@ -40,10 +40,20 @@ pub(super) fn product_grid(job: &Job) -> Result<Option<Grid>, Error> {
             .iter()
             .find(|i| &i.name == name)
             .map(|i| i.grid.clone()),
+        // The footprint is already within the area of interest.
         ProductGrid::Custom { crs, resolution } => {
-            Some(Grid::covering(job.footprint.bounds, crs, *resolution)?)
+            return Ok(Some(Grid::covering(
+                job.footprint.bounds,
+                crs,
+                *resolution,
+            )?));
         }
-    })
+    };
+    // A scene's grid, cut to the area of interest (prepare checked that they meet).
+    match (scene_grid, &job.aoi) {
+        (Some(grid), Some(aoi)) => Ok(Some(grid.cropped_to(aoi.lon_lat)?.unwrap_or(grid))),
+        (grid, _) => Ok(grid),
+    }
 }
 
 /// Computes and uploads the product COGs on `grid`; returns the keys written.

@@ -31,6 +31,9 @@ pub struct SceneSpec {
     /// A temporal composite of the `files`' acquisitions: `median`, `mean`, `min`, `max`,
     /// `first`, `last`.
     pub reduce: Option<String>,
+    /// Items of a STAC catalogue: `"items.json"` (an Item, an ItemCollection or a static
+    /// catalog, a path or an http(s) URL) or a search of a STAC API.
+    pub stac: Option<StacSpec>,
     /// A Landsat Level-1 `_MTL.txt`: band files by name and TOA reflectance scale/offset.
     pub mtl: Option<String>,
     /// A sensor preset (`sentinel-2-l2a`, `landsat-8-9-c2-l2`, …): band names, nodata and
@@ -52,6 +55,33 @@ pub struct SceneSpec {
     pub nodata: Option<f64>,
     #[serde(default)]
     pub bands: BTreeMap<String, BandSpec>,
+}
+
+/// `stac = "items.json"` or `stac = { api = "https://…", collections = […], … }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum StacSpec {
+    Href(String),
+    Search(StacSearchSpec),
+}
+
+/// A STAC API item search (`POST /search`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StacSearchSpec {
+    /// The API's landing page.
+    pub api: String,
+    #[serde(default)]
+    pub collections: Vec<String>,
+    /// An RFC 3339 instant or interval (`2025-01-01/2025-01-06`, open ends as `..`).
+    pub datetime: Option<String>,
+    /// The query extension's object: `{ "eo:cloud_cover" = { lt = 20 } }`.
+    pub query: Option<serde_json::Map<String, serde_json::Value>>,
+    /// `[west, south, east, north]` in degrees; by default the area of interest's, else the
+    /// other scenes'.
+    pub bbox: Option<Vec<f64>>,
+    /// The most items the search may return before the run refuses it (default 1000).
+    pub max_items: Option<usize>,
 }
 
 /// `files = ["a.tif", "b.tif"]` or `files = "granules/*.tif"`; an entry may carry its

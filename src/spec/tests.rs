@@ -34,7 +34,7 @@ fn plan_of(
     overrides: &Overrides,
 ) -> Result<crate::plan::Plan, SpecError> {
     let draft = compile(path, loaded, overrides);
-    let resolved = crate::catalog::resolve(draft.scenes());
+    let resolved = crate::catalog::resolve(draft.scenes(), None);
     draft.finish(resolved, None)
 }
 
@@ -423,7 +423,7 @@ fn a_product_grid_names_a_scene_read_or_a_crs_gdal_knows() {
         &Overrides::default(),
     );
     assert_eq!(draft.grid_crs(), Some("EPSG:99999999"));
-    let resolved = crate::catalog::resolve(draft.scenes());
+    let resolved = crate::catalog::resolve(draft.scenes(), None);
     match draft.finish(resolved, Some("PROJ does not know it".into())) {
         Err(SpecError::Invalid { problems, .. }) => assert_eq!(
             keys(&problems),

@@ -46,9 +46,10 @@ fn values(file: &Path) -> Vec<f32> {
     read_band(file, 1)
 }
 
-/// `gdalwarp -cutline aoi` of `full` onto its own grid (nearest: the values stay).
-fn cut_by_gdalwarp(full: &Path, aoi: &Path, dst: &Path) {
-    let info = gdal_info(full);
+/// `gdalwarp -cutline aoi` of `full` onto the grid of `grid` (on the same lattice; nearest:
+/// the values stay).
+fn cut_by_gdalwarp(full: &Path, grid: &Path, aoi: &Path, dst: &Path) {
+    let info = gdal_info(grid);
     let gt = numbers(&info["geoTransform"]);
     let size = numbers(&info["size"]);
     let te = [
@@ -110,10 +111,26 @@ fn an_area_of_interest_keeps_the_pixels_gdalwarp_cutline_keeps() {
         );
         run(&p);
         let reference = d.join(format!("reference-{name}.tif"));
-        cut_by_gdalwarp(&full.join("index.tif"), aoi, &reference);
-        let (ours, want) = (values(&out.join("index.tif")), values(&reference));
+        let index = out.join("index.tif");
+        cut_by_gdalwarp(&full.join("index.tif"), &index, aoi, &reference);
+        let (ours, want) = (values(&index), values(&reference));
         assert_eq!(ours.len(), want.len(), "{name}: the product grid");
-        let width = 349;
+        // The product rasters are cut to the area's extent, on the scene's lattice.
+        let (grid, scene) = (gdal_info(&index), gdal_info(&full.join("index.tif")));
+        let (gt, scene_gt) = (
+            numbers(&grid["geoTransform"]),
+            numbers(&scene["geoTransform"]),
+        );
+        let width = numbers(&grid["size"])[0] as usize;
+        assert!(
+            width < 349 && ours.len() < full_values.len(),
+            "{name}: {grid}"
+        );
+        let columns = (gt[0] - scene_gt[0]) / gt[1];
+        assert!(
+            (columns - columns.round()).abs() < 1e-6,
+            "{name}: off the lattice"
+        );
         let kept = |v: &[f32], i: usize| !v[i].is_nan();
         // On the area's edge: a 4-neighbour is on the other side in gdalwarp's answer.
         let on_edge = |i: usize| {

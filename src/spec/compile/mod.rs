@@ -8,6 +8,7 @@ mod needs;
 mod product;
 mod render;
 mod scenes;
+mod stac;
 mod tiling;
 
 use super::raw::PipelineSpec;
@@ -84,8 +85,14 @@ pub fn compile(path: &Path, loaded: LoadedSpec, overrides: &Overrides) -> Draft 
         );
     }
     let spec = loaded.spec;
-    let scenes = c.scenes(&spec.scenes);
+    let mut scenes = c.scenes(&spec.scenes);
     let product = c.product(&spec, &scenes);
+    // Every item of a catalogue must have the bands the product and the masks read.
+    for (scene, bands) in needs::bands_by_scene(&c.needs) {
+        if let Some(stac) = scenes.get_mut(&scene).and_then(|s| s.stac.as_mut()) {
+            stac.needed = bands;
+        }
+    }
     let composite = spec.product.as_ref().is_some_and(|p| p.composite.is_some());
     let mut style = c.style(spec.render.as_ref(), composite);
     if let (Some(p), Some(Style::Composite(c))) = (&product, &mut style) {

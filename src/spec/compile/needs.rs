@@ -39,6 +39,17 @@ impl Compiler<'_> {
     }
 }
 
+/// The bands each scene is read for.
+pub(super) fn bands_by_scene(needs: &[Need]) -> BTreeMap<String, BTreeSet<String>> {
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for need in needs {
+        out.entry(need.scene.clone())
+            .or_default()
+            .insert(need.band.clone());
+    }
+    out
+}
+
 impl Need {
     /// What is wrong with this need on the resolved scenes; `None` when the band is there or
     /// a problem was already reported for it.

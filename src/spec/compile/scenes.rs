@@ -34,17 +34,22 @@ impl Compiler<'_> {
                     "no bands; name a `sensor` preset, or map band names to band numbers or files, e.g. `nir = 4`",
                 );
             }
-            let files = self.files(&key, spec);
             let reduce = self.reduce(&key, spec);
             let mut unlisted = BTreeSet::new();
             let problems = self.problems.len();
-            let preset = self.preset(&key, spec);
+            // A catalogue's scene: its bands are the items' assets, found by the catalog.
+            let stac = self.stac(&key, spec);
+            let from_catalogue = spec.stac.is_some();
+            let files = (!from_catalogue).then(|| self.files(&key, spec)).flatten();
+            let preset = (!from_catalogue).then(|| self.preset(&key, spec)).flatten();
             if self.problems.len() > problems {
                 unlisted.insert(name.clone());
             }
             let mtl = (spec.mtl.as_ref()).map(|mtl| (format!("{key}.mtl"), self.location(mtl)));
             let mut bands = BTreeMap::new();
-            for (band_name, band) in &spec.bands {
+            let none = BTreeMap::new();
+            let by_hand = if from_catalogue { &none } else { &spec.bands };
+            for (band_name, band) in by_hand {
                 match self.band(&format!("{key}.bands.{band_name}"), spec, band) {
                     Some(draft) => {
                         bands.insert(band_name.clone(), draft);
@@ -70,6 +75,7 @@ impl Compiler<'_> {
                     mask,
                     files,
                     reduce,
+                    stac,
                     unlisted,
                 },
             );
@@ -363,7 +369,7 @@ fn first_of(files: Option<&FilesSpec>) -> Option<&String> {
 }
 
 /// What a scene tells its preset beyond the preset's name.
-fn preset_options(scene: &SceneSpec) -> PresetOptions {
+pub(super) fn preset_options(scene: &SceneSpec) -> PresetOptions {
     PresetOptions {
         processing_baseline: scene.processing_baseline.clone(),
         backscatter: scene.backscatter.clone(),

@@ -5,6 +5,7 @@
 pub mod azurite;
 pub mod garage;
 mod objects;
+pub mod stac_servers;
 
 pub use objects::{dir_objects, files, json_of, read_json, snapshot, store_objects};
 
@@ -37,6 +38,8 @@ pub enum Tool {
     Chromium,
     /// The Python tools of tests/requirements.txt (target/test-tools/venv).
     Python,
+    /// nginx, PostgreSQL + PostGIS and stac-fastapi-pgstac (target/test-tools/stac-venv).
+    StacServers,
 }
 
 impl Tool {
@@ -54,6 +57,7 @@ impl Tool {
                         })
             }
             Tool::Python => repo().join("target/test-tools/venv/bin/python").exists(),
+            Tool::StacServers => stac_servers::installed(),
         }
     }
 }
