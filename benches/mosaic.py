@@ -7,8 +7,10 @@ px, cached in target/bench/granules-N) and the same true-colour composite is run
 `files = "granules-N/*.tif"`, tiles and the composite COG, on every core. Printed per N: wall
 and CPU seconds, the tile phase and the products after it (from run.json), peak RSS, tiles,
 and each against N = 1. The pixels are the same at every
-N; only the number of files grows, so time and memory should stay near N = 1's. Timings are
-reported, never asserted.
+N; only the number of files grows, so time and memory should stay near N = 1's. Then the same
+granules as the items of a static STAC ItemCollection (`stac = "items-N.json"`, one
+three-band asset per item named by `eo:bands`, through the sentinel-2-l2a preset): what reading
+N items and mapping their assets adds. Timings are reported, never asserted.
 """
 import json
 import math
@@ -69,6 +71,47 @@ url = "{WORK / f"out-mosaic-{count}"}"
     return path
 
 
+def items(count, folder):
+    """An ItemCollection of the granules of `folder`: one item each, its bands in `eo:bands`."""
+    path = WORK / f"items-{count}.json"
+    features = []
+    for i, tif in enumerate(sorted(folder.glob("*.tif"))):
+        info = json.loads(subprocess.run(["gdalinfo", "-json", tif], check=True,
+                                         capture_output=True, text=True).stdout)
+        ring = info["wgs84Extent"]["coordinates"][0]
+        xs, ys = [p[0] for p in ring], [p[1] for p in ring]
+        features.append({
+            "type": "Feature", "stac_version": "1.0.0", "id": tif.stem,
+            "geometry": info["wgs84Extent"], "bbox": [min(xs), min(ys), max(xs), max(ys)],
+            "properties": {"datetime": f"2025-01-01T10:{i // 60 % 60:02d}:{i % 60:02d}Z"},
+            "links": [],
+            "assets": {"data": {"href": str(tif), "eo:bands": [
+                {"name": "B02", "common_name": "blue"}, {"name": "B03", "common_name": "green"},
+                {"name": "B04", "common_name": "red"}]}},
+        })
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    return path
+
+
+def stac_pipeline(count, catalogue):
+    path = WORK / f"stac-{count}.toml"
+    path.write_text(f"""name = "bench-stac-{count}"
+[scenes.post]
+stac = "{catalogue}"
+sensor = "sentinel-2-l2a"
+processing_baseline = "03.00"
+[product]
+composite = "true-color"
+[render]
+range = [0, 0.3]
+[tiling]
+resampling = "average"
+[output]
+url = "{WORK / f"out-stac-{count}"}"
+""")
+    return path
+
+
 def main():
     WORK.mkdir(parents=True, exist_ok=True)
     src = input_for(SIZE)
@@ -84,6 +127,22 @@ def main():
         r = measure([AFTERMATH, "run", pipeline(count, folder), "--threads", str(CORES)], out)
         record = json.loads((out / "run.json").read_text())
         timings = record["timings"]
+        r["tile_phase"] = timings["tiles_seconds"]
+        r["products"] = timings["total_seconds"] - timings["tiles_seconds"]
+        base = base or r
+        print(f"{count:>8} {r['tiles']:>7} {r['wall']:>8.2f} {r['cpu']:>8.2f} {r['tile_phase']:>8.2f}"
+              f" {r['products']:>10.2f} {r['rss_mib']:>8.0f} {r['wall'] / base['wall']:>6.2f}x"
+              f" {r['tile_phase'] / base['tile_phase']:>6.2f}x"
+              f" {r['rss_mib'] / base['rss_mib']:>5.2f}x", flush=True)
+    print(f"\n{'items':>8} {'tiles':>7} {'wall s':>8} {'CPU s':>8} {'tiles s':>8} {'products s':>10}"
+          f" {'RSS MiB':>8} {'wall/1':>7} {'tiles/1':>7} {'RSS/1':>6}")
+    base = None
+    for count in COUNTS:
+        folder = WORK / f"granules-{count}"
+        out = WORK / f"out-stac-{count}"
+        r = measure([AFTERMATH, "run", stac_pipeline(count, items(count, folder)),
+                     "--threads", str(CORES)], out)
+        timings = json.loads((out / "run.json").read_text())["timings"]
         r["tile_phase"] = timings["tiles_seconds"]
         r["products"] = timings["total_seconds"] - timings["tiles_seconds"]
         base = base or r

@@ -341,15 +341,16 @@ impl Sensor {
         mission == expected
     }
 
-    /// Band `def` read from band 1 of `location` (one asset of a catalogue item), with the
-    /// preset's nodata, scale, offset and units.
+    /// Band `def` read from band `band` of `location` (an asset of a catalogue item), with
+    /// the preset's nodata, scale, offset and units.
     pub(super) fn band_source(
         self,
         def: &BandDef,
         location: &str,
+        band: usize,
         options: &PresetOptions,
     ) -> Result<BandSource, CatalogError> {
-        self.source(def, location, 1, options, None)
+        self.source(def, location, band, options, None)
     }
 
     /// A band mapped by hand (`nir = "…_B08.jp2"`) in a scene with this preset: read with the

@@ -82,6 +82,8 @@ pub struct StacSearchSpec {
     pub bbox: Option<Vec<f64>>,
     /// The most items the search may return before the run refuses it (default 1000).
     pub max_items: Option<usize>,
+    /// Items per page (the API's `limit`, default 100); the pages are followed.
+    pub limit: Option<u64>,
 }
 
 /// `files = ["a.tif", "b.tif"]` or `files = "granules/*.tif"`; an entry may carry its

@@ -581,3 +581,59 @@ fn a_composite_groups_dated_files_into_acquisitions_and_refuses_what_cannot_be_g
     assert!(found[0].message.contains("interval"), "{}", found[0]);
     assert!(found[1].message.contains("RFC 3339"), "{}", found[1]);
 }
+
+/// What compiling alone finds wrong with `text` (no catalogue is fetched).
+fn compile_problems(text: &str) -> Vec<Problem> {
+    let path = Path::new("/data/pipelines/p.toml");
+    let env: HashMap<String, String> = HashMap::new();
+    let loaded = parse(path, text, &env).expect("parses");
+    compile(path, loaded, &Overrides::default())
+        .problems()
+        .to_vec()
+}
+
+#[test]
+fn a_stac_scene_is_checked_without_fetching_anything() {
+    let pipeline = |scene: &str| {
+        format!(
+            "[scenes.post]\nsensor = \"sentinel-2-l2a\"\n{scene}\n[product]\nindex = \"ndwi\"\n\
+             [render]\nramp = \"blues\"\nrange = [-1, 1]\n[output]\nurl = \"out\"\n"
+        )
+    };
+    // Well formed: a static catalogue relative to the pipeline, a search with its keys.
+    let good = compile_problems(&pipeline("stac = \"items.json\""));
+    assert!(good.is_empty(), "{good:?}");
+    let search = "stac = { api = \"https://stac.example/v1/\", collections = [\"s2\"], \
+                  datetime = \"2025-01-01/2025-01-06\", query = { \"eo:cloud_cover\" = { lt = 20 } }, \
+                  bbox = [10, 40, 11, 41], max_items = 50 }";
+    let found = compile_problems(&pipeline(search));
+    assert!(found.is_empty(), "{found:?}");
+
+    let bad =
+        "stac = { api = \"stac.example\", datetime = \"last week\", bbox = [11, 40, 10, 41], \
+               max_items = 0 }\nfile = \"a.tif\"\n[scenes.post.bands]\nnir = 8";
+    let found = compile_problems(&pipeline(bad));
+    assert_eq!(
+        keys(&found),
+        [
+            "scenes.post.stac",
+            "scenes.post.stac.api",
+            "scenes.post.stac.datetime",
+            "scenes.post.stac.bbox",
+            "scenes.post.stac.max_items",
+            "scenes.post.bands.nir",
+        ],
+        "{found:#?}"
+    );
+    assert!(found[0].message.contains("`file`"), "{found:#?}");
+    assert!(
+        found[5].message.contains("names the item's asset"),
+        "{found:#?}"
+    );
+    // Credentials in a catalogue's URL would be printed and published.
+    let found = compile_problems(&pipeline(
+        "stac = \"https://user:secret@stac.example/items.json\"",
+    ));
+    assert_eq!(keys(&found), ["scenes.post.stac"]);
+    assert!(!found[0].message.contains("secret"));
+}

@@ -115,6 +115,25 @@ fn acquisitions(scene: &Scene) -> Vec<Vec<Vec<u8>>> {
 
 /// The files of the composite, with their datetimes, as a TOML array.
 fn write_files(dir: &Path, scene: &Scene) -> (String, Vec<Vec<Vec<u8>>>) {
+    let (written, acquisitions) = write_rasters(dir, scene);
+    let mut entries: Vec<String> = (written.iter())
+        .map(|(path, datetime)| {
+            format!(
+                "{{ file = \"{}\", datetime = \"{datetime}\" }}",
+                path.display()
+            )
+        })
+        .collect();
+    // Listed latest first: time order comes from the datetimes, not the list.
+    entries.reverse();
+    (format!("[{}]", entries.join(", ")), acquisitions)
+}
+
+/// Each acquisition's bands (`[acquisition][band][pixel]`).
+type Acquisitions = Vec<Vec<Vec<u8>>>;
+
+/// The rasters of the composite, each with its datetime, and each acquisition's bands.
+fn write_rasters(dir: &Path, scene: &Scene) -> (Vec<(PathBuf, String)>, Acquisitions) {
     let acquisitions = acquisitions(scene);
     let dates = ["2002-07-01", "2002-07-17", "2002-08-02", "2002-08-18"];
     let mut entries = Vec::new();
@@ -128,15 +147,10 @@ fn write_files(dir: &Path, scene: &Scene) -> (String, Vec<Vec<Vec<u8>>>) {
         }
         for (path, columns) in parts {
             write(scene, bands, columns, &path);
-            entries.push(format!(
-                "{{ file = \"{}\", datetime = \"{date}T12:30:00Z\" }}",
-                path.display()
-            ));
+            entries.push((path, format!("{date}T12:30:00Z")));
         }
     }
-    // Listed latest first: time order comes from the datetimes, not the list.
-    entries.reverse();
-    (format!("[{}]", entries.join(", ")), acquisitions)
+    (entries, acquisitions)
 }
 
 fn pipeline(dir: &Path, files: &str, reduce: &str, out: &Path) -> PathBuf {
@@ -308,4 +322,89 @@ fn a_composite_of_one_acquisition_warns_and_bad_reduce_keys_are_named() {
         "{text}"
     );
     assert!(!out.exists(), "nothing written");
+}
+
+/// The same composite from a STAC ItemCollection on disk: one item per raster (the two
+/// granules of the first day two items), its red, NIR and quality code each a one-band
+/// asset (`red`, `nir08`, `scl`), listed latest first — the items' datetimes give the order.
+#[test]
+fn a_median_of_stac_items_equals_numpy_and_groups_the_items_by_day() {
+    require!(Tool::Python);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let scene = read_olinda();
+    let (rasters, acquisitions) = write_rasters(d, &scene);
+    let reference = numpy_reference(d, &scene, &acquisitions);
+    let mut features = Vec::new();
+    for (path, datetime) in rasters.iter().rev() {
+        let stem = path.file_stem().and_then(|s| s.to_str()).expect("name");
+        let mut assets = serde_json::Map::new();
+        for (band, key) in [(3, "red"), (4, "nir08"), (7, "scl")] {
+            let file = format!("{stem}-{key}.tif");
+            sh(
+                "gdal_translate",
+                &[
+                    "-q",
+                    "-b",
+                    &band.to_string(),
+                    path.to_str().expect("utf-8"),
+                    d.join(&file).to_str().expect("utf-8"),
+                ],
+            );
+            assets.insert(
+                key.into(),
+                serde_json::json!({ "href": format!("./{file}") }),
+            );
+        }
+        let extent = gdal_info(path)["wgs84Extent"].clone();
+        features.push(serde_json::json!({
+            "type": "Feature", "stac_version": "1.0.0", "id": stem, "geometry": extent,
+            "properties": { "datetime": datetime }, "links": [], "assets": assets,
+        }));
+    }
+    let items = serde_json::json!({ "type": "FeatureCollection", "features": features });
+    std::fs::write(d.join("items.json"), items.to_string()).expect("items.json");
+    let out = d.join("out");
+    let text = format!(
+        "[scenes.pre]\nstac = \"items.json\"\nsensor = \"landsat-7-l1\"\nreduce = \"median\"\n\
+         mask = {{ scl = [{CLOUD}] }}\n[scenes.pre.bands]\nscl = \"scl\"\n\
+         [product]\nexpression = \"pre.nir + 0 * pre.red\"\n\
+         [render]\nramp = \"greens\"\nrange = [0, 255]\n\
+         [tiling]\nzoom = \"11-12\"\nresampling = \"nearest\"\n[output]\nurl = \"{}\"\n",
+        out.display()
+    );
+    let p = write_pipeline(d, "stac-median.toml", &text);
+    aftermath()
+        .args(["run", p.to_str().expect("utf-8")])
+        .assert()
+        .success();
+    let (ours, w, _) = plane(&out.join("index.tif"));
+    let (want, counts) = (&reference[0], &reference[6]);
+    assert_eq!(ours.len(), want.len(), "the scene's grid");
+    for i in 0..ours.len() {
+        let (got, want) = (ours[i], want[i]);
+        assert!(
+            (got.is_nan() && want.is_nan()) || got == want,
+            "median at column {}, row {}: {got}, numpy {want}",
+            i % w,
+            i / w
+        );
+    }
+    let (observed, ..) = plane(&out.join("observations-pre.tif"));
+    assert_eq!(&observed, counts, "observations per pixel");
+    // Five items, four acquisitions (the first day's two granules are one).
+    let record = read_json(out.join("run.json"));
+    let input = &record["inputs"][0];
+    assert_eq!(
+        input["items"].as_array().map(Vec::len),
+        Some(5),
+        "{input:#}"
+    );
+    let acquisitions = input["acquisitions"].as_array().expect("acquisitions");
+    assert_eq!(acquisitions.len(), 4);
+    assert_eq!(
+        acquisitions[0]["files"].as_array().map(Vec::len),
+        Some(6),
+        "{input:#}"
+    );
 }

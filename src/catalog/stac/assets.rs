@@ -1,8 +1,8 @@
 //! An item's assets as bands. A band takes the asset given by hand (`bands.nir = "B08"`),
 //! else the asset whose key is the preset's band name — its sensor name (`B08`, `SR_B5`),
 //! its common name (`nir`), or the STAC common name for it (`swir16` for `swir1`, `nir08`
-//! for Landsat's `nir`) — else the one asset whose `eo:bands` name or common name is one of
-//! those. Values are scaled by the asset's `raster:bands` scale and offset when it gives
+//! for Landsat's `nir`) — else the one asset band whose `eo:bands` name or common name is
+//! one of those (a band of a multi-band asset, such as a stacked COG, is read as such). Values are scaled by the asset's `raster:bands` scale and offset when it gives
 //! them, else by the preset (Sentinel-2's offset from the item's `s2:processing_baseline`).
 
 use std::collections::BTreeMap;
@@ -29,9 +29,9 @@ pub(super) fn bands(
     let mut out = BTreeMap::new();
     for band in &draft.needed {
         let def = draft.sensor.and_then(|s| s.band_def(band));
-        let (key, asset) = match draft.assets.get(band) {
+        let (key, asset, number) = match draft.assets.get(band) {
             Some(key) => match item.assets.get(key) {
-                Some(asset) => (key.as_str(), asset),
+                Some(asset) => (key.as_str(), asset, 1),
                 None => {
                     return Err(missing(
                         item,
@@ -56,18 +56,16 @@ pub(super) fn bands(
         };
         let location = gdal_location(&asset.href);
         let mut source = match (draft.sensor, def) {
-            (Some(sensor), Some(def)) => {
-                sensor
-                    .band_source(def, &location, &options)
-                    .map_err(|e| CatalogError::Asset {
-                        item: item.id.clone(),
-                        band: band.clone(),
-                        problem: format!("asset `{key}`: {e}"),
-                    })?
-            }
-            _ => BandSource::new(location, 1),
+            (Some(sensor), Some(def)) => sensor
+                .band_source(def, &location, number, &options)
+                .map_err(|e| CatalogError::Asset {
+                    item: item.id.clone(),
+                    band: band.clone(),
+                    problem: format!("asset `{key}`: {e}"),
+                })?,
+            _ => BandSource::new(location, number),
         };
-        if let Some(raster) = raster_band(asset) {
+        if let Some(raster) = raster_band(asset, number) {
             if raster.scale.is_some() || raster.offset.is_some() {
                 source.scale = raster.scale.unwrap_or(1.0);
                 source.offset = raster.offset.unwrap_or(0.0);
@@ -105,56 +103,63 @@ fn names(sensor: crate::catalog::Sensor, def: &BandDef) -> Vec<String> {
     names
 }
 
+/// The asset `def` is in, and the band of it (1-based): by key (band 1), else the one
+/// asset band whose name or common name is one of the preset's names for it.
 fn find<'a>(
     draft: &StacDraft,
     def: &BandDef,
     item: &'a stac::Item,
-) -> Option<(&'a str, &'a Asset)> {
+) -> Option<(&'a str, &'a Asset, usize)> {
     let sensor = draft.sensor?;
     let names = names(sensor, def);
     for name in &names {
         if let Some((key, asset)) = (item.assets.iter()).find(|(k, _)| k.eq_ignore_ascii_case(name))
         {
-            return Some((key.as_str(), asset));
+            return Some((key.as_str(), asset, 1));
         }
     }
-    let described: Vec<(&String, &Asset)> = (item.assets.iter())
-        .filter(|(_, asset)| {
-            band_names(asset)
-                .iter()
-                .any(|n| names.iter().any(|w| w.eq_ignore_ascii_case(n)))
+    let described: Vec<(&String, &Asset, usize)> = (item.assets.iter())
+        .flat_map(|(key, asset)| {
+            (band_names(asset).into_iter().enumerate())
+                .filter(|(_, band)| {
+                    band.iter()
+                        .any(|n| names.iter().any(|w| w.eq_ignore_ascii_case(n)))
+                })
+                .map(move |(i, _)| (key, asset, i + 1))
         })
         .collect();
     match described.as_slice() {
-        [(key, asset)] => Some((key.as_str(), asset)),
+        [(key, asset, band)] => Some((key.as_str(), asset, *band)),
         _ => None,
     }
 }
 
-/// The names and common names the asset's single band goes by: STAC 1.1 `bands`
+/// The names and common names of each band of an asset, in band order: STAC 1.1 `bands`
 /// (`name`, `eo:common_name`) or STAC 1.0 `eo:bands` (`name`, `common_name`).
-fn band_names(asset: &Asset) -> Vec<String> {
-    let mut names = Vec::new();
-    if asset.bands.len() == 1 {
-        let band = &asset.bands[0];
-        names.extend(band.name.clone());
-        names.extend(
-            (band.additional_fields.get("eo:common_name"))
-                .and_then(|v| v.as_str())
-                .map(str::to_string),
-        );
+fn band_names(asset: &Asset) -> Vec<Vec<String>> {
+    let text = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str()).map(str::to_string);
+    if !asset.bands.is_empty() {
+        return (asset.bands.iter())
+            .map(|band| {
+                let common = text(band.additional_fields.get("eo:common_name"));
+                band.name.iter().cloned().chain(common).collect()
+            })
+            .collect();
     }
-    if let Some(serde_json::Value::Array(bands)) = asset.additional_fields.get("eo:bands") {
-        if let [band] = bands.as_slice() {
-            for field in ["name", "common_name"] {
-                names.extend(band.get(field).and_then(|v| v.as_str()).map(str::to_string));
-            }
-        }
+    match asset.additional_fields.get("eo:bands") {
+        Some(serde_json::Value::Array(bands)) => (bands.iter())
+            .map(|band| {
+                ["name", "common_name"]
+                    .iter()
+                    .filter_map(|field| text(band.get(*field)))
+                    .collect()
+            })
+            .collect(),
+        _ => Vec::new(),
     }
-    names
 }
 
-/// Scale, offset and nodata the catalogue gives for an asset's single band.
+/// Scale, offset and nodata the catalogue gives for a band of an asset.
 #[derive(Debug, Default)]
 struct RasterBand {
     scale: Option<f64>,
@@ -162,21 +167,22 @@ struct RasterBand {
     nodata: Option<f64>,
 }
 
-fn raster_band(asset: &Asset) -> Option<RasterBand> {
-    let number = |v: Option<&serde_json::Value>| v.and_then(serde_json::Value::as_f64);
+/// What `raster:bands` (STAC 1.0) or `bands` (1.1) says of band `number` (1-based).
+fn raster_band(asset: &Asset, number: usize) -> Option<RasterBand> {
+    let value = |v: Option<&serde_json::Value>| v.and_then(serde_json::Value::as_f64);
     if let Some(serde_json::Value::Array(bands)) = asset.additional_fields.get("raster:bands") {
-        if let [band] = bands.as_slice() {
+        if let Some(band) = bands.get(number - 1) {
             return Some(RasterBand {
-                scale: number(band.get("scale")),
-                offset: number(band.get("offset")),
-                nodata: number(band.get("nodata")),
+                scale: value(band.get("scale")),
+                offset: value(band.get("offset")),
+                nodata: value(band.get("nodata")),
             });
         }
     }
-    if let [band] = asset.bands.as_slice() {
+    if let Some(band) = asset.bands.get(number - 1) {
         return Some(RasterBand {
-            scale: number(band.additional_fields.get("raster:scale")),
-            offset: number(band.additional_fields.get("raster:offset")),
+            scale: value(band.additional_fields.get("raster:scale")),
+            offset: value(band.additional_fields.get("raster:offset")),
             nodata: band.nodata.or(asset.nodata),
         });
     }

@@ -13,8 +13,6 @@ use crate::secrets;
 
 /// How deep a static catalog's `child` links are followed.
 const MAX_DEPTH: usize = 8;
-/// Items asked for per page of a search.
-const PAGE_SIZE: u64 = 100;
 /// One request to a STAC API may take this long.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -195,7 +193,7 @@ fn searched(search: &Search, area: Option<[f64; 4]>) -> Result<Vec<stac::Item>, 
 fn request(search: &Search, bbox: [f64; 4]) -> Result<stac::api::Search, stac::Error> {
     let mut request = stac::api::Search::new()
         .bbox(stac::Bbox::TwoDimensional(bbox))
-        .limit(PAGE_SIZE);
+        .limit(search.page_size);
     if !search.collections.is_empty() {
         request = request.collections(search.collections.clone());
     }

@@ -52,6 +52,8 @@ pub struct Search {
     /// `[west, south, east, north]` given in the pipeline; else the area the runner gives.
     pub bbox: Option<[f64; 4]>,
     pub max_items: usize,
+    /// Items asked for per page (`limit`).
+    pub page_size: u64,
 }
 
 /// Where `source` looks, as the plan and `aftermath search` show it: the catalogue's
@@ -67,6 +69,8 @@ pub fn describe(source: &StacSource, area: Option<[f64; 4]>) -> String {
 
 /// The default ceiling on the items of one search.
 pub const MAX_ITEMS: usize = 1000;
+/// The default number of items asked for per page of a search.
+pub const PAGE_SIZE: u64 = 100;
 
 /// One item as the bands of one granule.
 #[derive(Debug, Clone)]
@@ -98,3 +102,6 @@ pub fn granules(
     }
     Ok((out, problems))
 }
+
+#[cfg(test)]
+mod tests;

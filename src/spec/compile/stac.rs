@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Compiler;
-use crate::catalog::stac::{Search, StacDraft, StacSource, MAX_ITEMS};
+use crate::catalog::stac::{Search, StacDraft, StacSource, MAX_ITEMS, PAGE_SIZE};
 use crate::catalog::Sensor;
 use crate::secrets;
 use crate::spec::raw::{BandSpec, SceneSpec, StacSpec};
@@ -28,23 +28,19 @@ impl Compiler<'_> {
             }
         }
         let source = match given {
-            StacSpec::Href(href) => {
-                if href.trim().is_empty() {
-                    self.problem(&key, "an empty location; give an Item, ItemCollection or catalog file, or its http(s) URL");
-                    return None;
-                }
-                if secrets::has_userinfo(href) {
-                    self.problem(&key, "the URL carries a user name or password (user:pass@), which would be printed and published; serve the catalogue without them");
-                    return None;
-                }
-                let remote = href.starts_with("http://") || href.starts_with("https://");
-                StacSource::Static(if remote {
-                    href.clone()
-                } else {
-                    self.location(href)
-                })
+            StacSpec::Href(href) if href.trim().is_empty() => {
+                self.problem(&key, "an empty location; give an Item, ItemCollection or catalog file, or its http(s) URL");
+                None
             }
-            StacSpec::Search(search) => StacSource::Search(self.search(&key, search)?),
+            StacSpec::Href(href) if secrets::has_userinfo(href) => {
+                self.problem(&key, "the URL carries a user name or password (user:pass@), which would be printed and published; serve the catalogue without them");
+                None
+            }
+            StacSpec::Href(href) if href.starts_with("http://") || href.starts_with("https://") => {
+                Some(StacSource::Static(href.clone()))
+            }
+            StacSpec::Href(href) => Some(StacSource::Static(self.location(href))),
+            StacSpec::Search(search) => self.search(&key, search).map(StacSource::Search),
         };
         let mut assets = BTreeMap::new();
         for (band, spec) in &spec.bands {
@@ -74,7 +70,7 @@ impl Compiler<'_> {
         };
         Some(StacDraft {
             key,
-            source,
+            source: source?,
             sensor,
             options: super::scenes::preset_options(spec),
             assets,
@@ -122,9 +118,14 @@ impl Compiler<'_> {
                 None
             }
         };
-        if spec.max_items == Some(0) {
-            self.problem(&format!("{key}.max_items"), "must be at least 1");
-            ok = false;
+        for (value, name) in [
+            (spec.max_items.map(|m| m as u64), "max_items"),
+            (spec.limit, "limit"),
+        ] {
+            if value == Some(0) {
+                self.problem(&format!("{key}.{name}"), "must be at least 1");
+                ok = false;
+            }
         }
         ok.then(|| Search {
             api: api.trim_end_matches('/').to_string(),
@@ -133,6 +134,7 @@ impl Compiler<'_> {
             query: spec.query.clone(),
             bbox,
             max_items: spec.max_items.unwrap_or(MAX_ITEMS),
+            page_size: spec.limit.unwrap_or(PAGE_SIZE),
         })
     }
 }
