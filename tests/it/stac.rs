@@ -500,3 +500,78 @@ fn bad_catalogues_are_refused_with_the_item_asset_or_query_named() {
     let stderr = String::from_utf8_lossy(&validated.get_output().stderr).into_owned();
     assert!(stderr.contains("scenes.post.reduce"), "{stderr}");
 }
+
+#[test]
+fn items_with_s3_asset_hrefs_are_read_through_vsis3_from_a_real_s3_server() {
+    require!(Tool::StacServers);
+    require!(Tool::Garage);
+    let fixture = Fixture::new();
+    let garage = common::garage::Garage::start();
+    // The granules' COGs in the bucket, under `assets/`.
+    let config = garage.store_config(None);
+    let bucket = format!("s3://{}/assets", common::garage::BUCKET);
+    let store = aftermath::store::OutputStore::open_with(&bucket, &config).expect("store");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let www = fixture.path().join("www");
+    for entry in std::fs::read_dir(&www).expect("www") {
+        let path = entry.expect("entry").path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("name")
+            .to_string();
+        let bytes = std::fs::read(&path).expect("read");
+        runtime
+            .block_on(store.put(&name, bytes.into(), "image/tiff"))
+            .expect("put");
+    }
+    let s3 = |name: &'static str| {
+        move |key: &str| format!("s3://{}/assets/{name}-{key}.tif", common::garage::BUCKET)
+    };
+    let items = [
+        Fixture::item(
+            "olinda-a",
+            "2024-03-01T12:40:00Z",
+            5.0,
+            Fixture::footprint(&fixture.a),
+            s3("a"),
+            false,
+        ),
+        Fixture::item(
+            "olinda-b",
+            "2024-03-01T12:40:30Z",
+            10.0,
+            Fixture::footprint(&fixture.b),
+            s3("b"),
+            true,
+        ),
+    ];
+    let collection = json!({ "type": "FeatureCollection", "features": items });
+    let catalogue = fixture.path().join("items.json");
+    std::fs::write(&catalogue, collection.to_string()).expect("items.json");
+    let out = fixture.path().join("out");
+    let p = stac_pipeline(fixture.path(), "\"items.json\"", &out, "");
+    // GDAL's own configuration for an S3-compatible server, from the environment.
+    aftermath()
+        .env("AWS_S3_ENDPOINT", format!("127.0.0.1:{}", garage.s3_port))
+        .env("AWS_HTTPS", "NO")
+        .env("AWS_VIRTUAL_HOSTING", "FALSE")
+        .env("AWS_REGION", common::garage::REGION)
+        .env("AWS_ACCESS_KEY_ID", common::garage::ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", common::garage::SECRET_KEY)
+        .args(["run", p.to_str().expect("utf-8")])
+        .assert()
+        .success();
+    assert_mosaic_of(
+        &out.join("index.tif"),
+        &fixture.a,
+        &fixture.b,
+        fixture.path(),
+    );
+    let record = std::fs::read_to_string(out.join("run.json")).expect("run.json");
+    assert!(
+        record.contains("/vsis3/tiles/assets/a-green.tif"),
+        "{record}"
+    );
+    assert!(!record.contains(common::garage::SECRET_KEY));
+}
