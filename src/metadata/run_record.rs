@@ -98,6 +98,7 @@ impl AcquisitionRecord {
                     .rasters
                     .iter()
                     .flat_map(|&i| scene.raster_files(i))
+                    .map(|f| crate::secrets::redact(&f))
                     .collect(),
             })
             .collect()
@@ -153,7 +154,12 @@ pub fn run_record(
             role: plan.product.role_of(&input.name).map(name_of),
             scene: input.name.clone(),
             datetime: (plan.scenes.get(&input.name)).and_then(|s| s.datetime.clone()),
-            files: input.files.clone(),
+            // A signed URL's signature (`sig=`, `X-Amz-Signature=`) is a credential.
+            files: input
+                .files
+                .iter()
+                .map(|f| crate::secrets::redact(f))
+                .collect(),
             reduce: (plan.scenes.get(&input.name))
                 .and_then(|s| Some(s.reduce.as_ref()?.reducer.name().to_string())),
             acquisitions: (plan.scenes.get(&input.name))

@@ -235,7 +235,7 @@ pub(super) fn source_item(item: &stac::Item) -> SourceItem {
         id: item.id.clone(),
         collection: item.collection.clone(),
         datetime: time_of(item).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
-        href: item.self_href().map(secrets::strip_userinfo),
+        href: item.self_href().map(secrets::redact),
         cloud_cover: (item.properties.additional_fields.get("eo:cloud_cover"))
             .and_then(serde_json::Value::as_f64),
         bbox: item.bbox.map(|b| bbox_of(&b)),
