@@ -96,7 +96,7 @@ pub fn resolve(drafts: &BTreeMap<String, SceneDraft>, area: Option<[f64; 4]>) ->
                     }],
                 }
             } else {
-                acquisitions::reduction(&times, reducer)
+                acquisitions::reduction(&times, &[], reducer)
             }
         });
         out.scenes.insert(
@@ -145,6 +145,9 @@ fn from_catalogue(
         return None;
     }
     let times: Vec<Option<String>> = granules.iter().map(|g| g.item.datetime.clone()).collect();
+    let longitudes: Vec<Option<f64>> = (granules.iter())
+        .map(|g| g.item.bbox.map(centre_longitude))
+        .collect();
     let (items, mut rasters): (Vec<_>, Vec<_>) =
         granules.into_iter().map(|g| (g.item, g.bands)).unzip();
     let bands = rasters.remove(0);
@@ -156,7 +159,7 @@ fn from_catalogue(
         mask: draft.mask.clone(),
         reduce: draft
             .reduce
-            .map(|reducer| acquisitions::reduction(&times, reducer)),
+            .map(|reducer| acquisitions::reduction(&times, &longitudes, reducer)),
         items,
         catalogue: Some(stac::describe(&stac.source, area)),
     })
@@ -313,4 +316,11 @@ fn hand_mapped(name: &str, hand: &BandDraft) -> Result<BandSource, String> {
         source.encoding = Encoding::Categorical;
     }
     Ok(source)
+}
+
+/// The longitude halfway across `[west, south, east, north]`, also across the antimeridian
+/// (west > east).
+fn centre_longitude([west, _, east, _]: [f64; 4]) -> f64 {
+    let east = if east < west { east + 360.0 } else { east };
+    ((west + east) / 2.0 + 180.0).rem_euclid(360.0) - 180.0
 }
