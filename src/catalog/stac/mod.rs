@@ -60,10 +60,12 @@ pub struct Search {
 /// location, or the API's search endpoint and the body sent (with the area it used).
 pub fn describe(source: &StacSource, area: Option<[f64; 4]>) -> String {
     match source {
-        StacSource::Static(href) => href.clone(),
-        StacSource::Search(search) => {
-            format!("{}/search {}", search.api, search_text(search, area))
-        }
+        StacSource::Static(href) => crate::secrets::redact(href),
+        StacSource::Search(search) => crate::secrets::redact(&format!(
+            "{}/search {}",
+            search.api,
+            search_text(search, area)
+        )),
     }
 }
 
