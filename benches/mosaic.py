@@ -112,36 +112,15 @@ url = "{WORK / f"out-stac-{count}"}"
     return path
 
 
-def main():
-    WORK.mkdir(parents=True, exist_ok=True)
-    src = input_for(SIZE)
-    log(f"{CORES} cores; {SIZE}² input as {COUNTS} granules")
-    print(f"{'granules':>8} {'tiles':>7} {'wall s':>8} {'CPU s':>8} {'tiles s':>8} {'products s':>10}"
+def table(label, runs):
+    """Runs each `(count, pipeline, out)` of `runs` (in order; the first is the base) and
+    prints a row per run: wall, CPU, the tile phase and the products after it (from
+    run.json), peak RSS, and each against the first."""
+    print(f"{label:>8} {'tiles':>7} {'wall s':>8} {'CPU s':>8} {'tiles s':>8} {'products s':>10}"
           f" {'RSS MiB':>8} {'wall/1':>7} {'tiles/1':>7} {'RSS/1':>6}")
     base = None
-    for count in COUNTS:
-        folder = granules(src, count)
-        for f in folder.glob("*.tif"):
-            warm(f)
-        out = WORK / f"out-mosaic-{count}"
-        r = measure([AFTERMATH, "run", pipeline(count, folder), "--threads", str(CORES)], out)
-        record = json.loads((out / "run.json").read_text())
-        timings = record["timings"]
-        r["tile_phase"] = timings["tiles_seconds"]
-        r["products"] = timings["total_seconds"] - timings["tiles_seconds"]
-        base = base or r
-        print(f"{count:>8} {r['tiles']:>7} {r['wall']:>8.2f} {r['cpu']:>8.2f} {r['tile_phase']:>8.2f}"
-              f" {r['products']:>10.2f} {r['rss_mib']:>8.0f} {r['wall'] / base['wall']:>6.2f}x"
-              f" {r['tile_phase'] / base['tile_phase']:>6.2f}x"
-              f" {r['rss_mib'] / base['rss_mib']:>5.2f}x", flush=True)
-    print(f"\n{'items':>8} {'tiles':>7} {'wall s':>8} {'CPU s':>8} {'tiles s':>8} {'products s':>10}"
-          f" {'RSS MiB':>8} {'wall/1':>7} {'tiles/1':>7} {'RSS/1':>6}")
-    base = None
-    for count in COUNTS:
-        folder = WORK / f"granules-{count}"
-        out = WORK / f"out-stac-{count}"
-        r = measure([AFTERMATH, "run", stac_pipeline(count, items(count, folder)),
-                     "--threads", str(CORES)], out)
+    for count, pipeline_path, out in runs:
+        r = measure([AFTERMATH, "run", pipeline_path, "--threads", str(CORES)], out)
         timings = json.loads((out / "run.json").read_text())["timings"]
         r["tile_phase"] = timings["tiles_seconds"]
         r["products"] = timings["total_seconds"] - timings["tiles_seconds"]
@@ -150,6 +129,28 @@ def main():
               f" {r['products']:>10.2f} {r['rss_mib']:>8.0f} {r['wall'] / base['wall']:>6.2f}x"
               f" {r['tile_phase'] / base['tile_phase']:>6.2f}x"
               f" {r['rss_mib'] / base['rss_mib']:>5.2f}x", flush=True)
+
+
+def main():
+    WORK.mkdir(parents=True, exist_ok=True)
+    src = input_for(SIZE)
+    log(f"{CORES} cores; {SIZE}² input as {COUNTS} granules")
+
+    def as_files():
+        for count in COUNTS:
+            folder = granules(src, count)
+            for f in folder.glob("*.tif"):
+                warm(f)
+            yield count, pipeline(count, folder), WORK / f"out-mosaic-{count}"
+
+    def as_items():
+        for count in COUNTS:
+            catalogue = items(count, WORK / f"granules-{count}")
+            yield count, stac_pipeline(count, catalogue), WORK / f"out-stac-{count}"
+
+    table("granules", as_files())
+    print()
+    table("items", as_items())
 
 
 if __name__ == "__main__":

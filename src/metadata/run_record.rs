@@ -154,12 +154,7 @@ pub fn run_record(
             role: plan.product.role_of(&input.name).map(name_of),
             scene: input.name.clone(),
             datetime: (plan.scenes.get(&input.name)).and_then(|s| s.datetime.clone()),
-            // A signed URL's signature (`sig=`, `X-Amz-Signature=`) is a credential.
-            files: input
-                .files
-                .iter()
-                .map(|f| crate::secrets::redact(f))
-                .collect(),
+            files: input.files.clone(),
             reduce: (plan.scenes.get(&input.name))
                 .and_then(|s| Some(s.reduce.as_ref()?.reducer.name().to_string())),
             acquisitions: (plan.scenes.get(&input.name))

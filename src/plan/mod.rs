@@ -22,6 +22,7 @@ pub use problem::Problem;
 pub use resampling::Resampling;
 pub use scene::{
     Acquisition, BandSource, Encoding, Reduction, Scene, SceneMask, SourceItem, StackLayout,
+    QUALITY_BANDS,
 };
 
 #[derive(Debug, Clone)]

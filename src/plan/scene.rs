@@ -150,6 +150,10 @@ impl BandSource {
     }
 }
 
+/// Band names that hold quality codes (Sentinel-2 SCL, Landsat QA_PIXEL): read as
+/// [`Encoding::Categorical`] whatever the source.
+pub const QUALITY_BANDS: [&str; 2] = ["scl", "qa_pixel"];
+
 /// What a band's values are, which decides how they are resampled and converted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {

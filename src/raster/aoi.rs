@@ -133,14 +133,15 @@ impl Aoi {
     /// compare footprints over an area of interest) that each GeoJSON geometry covers, and
     /// that all of them cover together. A geometry OGR cannot read covers nothing.
     pub fn coverage(&self, geometries: &[Option<&str>]) -> (Vec<f64>, f64) {
+        let union = |a: Geometry, b: &Geometry| a.union(b).unwrap_or(a);
         let area = (self.polygons.iter())
             .filter_map(|wkb| Geometry::from_wkb(wkb).ok())
-            .reduce(|a, b| a.union(&b).unwrap_or(a));
+            .reduce(|a, b| union(a, &b));
         let Some(area) = area.filter(|a| a.area() > 0.0) else {
             return (vec![0.0; geometries.len()], 0.0);
         };
         let total = area.area();
-        let mut union: Option<Geometry> = None;
+        let mut covered: Option<Geometry> = None;
         let mut each = Vec::with_capacity(geometries.len());
         for json in geometries {
             let Some(footprint) = json.and_then(|j| Geometry::from_geojson(j).ok()) else {
@@ -150,13 +151,13 @@ impl Aoi {
             let inside = area.intersection(&footprint);
             each.push(inside.as_ref().map_or(0.0, |g| g.area() / total));
             if let Some(inside) = inside {
-                union = Some(match union {
+                covered = Some(match covered {
                     None => inside,
-                    Some(u) => u.union(&inside).unwrap_or(u),
+                    Some(c) => union(c, &inside),
                 });
             }
         }
-        let all = union.map_or(0.0, |u| (u.area() / total).min(1.0));
+        let all = covered.map_or(0.0, |c| (c.area() / total).min(1.0));
         (each, all)
     }
 

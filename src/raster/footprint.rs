@@ -75,6 +75,20 @@ fn bounds_between(from: &str, to: &str, bounds: [f64; 4]) -> Result<[f64; 4], Gd
         .map_err(GdalFailure::of)
 }
 
+/// `[west, south, east, north]` in WGS 84 degrees as bounds in the CRS `wkt`.
+pub(super) fn from_wgs84(wkt: &str, lon_lat: [f64; 4]) -> Result<[f64; 4], GdalFailure> {
+    static WKT: OnceLock<Result<String, GdalFailure>> = OnceLock::new();
+    let wgs84 = WKT
+        .get_or_init(|| {
+            SpatialRef::from_epsg(4326)
+                .and_then(|s| s.to_wkt())
+                .map_err(GdalFailure::of)
+        })
+        .as_deref()
+        .map_err(Clone::clone)?;
+    bounds_between(wgs84, wkt, lon_lat)
+}
+
 /// Web Mercator bounds `[x0, y0, x1, y1]` as bounds in the CRS `wkt`.
 pub(super) fn from_web_mercator(wkt: &str, bounds: [f64; 4]) -> Result<[f64; 4], GdalFailure> {
     bounds_between(web_mercator_wkt()?, wkt, bounds)

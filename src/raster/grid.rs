@@ -84,23 +84,11 @@ impl Grid {
     /// north]`, degrees: an area of interest), so the product rasters cover the area rather
     /// than the whole scene; `None` when they do not meet.
     pub fn cropped_to(&self, lon_lat: [f64; 4]) -> Result<Option<Grid>, RasterError> {
-        let fail = |message: String| RasterError::Reproject {
-            location: "the area of interest".into(),
-            message,
-        };
-        let srs = |s: Result<SpatialRef, gdal::errors::GdalError>| {
-            let mut s = s.map_err(|e| fail(e.to_string()))?;
-            s.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-            Ok::<_, RasterError>(s)
-        };
-        let transform = CoordTransform::new(
-            &srs(SpatialRef::from_epsg(4326))?,
-            &srs(SpatialRef::from_wkt(&self.wkt))?,
-        )
-        .map_err(|e| fail(e.to_string()))?;
-        let [min_x, min_y, max_x, max_y] = transform
-            .transform_bounds(&lon_lat, 21)
-            .map_err(|e| fail(e.to_string()))?;
+        let [min_x, min_y, max_x, max_y] =
+            footprint::from_wgs84(&self.wkt, lon_lat).map_err(|e| RasterError::Reproject {
+                location: "the area of interest".into(),
+                message: e.0,
+            })?;
         let t = self.geo_transform;
         let (dx, dy) = (t[1], -t[5]);
         let (w, h) = (self.width as f64, self.height as f64);

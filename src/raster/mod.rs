@@ -54,7 +54,8 @@ pub struct SceneInput {
     pub footprint: Footprint,
     /// The grid of the scene's first file (grown over every raster of a mosaic).
     pub grid: Grid,
-    /// Every distinct file the scene reads, for the run record.
+    /// Every distinct file the scene reads, for the run record and `plan` (signatures of
+    /// signed URLs redacted).
     pub files: Vec<String>,
     granules: Vec<GranuleInput>,
     /// The granules' Web Mercator bounds, so a window opens only the rasters it meets.

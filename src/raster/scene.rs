@@ -77,7 +77,8 @@ pub fn open_mosaic(
             None => own_grid,
             Some(g) => g.extended_over(&own_grid, own_files.first().map_or("", String::as_str))?,
         });
-        files.extend(own_files);
+        // A signed URL's signature (`sig=`, `X-Amz-Signature=`) is a credential.
+        files.extend(own_files.iter().map(|f| crate::secrets::redact(f)));
         inputs.push(granule);
     }
     Ok(SceneInput {

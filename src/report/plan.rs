@@ -101,11 +101,7 @@ impl PlanReport {
                     let scene = job.plan.scenes.get(&input.name);
                     SceneFiles {
                         name: input.name.clone(),
-                        files: input
-                            .files
-                            .iter()
-                            .map(|f| crate::secrets::redact(f))
-                            .collect(),
+                        files: input.files.clone(),
                         reduce: scene.and_then(|s| Some(s.reduce.as_ref()?.reducer.name().into())),
                         acquisitions: scene.map(AcquisitionRecord::of).unwrap_or_default(),
                         catalogue: scene.and_then(|s| s.catalogue.clone()),

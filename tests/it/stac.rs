@@ -81,6 +81,20 @@ impl Fixture {
         self.dir.path()
     }
 
+    /// Runs the MNDWI pipeline over `stac` (a TOML value) with `env` set, checks that its
+    /// index is gdalwarp's mosaic of the two granules, and returns its run.json.
+    fn mosaic_from(&self, stac: &str, env: &[(&str, String)]) -> Value {
+        let out = self.path().join("out");
+        let p = stac_pipeline(self.path(), stac, &out, "");
+        aftermath()
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .args(["run", p.to_str().expect("utf-8")])
+            .assert()
+            .success();
+        assert_mosaic_of(&out.join("index.tif"), &self.a, &self.b, self.path());
+        common::read_json(out.join("run.json"))
+    }
+
     /// The granule's footprint in lon/lat, as gdalinfo gives it.
     fn footprint(granule: &Path) -> Value {
         gdal_info(granule)["wgs84Extent"].clone()
@@ -237,21 +251,9 @@ fn a_search_mosaics_the_items_it_finds_into_the_values_gdalwarp_gives() {
     let out = fixture.path().join("out");
     // One item per page: the two come on two pages, through the API's `next` link.
     let bbox = ", bbox = [-34.95, -8.06, -34.80, -7.93], limit = 1";
-    let p = stac_pipeline(fixture.path(), &search(&api.url(), bbox), &out, "");
-    aftermath()
-        .args(["run", p.to_str().expect("utf-8")])
-        .assert()
-        .success();
-
-    assert_mosaic_of(
-        &out.join("index.tif"),
-        &fixture.a,
-        &fixture.b,
-        fixture.path(),
-    );
+    let record = fixture.mosaic_from(&search(&api.url(), bbox), &[]);
 
     // run.json names the items read, in time order, by the server's links to them.
-    let record = common::read_json(out.join("run.json"));
     let items = &record["inputs"][0]["items"];
     assert_eq!(item_ids(items), ["olinda-a", "olinda-b"], "{record:#}");
     let hrefs: Vec<&str> = (items.as_array().expect("items").iter())
@@ -407,20 +409,8 @@ fn a_static_item_collection_over_http_is_read_with_its_relative_asset_hrefs() {
     let collection = json!({ "type": "FeatureCollection", "features": items });
     let www = fixture.path().join("www");
     std::fs::write(www.join("items.json"), collection.to_string()).expect("items.json");
-    let out = fixture.path().join("out");
     let stac = format!("\"{}\"", fixture.nginx.url("items.json"));
-    let p = stac_pipeline(fixture.path(), &stac, &out, "");
-    aftermath()
-        .args(["run", p.to_str().expect("utf-8")])
-        .assert()
-        .success();
-    assert_mosaic_of(
-        &out.join("index.tif"),
-        &fixture.a,
-        &fixture.b,
-        fixture.path(),
-    );
-    let record = common::read_json(out.join("run.json"));
+    let record = fixture.mosaic_from(&stac, &[]);
     assert_eq!(
         item_ids(&record["inputs"][0]["items"]),
         ["olinda-a", "olinda-b"]
@@ -551,26 +541,16 @@ fn items_with_s3_asset_hrefs_are_read_through_vsis3_from_a_real_s3_server() {
     let collection = json!({ "type": "FeatureCollection", "features": items });
     let catalogue = fixture.path().join("items.json");
     std::fs::write(&catalogue, collection.to_string()).expect("items.json");
-    let out = fixture.path().join("out");
-    let p = stac_pipeline(fixture.path(), "\"items.json\"", &out, "");
     // GDAL's own configuration for an S3-compatible server, from the environment.
-    aftermath()
-        .env("AWS_S3_ENDPOINT", format!("127.0.0.1:{}", garage.s3_port))
-        .env("AWS_HTTPS", "NO")
-        .env("AWS_VIRTUAL_HOSTING", "FALSE")
-        .env("AWS_REGION", common::garage::REGION)
-        .env("AWS_ACCESS_KEY_ID", common::garage::ACCESS_KEY)
-        .env("AWS_SECRET_ACCESS_KEY", common::garage::SECRET_KEY)
-        .args(["run", p.to_str().expect("utf-8")])
-        .assert()
-        .success();
-    assert_mosaic_of(
-        &out.join("index.tif"),
-        &fixture.a,
-        &fixture.b,
-        fixture.path(),
-    );
-    let record = std::fs::read_to_string(out.join("run.json")).expect("run.json");
+    let env = [
+        ("AWS_S3_ENDPOINT", format!("127.0.0.1:{}", garage.s3_port)),
+        ("AWS_HTTPS", "NO".into()),
+        ("AWS_VIRTUAL_HOSTING", "FALSE".into()),
+        ("AWS_REGION", common::garage::REGION.into()),
+        ("AWS_ACCESS_KEY_ID", common::garage::ACCESS_KEY.into()),
+        ("AWS_SECRET_ACCESS_KEY", common::garage::SECRET_KEY.into()),
+    ];
+    let record = fixture.mosaic_from("\"items.json\"", &env).to_string();
     assert!(
         record.contains("/vsis3/tiles/assets/a-green.tif"),
         "{record}"

@@ -2,8 +2,9 @@
 //! else the asset whose key is the preset's band name — its sensor name (`B08`, `SR_B5`),
 //! its common name (`nir`), or the STAC common name for it (`swir16` for `swir1`, `nir08`
 //! for Landsat's `nir`) — else the one asset band whose `eo:bands` name or common name is
-//! one of those (a band of a multi-band asset, such as a stacked COG, is read as such). Values are scaled by the asset's `raster:bands` scale and offset when it gives
-//! them, else by the preset (Sentinel-2's offset from the item's `s2:processing_baseline`).
+//! one of those (a band of a multi-band asset, such as a stacked COG, is read as such).
+//! Values are scaled by the asset's `raster:bands` scale and offset when it gives them, else
+//! by the preset (Sentinel-2's offset from the item's `s2:processing_baseline`).
 
 use std::collections::BTreeMap;
 
@@ -12,7 +13,7 @@ use stac::Asset;
 use super::StacDraft;
 use crate::catalog::sensor::BandDef;
 use crate::catalog::CatalogError;
-use crate::plan::{BandSource, Encoding};
+use crate::plan::{BandSource, Encoding, QUALITY_BANDS};
 
 /// The bands `draft` needs, from `item`'s assets.
 pub(super) fn bands(
@@ -75,7 +76,7 @@ pub(super) fn bands(
         if let Some(nodata) = draft.nodata {
             source.nodata = Some(nodata);
         }
-        if ["scl", "qa_pixel"].contains(&band.as_str()) {
+        if QUALITY_BANDS.contains(&band.as_str()) {
             source.encoding = Encoding::Categorical;
         }
         out.insert(band.clone(), source);

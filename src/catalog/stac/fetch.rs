@@ -95,13 +95,22 @@ fn value_links(value: &Value) -> Vec<stac::Link> {
 
 /// One STAC document, local or over http(s).
 fn read(href: &str) -> Result<Value, CatalogError> {
-    stac_io::read::<Value>(href).map_err(|e| match e {
+    stac_io::read::<Value>(href).map_err(|e| fetch_error(href, e, None))
+}
+
+/// What a failed request to `url` means: a server that did not answer (worth retrying), or
+/// an answer that cannot be used, with what was `sent` if it helps.
+fn fetch_error(url: &str, e: stac_io::Error, sent: Option<String>) -> CatalogError {
+    match e {
         stac_io::Error::Reqwest(e) if transient(&e) => CatalogError::StacUnreachable {
-            url: secrets::strip_userinfo(href),
+            url: secrets::strip_userinfo(url),
             message: e.to_string(),
         },
-        e => stac_problem(href, e),
-    })
+        e => match sent {
+            Some(sent) => stac_problem(url, format!("{e}; the search sent: {sent}")),
+            None => stac_problem(url, e),
+        },
+    }
 }
 
 fn stac_problem(href: &str, e: impl std::fmt::Display) -> CatalogError {
@@ -147,16 +156,8 @@ fn searched(search: &Search, area: Option<[f64; 4]>) -> Result<Vec<stac::Item>, 
         Some(search.max_items + 1),
         client,
     ));
-    let found = found.map_err(|e| match e {
-        stac_io::Error::Reqwest(e) if transient(&e) => CatalogError::StacUnreachable {
-            url: search.api.clone(),
-            message: e.to_string(),
-        },
-        e => stac_problem(
-            &search.api,
-            format!("{e}; the search sent: {}", search_text(search, Some(bbox))),
-        ),
-    })?;
+    let found =
+        found.map_err(|e| fetch_error(&search.api, e, Some(search_text(search, Some(bbox)))))?;
     if found.items.len() > search.max_items {
         return Err(CatalogError::Stac {
             href: search.api.clone(),
@@ -175,15 +176,13 @@ fn searched(search: &Search, area: Option<[f64; 4]>) -> Result<Vec<stac::Item>, 
     }
     let mut items = Vec::with_capacity(found.items.len());
     for fields in found.items {
-        let item: stac::Item = serde_json::from_value(serde_json::Value::Object(fields))
+        let mut item: stac::Item = serde_json::from_value(serde_json::Value::Object(fields))
             .map_err(|e| stac_problem(&search.api, format!("an item of the search: {e}")))?;
-        items.push(item);
-    }
-    for item in &mut items {
         // The server's own link to the item, which `derived_from` and run.json name.
         if let Some(link) = item.link("self").map(|l| l.href.clone()) {
             item.set_self_href(link.as_str());
         }
+        items.push(item);
     }
     Ok(items)
 }

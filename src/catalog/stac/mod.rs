@@ -3,7 +3,8 @@
 //! and each item's assets as the bands of one granule, through the sensor preset.
 //!
 //! Items are ordered by time (then id), whatever order the catalogue gave: a mosaic of them
-//! takes the earliest valid pixel, and a composite groups them by UTC day, as `files` do.
+//! takes the earliest valid pixel, and a composite groups them by local solar day (see
+//! `acquisitions`).
 
 mod assets;
 mod fetch;

@@ -10,11 +10,8 @@ use crate::catalog::{
 use crate::catalog::{SceneDraft, Sensor};
 use crate::compute::mask::{MaskRule, QA_PIXEL_DEFAULT, SCL_DEFAULT};
 use crate::compute::reduce::Reducer;
-use crate::plan::{BandSource, Encoding, SceneMask};
+use crate::plan::{BandSource, Encoding, SceneMask, QUALITY_BANDS};
 use crate::spec::raw::{BandRef, BandSpec, FileSpec, FilesSpec, MaskSpec, SceneSpec};
-
-/// Band names that hold quality codes: read with nearest neighbour, never interpolated.
-const QUALITY_BANDS: [&str; 2] = ["scl", "qa_pixel"];
 
 impl Compiler<'_> {
     /// Each scene as declared: where its bands are, checked without opening a file.
@@ -47,9 +44,7 @@ impl Compiler<'_> {
             }
             let mtl = (spec.mtl.as_ref()).map(|mtl| (format!("{key}.mtl"), self.location(mtl)));
             let mut bands = BTreeMap::new();
-            let none = BTreeMap::new();
-            let by_hand = if from_catalogue { &none } else { &spec.bands };
-            for (band_name, band) in by_hand {
+            for (band_name, band) in spec.bands.iter().filter(|_| !from_catalogue) {
                 match self.band(&format!("{key}.bands.{band_name}"), spec, band) {
                     Some(draft) => {
                         bands.insert(band_name.clone(), draft);
@@ -98,15 +93,7 @@ impl Compiler<'_> {
                 );
             }
         }
-        let name = spec.sensor.as_ref()?;
-        let Some(sensor) = Sensor::from_name(name) else {
-            let known: Vec<&str> = Sensor::ALL.iter().map(|s| s.name()).collect();
-            self.problem(
-                &sensor_key,
-                format!("unknown sensor `{name}`; one of: {}", known.join(", ")),
-            );
-            return None;
-        };
+        let sensor = self.sensor(&sensor_key, spec.sensor.as_ref()?)?;
         if spec.mtl.is_some() {
             self.problem(
                 &sensor_key,
@@ -133,6 +120,19 @@ impl Compiler<'_> {
             place,
             options: preset_options(spec),
         })
+    }
+
+    /// The preset `name` (`scenes.NAME.sensor` at `key`); an unknown one is a problem.
+    pub(super) fn sensor(&mut self, key: &str, name: &str) -> Option<Sensor> {
+        let found = Sensor::from_name(name);
+        if found.is_none() {
+            let known: Vec<&str> = Sensor::ALL.iter().map(|s| s.name()).collect();
+            self.problem(
+                key,
+                format!("unknown sensor `{name}`; one of: {}", known.join(", ")),
+            );
+        }
+        found
     }
 
     /// `mask = "scl"` / `"qa_pixel"` / a table: the rule and the band it reads, which the

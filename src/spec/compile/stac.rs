@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::Compiler;
 use crate::catalog::stac::{Search, StacDraft, StacSource, MAX_ITEMS, PAGE_SIZE};
-use crate::catalog::Sensor;
 use crate::secrets;
 use crate::spec::raw::{BandSpec, SceneSpec, StacSpec};
 
@@ -56,17 +55,7 @@ impl Compiler<'_> {
         }
         let sensor = match spec.sensor.as_deref() {
             None => None,
-            Some(name) => match Sensor::from_name(name) {
-                Some(sensor) => Some(sensor),
-                None => {
-                    let known: Vec<&str> = Sensor::ALL.iter().map(|s| s.name()).collect();
-                    self.problem(
-                        &format!("{scene_key}.sensor"),
-                        format!("unknown sensor `{name}`; one of: {}", known.join(", ")),
-                    );
-                    return None;
-                }
-            },
+            Some(name) => Some(self.sensor(&format!("{scene_key}.sensor"), name)?),
         };
         Some(StacDraft {
             key,
