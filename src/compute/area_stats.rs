@@ -56,12 +56,44 @@ impl AreaStats {
         }
     }
 
+    /// The same totals with the classes counted again from `codes` (a sieved classification
+    /// of the same pixels: only classes change, not what is valid), fed by [`ClassAreas::add`].
+    pub fn with_classes(&self, classes: ClassAreas) -> AreaStats {
+        AreaStats {
+            classes: classes.0,
+            ..self.clone()
+        }
+    }
+
     /// Mean of the valid values (unweighted by area), NaN without any.
     pub fn mean(&self) -> f64 {
         if self.valid.0 == 0 {
             f64::NAN
         } else {
             self.sum / self.valid.0 as f64
+        }
+    }
+}
+
+/// Pixel count and area per class (index = class number − 1), from class codes alone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassAreas(pub Vec<(u64, f64)>);
+
+impl ClassAreas {
+    pub fn new(class_count: usize) -> Self {
+        ClassAreas(vec![(0, 0.0); class_count])
+    }
+
+    /// Adds pixels of codes (0 = none), `area(i)` the true area of pixel `i` in m².
+    pub fn add(&mut self, codes: &[u8], area: impl Fn(usize) -> f64) {
+        for (i, &c) in codes.iter().enumerate() {
+            if let Some(slot) = usize::from(c)
+                .checked_sub(1)
+                .and_then(|k| self.0.get_mut(k))
+            {
+                slot.0 += 1;
+                slot.1 += area(i);
+            }
         }
     }
 }
@@ -84,5 +116,10 @@ mod tests {
         assert_eq!(s.nodata, (1, 12.0));
         assert_eq!((s.min, s.max), (f64::from(0.1f32), 9.0));
         assert!((s.mean() - (0.1 + 0.5 + 0.7 + 9.0) / 4.0).abs() < 1e-6);
+        let mut sieved = ClassAreas::new(2);
+        sieved.add(&[2, 2, 0, 2, 0], |i| 10.0 + i as f64);
+        let s = s.with_classes(sieved);
+        assert_eq!(s.classes, vec![(0, 0.0), (3, 10.0 + 11.0 + 13.0)]);
+        assert_eq!(s.valid, (4, 10.0 + 11.0 + 13.0 + 14.0));
     }
 }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::legend::ClassEntry;
 use crate::compute::area_stats::AreaStats;
+use crate::compute::sieve::SieveCounts;
 use crate::render::Style;
 
 const M2_PER_HA: f64 = 10_000.0;
@@ -22,6 +23,38 @@ pub struct Stats {
     /// Valid pixels outside every class (class tables only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unclassified: Option<Area>,
+    /// The minimum mapping unit and the class areas before and after it (class tables with
+    /// `min_area_ha` > 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_mapping_unit: Option<MinMappingUnitAreas>,
+}
+
+/// What the sieve removed: `classes_before` as computed, `classes_after` with every patch
+/// smaller than the unit merged into its largest neighbour (what `polygons.geojson` draws).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MinMappingUnitAreas {
+    pub min_area_ha: f64,
+    /// Patches of fewer pixels were merged: `min_area_ha` over the grid's mean pixel area.
+    pub min_pixels: u32,
+    /// Pixels sharing an edge are one patch (4); corners do not join.
+    pub connectivity: u8,
+    /// Which outputs are sieved: `polygons.geojson`, and with `sieve_classes`
+    /// also `classes.tif` and this file's `classes`.
+    pub applied_to: Vec<String>,
+    pub patches: u64,
+    pub small_patches: u64,
+    pub merged_patches: u64,
+    pub classes_before: Vec<ClassArea>,
+    pub classes_after: Vec<ClassArea>,
+}
+
+/// What the sieve did, for [`stats_json`]: the unit, and the totals after it.
+pub struct SieveSummary {
+    pub min_area_ha: f64,
+    pub min_pixels: u32,
+    pub in_classes: bool,
+    pub counts: SieveCounts,
+    pub after: AreaStats,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -59,9 +92,9 @@ pub struct ClassArea {
     pub percent_of_valid: f64,
 }
 
-pub fn stats_json(stats: &AreaStats, style: &Style, product: &str) -> Stats {
+fn class_areas(stats: &AreaStats, style: &Style) -> Vec<ClassArea> {
     let valid_m2 = stats.valid.1;
-    let classes = style
+    style
         .class_table()
         .map(|t| {
             (t.classes.iter().zip(&stats.classes).enumerate())
@@ -72,7 +105,39 @@ pub fn stats_json(stats: &AreaStats, style: &Style, product: &str) -> Stats {
                 })
                 .collect()
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// `stats`: the product's totals before any sieve; `sieve`: what the minimum mapping unit
+/// did, whose class areas become `classes` when it applies to the classes.
+pub fn stats_json(
+    stats: &AreaStats,
+    style: &Style,
+    product: &str,
+    sieve: Option<&SieveSummary>,
+) -> Stats {
+    let before = class_areas(stats, style);
+    let min_mapping_unit = sieve.map(|s| {
+        let mut applied_to = vec!["polygons.geojson".to_string()];
+        if s.in_classes {
+            applied_to.extend(["classes.tif".into(), "stats.json classes".into()]);
+        }
+        MinMappingUnitAreas {
+            min_area_ha: s.min_area_ha,
+            min_pixels: s.min_pixels,
+            connectivity: 4,
+            applied_to,
+            patches: s.counts.patches,
+            small_patches: s.counts.small,
+            merged_patches: s.counts.merged,
+            classes_before: before.clone(),
+            classes_after: class_areas(&s.after, style),
+        }
+    });
+    let classes = match (&min_mapping_unit, sieve) {
+        (Some(m), Some(s)) if s.in_classes => m.classes_after.clone(),
+        _ => before,
+    };
     let finite = |v: f64| v.is_finite().then_some(v);
     Stats {
         product: product.to_string(),
@@ -88,6 +153,7 @@ pub fn stats_json(stats: &AreaStats, style: &Style, product: &str) -> Stats {
         classes,
         unclassified: (style.class_table().is_some())
             .then(|| Area::of(stats.unclassified.0, stats.unclassified.1)),
+        min_mapping_unit,
     }
 }
 

@@ -95,6 +95,8 @@ pub struct Product {
     pub mask: Option<Expression>,
     /// Where the product rasters (COGs, areas, polygons) are computed.
     pub grid: ProductGrid,
+    /// Patches of a class smaller than this are merged into their largest neighbour.
+    pub min_mapping_unit: MinMappingUnit,
     /// The quality rules of the scenes read (a pixel masked in either scene is masked), one
     /// read each, after the mask expression's reads.
     pub quality: Vec<MaskRule>,
@@ -137,6 +139,29 @@ impl Product {
     /// Evaluates over one tile; `bands[i]` holds the pixels of `reads[i]`.
     pub fn compute(&self, bands: &[&[f32]]) -> Vec<f32> {
         crate::compute::evaluate(&self.formula, self.mask.as_ref(), &self.quality, bands)
+    }
+}
+
+/// `[product] min_area_ha` and `sieve_classes`: the smallest patch of a class kept.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MinMappingUnit {
+    /// Hectares; 0 keeps every patch.
+    pub hectares: f64,
+    /// Sieve `classes.tif` and the class areas of `stats.json` too, not only the polygons.
+    pub in_classes: bool,
+}
+
+impl MinMappingUnit {
+    /// Half a hectare: 50 Sentinel-2 pixels of 10 m, 5–6 Landsat pixels of 30 m.
+    pub const DEFAULT_HECTARES: f64 = 0.5;
+}
+
+impl Default for MinMappingUnit {
+    fn default() -> Self {
+        MinMappingUnit {
+            hectares: Self::DEFAULT_HECTARES,
+            in_classes: false,
+        }
     }
 }
 

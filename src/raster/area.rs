@@ -72,6 +72,11 @@ impl PixelAreas {
         Ok(PixelAreas { columns, areas })
     }
 
+    /// The mean of the lattice's pixel areas, m².
+    pub fn mean(&self) -> f64 {
+        self.areas.iter().sum::<f64>() / self.areas.len().max(1) as f64
+    }
+
     /// True area of pixel (`col`, `row`) in m².
     pub fn at(&self, col: usize, row: usize) -> f64 {
         self.areas[(row / STEP) * self.columns + col / STEP]

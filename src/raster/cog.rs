@@ -2,7 +2,9 @@
 //! tiled GeoTIFF scratch file as they are computed, then GDAL's COG driver copies it into a
 //! Cloud Optimized GeoTIFF with internal overviews.
 
+use std::ffi::CString;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicUsize;
 
 use gdal::cpl::CslStringList;
 use gdal::raster::{
@@ -27,6 +29,9 @@ pub struct GridWriter {
     scratch: PathBuf,
     /// GDAL's resampling for the overviews: `AVERAGE` for values, `NEAREST` for codes.
     overviews: &'static str,
+    /// The COG's `PREDICTOR`: `YES` (floating-point or horizontal differencing) where it
+    /// shrinks the file, `NO` for codes and counts.
+    predictor: &'static str,
 }
 
 /// Colour interpretation of the bands of an RGBA raster.
@@ -55,6 +60,7 @@ impl GridWriter {
             dataset,
             scratch: scratch.to_path_buf(),
             overviews: "AVERAGE",
+            predictor: "YES",
         })
     }
 
@@ -65,6 +71,7 @@ impl GridWriter {
             dataset: create::<u16>(scratch, grid, 1)?,
             scratch: scratch.to_path_buf(),
             overviews: "NEAREST",
+            predictor: "NO",
         })
     }
 
@@ -95,6 +102,7 @@ impl GridWriter {
             dataset,
             scratch: scratch.to_path_buf(),
             overviews: "NEAREST",
+            predictor: "NO",
         })
     }
 
@@ -112,6 +120,7 @@ impl GridWriter {
             dataset,
             scratch: scratch.to_path_buf(),
             overviews: "AVERAGE",
+            predictor: "YES",
         })
     }
 
@@ -155,26 +164,74 @@ impl GridWriter {
             .map_err(|e| write_error(&self.scratch, e))
     }
 
-    /// Copies the scratch raster into a COG at `cog`: DEFLATE, 256-px blocks, overviews by
-    /// averaging (continuous) or nearest (classes) down to one block.
-    pub fn finish(self, cog: &Path) -> Result<(), RasterError> {
+    /// Reads back full-width rows `first_row..first_row + rows` of band 1 (as written so far).
+    pub fn read_rows<T: gdal::raster::GdalType + Copy>(
+        &self,
+        first_row: usize,
+        width: usize,
+        rows: usize,
+    ) -> Result<Vec<T>, RasterError> {
+        let band = self
+            .dataset
+            .rasterband(1)
+            .map_err(|e| write_error(&self.scratch, e))?;
+        let buffer = band
+            .read_as::<T>((0, first_row as isize), (width, rows), (width, rows), None)
+            .map_err(|e| write_error(&self.scratch, e))?;
+        Ok(buffer.into_shape_and_vec().1)
+    }
+
+    /// Closes the scratch raster (flushing it) and returns its path, for GDAL to read as a
+    /// file.
+    pub fn into_scratch(self) -> PathBuf {
+        let GridWriter {
+            dataset, scratch, ..
+        } = self;
+        drop(dataset);
+        scratch
+    }
+
+    /// Copies the scratch raster into a COG at `cog`: DEFLATE (level 4) on every core, 256-px blocks,
+    /// the predictor for its type (floating-point for Float32, horizontal differencing for
+    /// integers), overviews by averaging (continuous) or nearest (classes) down to one block.
+    /// A non-zero `stop` (a signal's number) ends the copy at GDAL's next progress report.
+    pub fn finish(self, cog: &Path, stop: &AtomicUsize) -> Result<(), RasterError> {
         let driver = DriverManager::get_driver_by_name("COG").map_err(|e| write_error(cog, e))?;
-        let resampling = self.overviews;
         let mut options = CslStringList::new();
         for (k, v) in [
             ("COMPRESS", "DEFLATE"),
+            // libdeflate's level 4: on the 8192² bench 2.6× faster than the default 6 for
+            // classes and 1.4× for a Float32 index, for files 9 % and 0.5 % larger.
+            ("LEVEL", "4"),
+            ("PREDICTOR", self.predictor),
             ("BLOCKSIZE", "256"),
-            ("OVERVIEW_RESAMPLING", resampling),
+            ("OVERVIEW_RESAMPLING", self.overviews),
             ("NUM_THREADS", "ALL_CPUS"),
         ] {
             options
                 .set_name_value(k, v)
                 .map_err(|e| write_error(cog, e))?;
         }
-        let options = RasterCreationOptions::from(options);
-        self.dataset
-            .create_copy(&driver, cog, &options)
-            .map_err(|e| write_error(cog, e))?;
+        let path =
+            CString::new(cog.to_string_lossy().as_bytes()).map_err(|e| write_error(cog, e))?;
+        // SAFETY: driver, dataset, options and `stop` are alive for the call; the copy's
+        // handle is closed here (which writes the file).
+        let copy = unsafe {
+            gdal_sys::GDALCreateCopy(
+                driver.c_driver(),
+                path.as_ptr(),
+                self.dataset.c_dataset(),
+                0,
+                options.as_ptr(),
+                Some(super::warp::continue_unless_stopped),
+                stop as *const AtomicUsize as *mut std::ffi::c_void,
+            )
+        };
+        if copy.is_null() {
+            return Err(write_error(cog, super::footprint::last_gdal_error()));
+        }
+        // SAFETY: `copy` is the dataset GDALCreateCopy returned, closed once.
+        unsafe { gdal_sys::GDALClose(copy) };
         Ok(())
     }
 }
@@ -186,9 +243,13 @@ fn create<T: gdal::raster::GdalType>(
 ) -> Result<Dataset, RasterError> {
     let driver = DriverManager::get_driver_by_name("GTiff").map_err(|e| write_error(scratch, e))?;
     let mut options = CslStringList::new();
+    // Uncompressed: written once and read back once or more (the sieve, the COG copy), so
+    // compressing it costs far more CPU than the disk it saves.
     for (k, v) in [
         ("TILED", "YES"),
-        ("COMPRESS", "DEFLATE"),
+        ("BLOCKXSIZE", "256"),
+        ("BLOCKYSIZE", "256"),
+        ("COMPRESS", "NONE"),
         ("BIGTIFF", "IF_SAFER"),
     ] {
         options

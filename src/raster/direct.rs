@@ -82,6 +82,42 @@ pub(super) fn read_tile(
     Some(Ok(planes))
 }
 
+/// Reads `bands` (1-based) into a `size` window with geotransform `gt` that lies on the
+/// source's own lattice ([`Warper::aligned_offset`]): the source's pixels as they are, NaN
+/// outside the source and where a value equals `nodata`, as GDAL's warper gives them there.
+/// `None` when the window is not on the lattice.
+pub(super) fn read_aligned(
+    warper: &Warper,
+    bands: &[usize],
+    nodata: Option<f64>,
+    gt: [f64; 6],
+    (width, height): (usize, usize),
+) -> Option<Result<Vec<Vec<f32>>, GdalFailure>> {
+    let (ox, oy) = warper.aligned_offset(gt, bands)?;
+    let (sw, sh) = warper.source_size();
+    let (x0, x1) = (ox.max(0), (ox + width as i64).min(sw as i64));
+    let (y0, y1) = (oy.max(0), (oy + height as i64).min(sh as i64));
+    let mut planes = vec![vec![f32::NAN; width * height]; bands.len()];
+    if x0 >= x1 || y0 >= y1 {
+        return Some(Ok(planes));
+    }
+    let (w, h) = ((x1 - x0) as usize, (y1 - y0) as usize);
+    let nodata = nodata.map(|v| v as f32);
+    for (plane, band) in planes.iter_mut().zip(bands) {
+        let values = match warper.read_band(*band, (x0 as usize, y0 as usize), (w, h)) {
+            Ok(values) => values,
+            Err(e) => return Some(Err(e)),
+        };
+        for (r, line) in values.chunks_exact(w).enumerate() {
+            let start = (y0 - oy) as usize * width + r * width + (x0 - ox) as usize;
+            for (out, &v) in plane[start..start + w].iter_mut().zip(line) {
+                *out = if Some(v) == nodata { f32::NAN } else { v };
+            }
+        }
+    }
+    Some(Ok(planes))
+}
+
 /// The source pixels `lo..hi` under positions `v`, widened by [`MARGIN`] and clipped to
 /// `0..limit`.
 fn span(v: &[f64], limit: usize) -> (usize, usize) {

@@ -332,6 +332,9 @@ impl ReaderPool {
             };
             let direct = if size.0 == size.1 && self.target_wkt.is_none() {
                 direct::read_tile(warper, &src_bands, group.nodata, gt, size.0, resampling)
+            } else if self.target_wkt.is_some() {
+                // Rows of a product grid that is the raster's own: no resampling to do.
+                direct::read_aligned(warper, &src_bands, group.nodata, gt, size)
             } else {
                 None
             };

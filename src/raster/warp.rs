@@ -17,6 +17,10 @@ use super::footprint::last_gdal_error;
 use crate::compute::resample::{Sample, Window, LANES};
 use crate::plan::Resampling;
 
+/// GDAL's mask flags (`gdal.h`): a mask shared by all bands, an alpha band.
+const GMF_PER_DATASET: c_int = 0x02;
+const GMF_ALPHA: c_int = 0x04;
+
 /// gdalwarp's default maximum error of the approximating transformer, in pixels.
 const MAX_ERROR_PIXELS: f64 = 0.125;
 
@@ -27,6 +31,9 @@ pub(super) struct Warper {
     base: *mut c_void,
     /// Approximating transformer over `base`; destroying it destroys `base`.
     approx: *mut c_void,
+    /// The source's geotransform when its CRS is the target's: windows on its lattice are
+    /// read, not warped ([`Warper::aligned_offset`]).
+    same_crs_transform: Option<[f64; 6]>,
 }
 
 // SAFETY: a Warper is used by the one thread that created it; the pointers are only moved to
@@ -44,6 +51,14 @@ impl Warper {
     /// A warper from `dataset` to the CRS `dst_wkt`.
     pub(super) fn new(dataset: Dataset, dst_wkt: &str) -> Result<Warper, GdalFailure> {
         let dst_srs = CString::new(format!("DST_SRS={dst_wkt}")).map_err(GdalFailure::of)?;
+        let same_crs = match (
+            dataset.spatial_ref(),
+            gdal::spatial_ref::SpatialRef::from_wkt(dst_wkt),
+        ) {
+            (Ok(source), Ok(target)) => source == target,
+            _ => false,
+        };
+        let same_crs_transform = same_crs.then(|| dataset.geo_transform().ok()).flatten();
         // SAFETY: the option list is built and freed here; the dataset outlives the
         // transformer (both live in the Warper, the transformer is destroyed first in Drop).
         unsafe {
@@ -72,6 +87,7 @@ impl Warper {
                 dataset,
                 base,
                 approx,
+                same_crs_transform,
             })
         }
     }
@@ -79,6 +95,50 @@ impl Warper {
     /// The source raster's (width, height) in pixels.
     pub(super) fn source_size(&self) -> (usize, usize) {
         self.dataset.raster_size()
+    }
+
+    /// Where the window with geotransform `gt` starts in the source, in whole source pixels,
+    /// when it lies on the source's own lattice (same CRS and pixel size, north-up, shifted by
+    /// whole pixels) and `bands` mark missing values by nodata alone (no mask or alpha band):
+    /// such a window is the source's pixels as they are, read without warping.
+    pub(super) fn aligned_offset(&self, gt: [f64; 6], bands: &[usize]) -> Option<(i64, i64)> {
+        let src = self.same_crs_transform?;
+        let north_up = |t: &[f64; 6]| t[2] == 0.0 && t[4] == 0.0 && t[1] > 0.0 && t[5] < 0.0;
+        if !north_up(&src) || !north_up(&gt) {
+            return None;
+        }
+        let same = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs();
+        if !same(gt[1], src[1]) || !same(gt[5], src[5]) {
+            return None;
+        }
+        let whole = |v: f64| {
+            let r = v.round();
+            ((v - r).abs() <= 1e-6).then_some(r as i64)
+        };
+        let x = whole((gt[0] - src[0]) / src[1])?;
+        let y = whole((gt[3] - src[3]) / src[5])?;
+        let nodata_only = bands.iter().all(|b| {
+            self.dataset.rasterband(*b).is_ok_and(|band| {
+                // SAFETY: the band handle is valid while the dataset is open.
+                let flags = unsafe { gdal_sys::GDALGetMaskFlags(band.c_rasterband()) };
+                flags & (GMF_PER_DATASET | GMF_ALPHA) == 0
+            })
+        });
+        nodata_only.then_some((x, y))
+    }
+
+    /// Band `band` (1-based) over the source window at `origin` of `size` pixels, as f32.
+    pub(super) fn read_band(
+        &self,
+        band: usize,
+        origin: (usize, usize),
+        size: (usize, usize),
+    ) -> Result<Vec<f32>, GdalFailure> {
+        let band = self.dataset.rasterband(band).map_err(GdalFailure::of)?;
+        let buf = band
+            .read_as::<f32>((origin.0 as isize, origin.1 as isize), size, size, None)
+            .map_err(GdalFailure::of)?;
+        Ok(buf.into_shape_and_vec().1)
     }
 
     /// Moves the points (`xs`, `ys`: pixel/line of a window with geotransform `gt` in the

@@ -8,6 +8,7 @@
 
 mod interrupt;
 mod load;
+mod outline;
 mod prepare;
 mod products;
 mod progress;
@@ -317,7 +318,7 @@ fn publish(
     ))?;
     if let Some(spool) = spool {
         let archive = pmtiles_archive(job, spool, &tilejson)?;
-        runtime.block_on(store.put(PMTILES_KEY, archive.into(), PMTILES_MEDIA_TYPE))?;
+        runtime.block_on(store.put_file(PMTILES_KEY, archive.path(), PMTILES_MEDIA_TYPE))?;
     } else {
         let wmts = metadata::wmts_capabilities(job, store);
         runtime.block_on(store.put(
@@ -371,13 +372,13 @@ fn publish(
     Ok(summary)
 }
 
-/// The run's tiles as one PMTiles archive (built in a scratch file), with the TileJSON as its
-/// metadata.
+/// The run's tiles as one PMTiles archive in a scratch file (removed when dropped), with the
+/// TileJSON as its metadata.
 fn pmtiles_archive(
     job: &Job,
     spool: TileSpool,
     tilejson: &metadata::TileJson,
-) -> Result<Vec<u8>, Error> {
+) -> Result<tempfile::NamedTempFile, Error> {
     let failed = |message: String| Error::Runtime {
         what: "building the PMTiles archive",
         message,
@@ -390,17 +391,12 @@ fn pmtiles_archive(
         center: ((w + e) / 2.0, (s + n) / 2.0, job.zooms.min),
         metadata: serde_json::to_string(tilejson).unwrap_or_default(),
     };
-    let mut file = tempfile::tempfile().map_err(|e| failed(e.to_string()))?;
-    let out = file.try_clone().map_err(|e| failed(e.to_string()))?;
+    let file = tempfile::NamedTempFile::new().map_err(|e| failed(e.to_string()))?;
+    let out = file.reopen().map_err(|e| failed(e.to_string()))?;
     spool
         .write_archive(&info, out)
         .map_err(|e| failed(e.to_string()))?;
-    let mut bytes = Vec::new();
-    use std::io::{Read, Seek};
-    file.rewind()
-        .and_then(|_| file.read_to_end(&mut bytes))
-        .map_err(|e| failed(e.to_string()))?;
-    Ok(bytes)
+    Ok(file)
 }
 
 /// Uploads a JSON document (pretty-printed: these are read by people too).

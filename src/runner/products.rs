@@ -10,17 +10,32 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use super::{Interrupt, Job};
+use super::{outline, Interrupt, Job};
 use crate::compute::area_stats::AreaStats;
 use crate::error::Error;
 use crate::layout::{self, CLASSES_COG_KEY, COG_MEDIA_TYPE, COMPOSITE_COG_KEY, INDEX_COG_KEY};
 use crate::metadata;
 use crate::plan::ProductGrid;
 use crate::raster::cog::{ClassInfo, GridWriter};
-use crate::raster::polygons::class_polygons;
 use crate::raster::{Grid, PixelAreas, RasterError, ReaderPool};
 use crate::render::{Composite, Style};
 use crate::store::OutputStore;
+
+/// Logs how long each step of the products took (`RUST_LOG=info`), for `make bench` and
+/// operators.
+struct Steps(std::time::Instant);
+
+impl Steps {
+    fn start() -> Steps {
+        Steps(std::time::Instant::now())
+    }
+
+    fn done(&mut self, step: &'static str) {
+        let seconds = self.0.elapsed().as_secs_f64();
+        tracing::info!(step, seconds, "product step done");
+        self.0 = std::time::Instant::now();
+    }
+}
 
 /// Rows per window: 256 rows of a 10980-px Sentinel-2 tile are 11 MB of f32 per band.
 const ROWS_PER_WINDOW: usize = 256;
@@ -75,29 +90,29 @@ pub(super) fn write_products(
     }
     let mut index = GridWriter::float(&dir.join("index-rows.tif"), &grid)?;
     let table = job.plan.style.class_table();
+    let infos: Vec<ClassInfo> = table.map_or_else(Vec::new, |t| {
+        t.classes
+            .iter()
+            .map(|c| ClassInfo {
+                name: c.name.clone(),
+                interval: c.interval(),
+                rgba: c.color.0,
+            })
+            .collect()
+    });
     let mut classes = match table {
-        Some(t) => {
-            let infos: Vec<ClassInfo> = t
-                .classes
-                .iter()
-                .map(|c| ClassInfo {
-                    name: c.name.clone(),
-                    interval: c.interval(),
-                    rgba: c.color.0,
-                })
-                .collect();
-            Some(GridWriter::classes(
-                &dir.join("classes-rows.tif"),
-                &grid,
-                &infos,
-            )?)
-        }
+        Some(_) => Some(GridWriter::classes(
+            &dir.join("classes-rows.tif"),
+            &grid,
+            &infos,
+        )?),
         None => None,
     };
     let readers = ReaderPool::for_grid(&grid).stopped_by(interrupt.flag());
     let areas = PixelAreas::of(&grid)?;
     let mut stats = AreaStats::new(table.map_or(0, |t| t.classes.len()));
     let mut observations = Observations::new(job, &grid, dir)?;
+    let mut steps = Steps::start();
     for batch in windows(job, &grid).chunks(rayon::current_num_threads().max(1)) {
         interrupt.check()?;
         let computed: Vec<Result<Window, RasterError>> = batch
@@ -119,10 +134,67 @@ pub(super) fn write_products(
             index.write(rows.start, grid.width, values)?;
         }
     }
+    steps.done("pixels: read, index, classes, areas");
     let mut written = observations.finish(dir, store, runtime)?;
+    let unit = job.plan.product.min_mapping_unit;
+    let polygons = dir.join(layout::POLYGONS_KEY);
+    let stop = interrupt.flag();
+    let finish = |writer: GridWriter, key: &str| -> Result<(), Error> {
+        let path = dir.join(key);
+        writer.finish(&path, &stop)?;
+        upload(runtime, store, &path, key)
+    };
+    // The index COG is encoded (on every core) while the sieve and the polygoniser, which
+    // run on one, read the classes.
+    let (index_done, sieved) = std::thread::scope(|scope| {
+        let encoding = scope.spawn(|| finish(index, INDEX_COG_KEY));
+        let sieved = match (&classes, table) {
+            (Some(c), Some(table)) => {
+                let o = outline::Outline {
+                    grid: &grid,
+                    unit,
+                    table,
+                    infos: &infos,
+                    areas: &areas,
+                    dir,
+                };
+                outline::outline(c, &o, &polygons, interrupt).and_then(|sieved| {
+                    runtime.block_on(store.put_file(
+                        layout::POLYGONS_KEY,
+                        &polygons,
+                        "application/geo+json",
+                    ))?;
+                    Ok(sieved)
+                })
+            }
+            _ => Ok(None),
+        };
+        let index_done = encoding.join().unwrap_or_else(|_| {
+            Err(Error::Runtime {
+                what: "encoding index.tif",
+                message: "the encoding thread panicked".into(),
+            })
+        });
+        (index_done, sieved)
+    });
+    interrupt.check()?;
+    let sieved = sieved?;
+    index_done?;
+    steps.done("index.tif (encoded while the polygons are drawn)");
+    let summary = sieved.as_ref().map(|s| metadata::SieveSummary {
+        min_area_ha: unit.hectares,
+        min_pixels: s.min_pixels,
+        in_classes: unit.in_classes,
+        counts: s.counts,
+        after: stats.with_classes(s.areas.clone()),
+    });
     let style = &job.plan.style;
-    let json = metadata::stats_json(&stats, style, job.plan.product.name());
-    let csv = metadata::stats_csv(&stats, style);
+    let json = metadata::stats_json(&stats, style, job.plan.product.name(), summary.as_ref());
+    let shown = match &summary {
+        Some(s) if s.in_classes => &s.after,
+        _ => &stats,
+    };
+    let csv = metadata::stats_csv(shown, style);
     super::put_json(
         runtime,
         store,
@@ -135,25 +207,19 @@ pub(super) fn write_products(
         layout::STATS_JSON_KEY.to_string(),
         layout::STATS_CSV_KEY.to_string(),
     ]);
-    let mut outputs = vec![(index, INDEX_COG_KEY)];
-    if let Some(c) = classes {
-        outputs.push((c, CLASSES_COG_KEY));
-    }
-    for (writer, key) in outputs {
-        let path = dir.join(key);
-        writer.finish(&path)?;
-        upload(runtime, store, &path, key)?;
-        written.push(key.to_string());
-        if let (CLASSES_COG_KEY, Some(t)) = (key, table) {
-            let polygons = class_polygons(&path, &interrupt.flag())?;
-            let doc = metadata::polygons_geojson(&polygons, t);
-            runtime.block_on(store.put(
-                layout::POLYGONS_KEY,
-                serde_json::to_vec(&doc).unwrap_or_default().into(),
-                "application/geo+json",
-            ))?;
-            written.push(layout::POLYGONS_KEY.to_string());
+    written.push(INDEX_COG_KEY.to_string());
+    if let Some(unsieved) = classes {
+        // `sieve_classes`: classes.tif is the sieved raster.
+        match sieved.and_then(|s| s.writer) {
+            Some(sieved) => {
+                drop(unsieved);
+                finish(sieved, CLASSES_COG_KEY)?;
+            }
+            None => finish(unsieved, CLASSES_COG_KEY)?,
         }
+        written.push(CLASSES_COG_KEY.to_string());
+        steps.done("classes.tif");
+        written.push(layout::POLYGONS_KEY.to_string());
     }
     Ok(written)
 }
@@ -185,7 +251,7 @@ fn write_composite(
         }
     }
     let path = dir.join(COMPOSITE_COG_KEY);
-    writer.finish(&path)?;
+    writer.finish(&path, &interrupt.flag())?;
     upload(runtime, store, &path, COMPOSITE_COG_KEY)?;
     let mut written = observations.finish(dir, store, runtime)?;
     written.push(COMPOSITE_COG_KEY.to_string());
@@ -208,18 +274,14 @@ fn windows(job: &Job, grid: &Grid) -> Vec<Range<usize>> {
         .collect()
 }
 
-/// Uploads a finished COG.
+/// Uploads a finished COG, streamed from its scratch file.
 fn upload(
     runtime: &tokio::runtime::Runtime,
     store: &OutputStore,
     path: &std::path::Path,
     key: &str,
 ) -> Result<(), Error> {
-    let bytes = std::fs::read(path).map_err(|e| Error::Runtime {
-        what: "reading back a product raster",
-        message: format!("{}: {e}", path.display()),
-    })?;
-    Ok(runtime.block_on(store.put(key, bytes.into(), COG_MEDIA_TYPE))?)
+    Ok(runtime.block_on(store.put_file(key, path, COG_MEDIA_TYPE))?)
 }
 
 /// One window of the product, and the counts of observations of each composite scene.
@@ -291,7 +353,7 @@ impl Observations {
         let mut written = Vec::new();
         for (key, writer) in self.writers {
             let path = dir.join(&key);
-            writer.finish(&path)?;
+            writer.finish(&path, &std::sync::atomic::AtomicUsize::new(0))?;
             upload(runtime, store, &path, &key)?;
             written.push(key);
         }

@@ -194,6 +194,11 @@ pub struct ProductSpec {
     pub aoi: Option<String>,
     /// Three bands as red, green and blue: a named composite or three band names.
     pub composite: Option<CompositeSpec>,
+    /// Class patches smaller than this many hectares are merged into their largest neighbour
+    /// before polygons are drawn (default 0.5; 0 keeps every patch).
+    pub min_area_ha: Option<f64>,
+    /// `true`: `classes.tif` and the class areas of `stats.json` are sieved too.
+    pub sieve_classes: Option<bool>,
 }
 
 /// `composite = "swir"` or `composite = ["swir2", "nir", "red"]`.

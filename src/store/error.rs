@@ -36,6 +36,13 @@ pub enum StoreError {
         #[source]
         source: Box<object_store::Error>,
     },
+    #[error("reading the scratch file {} to upload as `{key}` failed: {source}", path.display())]
+    Scratch {
+        key: String,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("reading `{key}` from {} failed: {}", redact(url), redact(&source.to_string()))]
     Get {
         key: String,
@@ -52,6 +59,7 @@ impl StoreError {
         match self {
             StoreError::Url { .. } => ErrorKind::Input,
             StoreError::CreateDirectory { source, .. } => io_kind(source, ErrorKind::Input),
+            StoreError::Scratch { source, .. } => io_kind(source, ErrorKind::Internal),
             StoreError::Unwritable { source, .. } => source.kind(),
             StoreError::Put { source, .. } | StoreError::Get { source, .. } => {
                 object_store_kind(source)

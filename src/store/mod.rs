@@ -28,6 +28,9 @@ use object_store::{
 /// Objects larger than this are uploaded in parts of this size (S3 wants parts ≥ 5 MiB).
 pub const MULTIPART_THRESHOLD: usize = 8 << 20;
 
+/// Parts of a streamed upload ([`OutputStore::put_file`]) sent at once.
+pub const PARTS_IN_FLIGHT: usize = 4;
+
 /// Where a run's outputs go.
 #[derive(Clone)]
 pub struct OutputStore {
@@ -315,6 +318,129 @@ impl OutputStore {
             .map_err(put_error)
     }
 
+    /// Writes the file at `path` as one object, streamed from disk: a multipart upload in
+    /// parts of [`MULTIPART_THRESHOLD`], at most [`PARTS_IN_FLIGHT`] of them in memory, so a
+    /// product of any size costs a few parts of memory. Small files go through
+    /// [`OutputStore::put`]. With `--resume`, an object already holding the file's bytes is
+    /// left as it is.
+    pub async fn put_file(
+        &self,
+        key: &str,
+        path: &std::path::Path,
+        content_type: &str,
+    ) -> Result<(), StoreError> {
+        use std::io::Read;
+        let scratch = |source| StoreError::Scratch {
+            key: key.to_string(),
+            path: path.to_path_buf(),
+            source,
+        };
+        let len = std::fs::metadata(path).map_err(scratch)?.len();
+        if len <= MULTIPART_THRESHOLD as u64 {
+            let bytes = std::fs::read(path).map_err(scratch)?;
+            return self.put(key, bytes.into(), content_type).await;
+        }
+        let put_error = |source| StoreError::Put {
+            key: key.to_string(),
+            url: self.url.clone(),
+            source: Box::new(source),
+        };
+        if let Ok(mut stale) = self.stale.lock() {
+            if let Some(keys) = stale.as_mut() {
+                keys.remove(key);
+            }
+        }
+        if let Some(dir) = &self.directory {
+            return self.copy_file(dir, key, path, &scratch);
+        }
+        let hash = file_sha256_hex(path).map_err(scratch)?;
+        if self.resume && self.holds_file(key, len, &hash).await {
+            self.counts.unchanged.fetch_add(1, Ordering::Relaxed);
+            return Ok(());
+        }
+        self.counts.written.fetch_add(1, Ordering::Relaxed);
+        let opts = PutMultipartOptions {
+            attributes: self.attributes(content_type, &hash),
+            ..PutMultipartOptions::default()
+        };
+        let upload = self
+            .store
+            .put_multipart_opts(&self.path(key), opts)
+            .await
+            .map_err(put_error)?;
+        let mut writer = WriteMultipart::new_with_chunk_size(upload, MULTIPART_THRESHOLD);
+        let mut file = std::fs::File::open(path).map_err(scratch)?;
+        loop {
+            let mut part = Vec::with_capacity(MULTIPART_THRESHOLD);
+            let read = (&mut file)
+                .take(MULTIPART_THRESHOLD as u64)
+                .read_to_end(&mut part)
+                .map_err(scratch)?;
+            if read == 0 {
+                break;
+            }
+            writer
+                .wait_for_capacity(PARTS_IN_FLIGHT)
+                .await
+                .map_err(put_error)?;
+            writer.put(part.into());
+        }
+        writer.finish().await.map(|_| ()).map_err(put_error)
+    }
+
+    /// [`OutputStore::put_file`] into a local directory: the file copied by the kernel
+    /// (`copy_file_range`) next to its destination, then renamed over it, so a reader never
+    /// sees half a file.
+    fn copy_file(
+        &self,
+        dir: &std::path::Path,
+        key: &str,
+        path: &std::path::Path,
+        scratch: &impl Fn(std::io::Error) -> StoreError,
+    ) -> Result<(), StoreError> {
+        let target = dir.join(key);
+        if self.resume && same_files(&target, path).unwrap_or(false) {
+            self.counts.unchanged.fetch_add(1, Ordering::Relaxed);
+            return Ok(());
+        }
+        self.counts.written.fetch_add(1, Ordering::Relaxed);
+        let put_error = |e: std::io::Error| StoreError::Put {
+            key: key.to_string(),
+            url: self.url.clone(),
+            source: Box::new(object_store::Error::Generic {
+                store: "LocalFileSystem",
+                source: Box::new(e),
+            }),
+        };
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(put_error)?;
+        }
+        let partial = target.with_extension(format!(
+            "{}.partial",
+            target.extension().and_then(|e| e.to_str()).unwrap_or("")
+        ));
+        match std::fs::copy(path, &partial) {
+            Ok(_) => {}
+            Err(e) if !path.exists() => return Err(scratch(e)),
+            Err(e) => return Err(put_error(e)),
+        }
+        std::fs::rename(&partial, &target).map_err(put_error)
+    }
+
+    /// [`OutputStore::holds`] for a file on an object store: by size and SHA-256.
+    async fn holds_file(&self, key: &str, len: u64, hash: &str) -> bool {
+        match self.head(key).await {
+            Ok(found) => {
+                found.meta.size == len
+                    && found
+                        .attributes
+                        .get(&Attribute::Metadata(HASH_METADATA.into()))
+                        .is_some_and(|v| v.as_ref() == hash)
+            }
+            Err(_) => false,
+        }
+    }
+
     /// `Content-Type` and `Cache-Control` of a stored object, as the store reports them
     /// (`None` where it keeps no attributes, as on a local filesystem).
     pub async fn media_headers(
@@ -428,10 +554,48 @@ impl OutputStore {
 
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// SHA-256 of a file's bytes, read in 1 MiB pieces.
+fn file_sha256_hex(path: &std::path::Path) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+    }
+    Ok(hex(&hasher.finalize()))
+}
+
+/// Whether two files hold the same bytes, read in 1 MiB pieces.
+fn same_files(a: &std::path::Path, b: &std::path::Path) -> std::io::Result<bool> {
+    use std::io::Read;
+    let (mut fa, mut fb) = (std::fs::File::open(a)?, std::fs::File::open(b)?);
+    if fa.metadata()?.len() != fb.metadata()?.len() {
+        return Ok(false);
+    }
+    let (mut ba, mut bb) = (vec![0u8; 1 << 20], vec![0u8; 1 << 20]);
+    loop {
+        let n = fa.read(&mut ba)?;
+        if n == 0 {
+            return Ok(true);
+        }
+        fb.read_exact(&mut bb[..n])?;
+        if ba[..n] != bb[..n] {
+            return Ok(false);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -26,6 +26,7 @@ mod resume;
 mod scheduler;
 mod sensor_presets;
 mod shards;
+mod sieve;
 mod stac;
 mod storage;
 mod tiles_match_gdal2tiles;

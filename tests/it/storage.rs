@@ -69,6 +69,45 @@ async fn conformance(store: &OutputStore, keeps_attributes: bool) {
         "multipart round trip"
     );
 
+    // A file streamed from disk (a product COG): five parts, the last short, and a rerun
+    // with `--resume` leaves it; a file of one byte more is written again.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("classes.tif");
+    let streamed: Vec<u8> = (0..4 * MULTIPART_THRESHOLD + 777)
+        .map(|i| (i % 241) as u8)
+        .collect();
+    std::fs::write(&file, &streamed).expect("write");
+    store
+        .put_file("classes.tif", &file, "image/tiff")
+        .await
+        .expect("streamed put");
+    let back = store.get("classes.tif").await.expect("get streamed");
+    assert!(back[..] == streamed[..], "streamed round trip");
+    if keeps_attributes {
+        let (media, _) = store.media_headers("classes.tif").await.expect("head");
+        assert_eq!(media.as_deref(), Some("image/tiff"));
+    }
+    let resumed = store.clone().resuming(true);
+    let (written, in_place) = resumed.put_counts();
+    resumed
+        .put_file("classes.tif", &file, "image/tiff")
+        .await
+        .expect("same file");
+    assert_eq!(resumed.put_counts(), (written, in_place + 1));
+    let mut longer = streamed.clone();
+    longer.push(7);
+    std::fs::write(&file, &longer).expect("write");
+    resumed
+        .put_file("classes.tif", &file, "image/tiff")
+        .await
+        .expect("changed file");
+    assert_eq!(resumed.put_counts(), (written + 1, in_place + 1));
+    assert_eq!(
+        store.get("classes.tif").await.expect("get").len(),
+        longer.len()
+    );
+    store.delete("classes.tif").await.expect("delete");
+
     // Resume: identical content is left alone (by hash or bytes), different content rewritten.
     let resumed = store.clone().resuming(true);
     let (written, in_place) = resumed.put_counts();

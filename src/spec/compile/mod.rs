@@ -100,6 +100,9 @@ pub fn compile(path: &Path, loaded: LoadedSpec, overrides: &Overrides) -> Draft 
             name.clone_from(band);
         }
     }
+    if let (Some(p), Some(style)) = (&spec.product, &style) {
+        c.sieve_needs_classes(p, style);
+    }
     let tiling = c.tiling(&spec.tiling, overrides.zoom, overrides.max_tiles);
     let aoi = (spec.product.as_ref())
         .and_then(|p| p.aoi.as_deref())

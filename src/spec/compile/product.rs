@@ -10,7 +10,7 @@ use crate::compute::{composite, BandNeed, Epoch, Index};
 const WATER_CHANGE: &str = "water_change";
 use super::needs::Why;
 use crate::catalog::SceneDraft;
-use crate::plan::{Formula, Product, ProductGrid, SceneMask};
+use crate::plan::{Formula, MinMappingUnit, Product, ProductGrid, SceneMask};
 use crate::spec::raw::{CompositeSpec, GridSpec, PipelineSpec, ProductSpec};
 
 /// The scene a single-scene product reads: `scene`, else the pipeline's only scene, else
@@ -52,6 +52,9 @@ impl Compiler<'_> {
         if let Some(grid) = grid_spec {
             product.grid = self.grid(grid, &product)?;
         }
+        if let Some(p) = &spec.product {
+            product.min_mapping_unit = self.min_mapping_unit(p)?;
+        }
         // Every scene the product reads brings its quality rule.
         let quality: Vec<(String, SceneMask)> = product
             .scenes_read()
@@ -64,6 +67,40 @@ impl Compiler<'_> {
             product.quality.push(mask.rule);
         }
         Some(product)
+    }
+
+    fn min_mapping_unit(&mut self, p: &ProductSpec) -> Option<MinMappingUnit> {
+        let mut unit = MinMappingUnit::default();
+        if let Some(ha) = p.min_area_ha {
+            if !(ha.is_finite() && (0.0..=1.0e6).contains(&ha)) {
+                self.problem(
+                    "product.min_area_ha",
+                    format!("{ha} is not an area in hectares from 0 (keep every patch) to 1000000"),
+                );
+                return None;
+            }
+            unit.hectares = ha;
+        }
+        unit.in_classes = p.sieve_classes.unwrap_or(false);
+        Some(unit)
+    }
+
+    /// The sieve works on classes: asking for it without a class table is a mistake.
+    pub(super) fn sieve_needs_classes(&mut self, p: &ProductSpec, style: &crate::render::Style) {
+        if style.class_table().is_some() {
+            return;
+        }
+        for (key, set) in [
+            ("product.min_area_ha", p.min_area_ha.is_some()),
+            ("product.sieve_classes", p.sieve_classes.is_some()),
+        ] {
+            if set {
+                self.problem(
+                    key,
+                    "sieves class patches, and this product has no classes: add [[render.classes]] or drop the key",
+                );
+            }
+        }
     }
 
     fn grid(&mut self, spec: &GridSpec, product: &Product) -> Option<ProductGrid> {
@@ -276,6 +313,7 @@ impl Compiler<'_> {
             reads,
             mask: None,
             grid: ProductGrid::FirstScene,
+            min_mapping_unit: MinMappingUnit::default(),
             quality: Vec::new(),
         })
     }
@@ -345,6 +383,7 @@ impl Compiler<'_> {
             reads: bands.into_iter().map(|b| (scene.clone(), b)).collect(),
             mask: None,
             grid: ProductGrid::FirstScene,
+            min_mapping_unit: MinMappingUnit::default(),
             quality: Vec::new(),
         })
     }
@@ -358,6 +397,7 @@ impl Compiler<'_> {
             reads,
             mask: None,
             grid: ProductGrid::FirstScene,
+            min_mapping_unit: MinMappingUnit::default(),
             quality: Vec::new(),
         })
     }

@@ -20,11 +20,12 @@ fn class_polygons_are_valid_wound_per_rfc7946_and_tile_the_classified_pixels() {
     let out = dir.path().join("out");
     let text = format!(
         "[scenes.post]\nfile = \"{}\"\nbands = {{ green = 2, swir1 = 5 }}\n[product]\n\
-         index = \"mndwi\"\n[render]\nclasses = \"water\"\n[tiling]\nzoom = \"11-11\"\n\
+         index = \"mndwi\"\nmin_area_ha = 0\n[render]\nclasses = \"water\"\n[tiling]\nzoom = \"11-11\"\n\
          [output]\nurl = \"{}\"\n",
         sample("olinda/L7_ETMs.tif").display(),
         out.display()
     );
+    // Every patch a polygon (no minimum mapping unit): the most edges, holes and pinches.
     super::run_ok(dir.path(), "water.toml", &text);
     let path = out.join("polygons.geojson");
     let doc: serde_json::Value = read_json(&path);
