@@ -35,6 +35,7 @@ test: lint test-tools
 bench: build
 	benches/bench.py
 	benches/mosaic.py
+	benches/analyst.py
 
 clean:
 	rm -rf out target

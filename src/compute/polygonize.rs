@@ -21,12 +21,14 @@ use super::labels::{find, grow, union, Connectivity, Labeller, TooManyLabels, NO
 pub type Corner = (u32, u32);
 
 /// One patch: its class code, outer ring and holes, each ring closed implicitly (the first
-/// corner is not repeated), with corners only where the boundary turns.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// corner is not repeated), with corners only where the boundary turns, and the sum of its
+/// pixels' areas as the caller measures them.
+#[derive(Debug, Clone, PartialEq)]
 pub struct PixelPolygon {
     pub class: u8,
     pub exterior: Vec<Corner>,
     pub holes: Vec<Vec<Corner>>,
+    pub area: f64,
 }
 
 /// A piece of boundary not yet closed: its corners from where it starts to where it ends, and
@@ -55,6 +57,8 @@ pub struct Polygonizer {
     labeller: Labeller,
     parent: Vec<u32>,
     class_of: Vec<u8>,
+    /// Per root label: the area of the patch's pixels so far.
+    area: Vec<f64>,
     chains: Vec<Option<Chain>>,
     free: Vec<u32>,
     /// Chain ids by edge slot: vertical edges of two rows `[row parity][line x][west, east]`,
@@ -74,6 +78,7 @@ impl Polygonizer {
             labeller: Labeller::new(width, Connectivity::Four),
             parent: Vec::new(),
             class_of: Vec::new(),
+            area: Vec::new(),
             chains: Vec::new(),
             free: Vec::new(),
             slots: vec![u32::MAX; 4 * (width + 1) + 4],
@@ -90,19 +95,28 @@ impl Polygonizer {
         4 * (self.width + 1) + (column & 1) * 2 + usize::from(below)
     }
 
-    /// Adds the next row (class codes, 0 = nodata); returns the patches it ended.
-    pub fn push(&mut self, row: &[u8]) -> Result<Vec<PixelPolygon>, TooManyLabels> {
+    /// Adds the next row (class codes, 0 = nodata), `area(x)` the area of its pixel `x`;
+    /// returns the patches it ended.
+    pub fn push(
+        &mut self,
+        row: &[u8],
+        pixel_area: impl Fn(usize) -> f64,
+    ) -> Result<Vec<PixelPolygon>, TooManyLabels> {
         let width = self.width;
         let above: Vec<u8> = self.labeller.above.clone();
-        let parent = &mut self.parent;
-        let rings = &mut self.rings;
+        let (parent, area, rings) = (&mut self.parent, &mut self.area, &mut self.rings);
         self.labeller.label(row, |a, b| {
-            grow(parent, a.max(b) as usize + 1);
+            let len = a.max(b) as usize + 1;
+            grow(parent, len);
+            if area.len() < len {
+                area.resize(len, 0.0);
+            }
             let (ra, rb) = (find(parent, a), find(parent, b));
             if ra != rb {
                 union(parent, ra, rb);
                 let root = find(parent, ra);
                 let gone = if root == ra { rb } else { ra };
+                area[root as usize] += std::mem::take(&mut area[gone as usize]);
                 if let Some(moved) = rings.remove(&gone) {
                     rings.entry(root).or_default().extend(moved);
                 }
@@ -111,9 +125,20 @@ impl Polygonizer {
         let next = self.labeller.next as usize;
         grow(&mut self.parent, next);
         self.class_of.resize(next, 0);
-        for (&label, &v) in self.labeller.labels.iter().zip(row) {
+        self.area.resize(next.max(self.area.len()), 0.0);
+        let mut x = 0;
+        while x < width {
+            let label = self.labeller.labels[x];
+            let start = x;
+            let mut sum = 0.0;
+            while x < width && self.labeller.labels[x] == label {
+                sum += pixel_area(x);
+                x += 1;
+            }
             if label != NONE {
-                self.class_of[label as usize] = v;
+                self.class_of[label as usize] = row[start];
+                let root = find(&mut self.parent, label);
+                self.area[root as usize] += sum;
             }
         }
         let (labels, above_labels) = (
@@ -151,7 +176,7 @@ impl Polygonizer {
     /// After the last row: the patches still open end.
     pub fn finish(&mut self) -> Result<Vec<PixelPolygon>, TooManyLabels> {
         let zeros = vec![0u8; self.width];
-        self.push(&zeros)
+        self.push(&zeros, |_| 0.0)
     }
 
     /// Links the boundary pieces meeting at corner (`x`, `y`), whose quadrants clockwise from
@@ -336,7 +361,8 @@ impl Polygonizer {
             let Some(rings) = self.rings.remove(&root) else {
                 continue;
             };
-            out.push(polygon_of(self.class_of[root as usize], rings));
+            let area = std::mem::take(&mut self.area[root as usize]);
+            out.push(polygon_of(self.class_of[root as usize], rings, area));
         }
         self.open = now;
         out
@@ -345,7 +371,7 @@ impl Polygonizer {
 
 /// A patch's rings as one polygon: every ring split where it passes a corner twice, the one
 /// turning counter-clockwise on screen the outer ring, the rest holes.
-fn polygon_of(class: u8, rings: Vec<Vec<Corner>>) -> PixelPolygon {
+fn polygon_of(class: u8, rings: Vec<Vec<Corner>>, area: f64) -> PixelPolygon {
     let mut exterior = Vec::new();
     let mut holes = Vec::new();
     for ring in rings.into_iter().flat_map(split_at_pinches) {
@@ -359,6 +385,7 @@ fn polygon_of(class: u8, rings: Vec<Vec<Corner>>) -> PixelPolygon {
         class,
         exterior,
         holes,
+        area,
     }
 }
 

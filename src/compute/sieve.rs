@@ -50,7 +50,8 @@ pub struct Sieve {
     labeller: Labeller,
     /// Per first label: its parent while measuring, then its patch.
     patch_of: Vec<u32>,
-    /// Per patch (indexed like `patch_of` while measuring): pixels, class, largest neighbour.
+    /// Per label while measuring, then per patch: pixels; per patch: class (found in the
+    /// second reading), largest neighbour.
     size: Vec<u32>,
     class: Vec<u8>,
     target: Vec<u32>,
@@ -111,7 +112,6 @@ impl Sieve {
         let new = self.labeller.next as usize;
         grow(parent, new);
         size.resize(new, 0);
-        self.class.resize(new, 0);
         // A run of pixels with one label is counted at once.
         let labels = &self.labeller.labels;
         let mut x = 0;
@@ -123,7 +123,6 @@ impl Sieve {
             }
             if label != NONE {
                 size[label as usize] += (x - start) as u32;
-                self.class[label as usize] = row[start];
             }
         }
         self.row += 1;
@@ -131,29 +130,33 @@ impl Sieve {
     }
 
     /// Ends the first reading: every label points at its patch, numbered densely, with the
-    /// patch's size and class.
+    /// patch's size and class. Works in place: no second array as long as the labels.
     fn number_patches(&mut self) {
         let labels = self.patch_of.len();
-        let mut number = vec![NONE; labels];
-        let mut size = Vec::new();
-        let mut class = Vec::new();
         for label in 0..labels {
-            let root = find(&mut self.patch_of, label as u32) as usize;
-            if number[root] == NONE {
-                number[root] = size.len() as u32;
-                size.push(0u32);
-                class.push(self.class[root]);
+            let root = find(&mut self.patch_of, label as u32);
+            self.patch_of[label] = root;
+            if root as usize != label {
+                let moved = self.size[label];
+                let total = &mut self.size[root as usize];
+                *total = total.saturating_add(moved);
             }
-            let patch = number[root] as usize;
-            size[patch] = size[patch].saturating_add(self.size[label]);
+        }
+        let mut size = Vec::new();
+        for label in 0..labels {
+            if self.patch_of[label] as usize == label {
+                // A root keeps its patch's number where its size was.
+                size.push(self.size[label]);
+                self.size[label] = (size.len() - 1) as u32;
+            }
         }
         for label in 0..labels {
-            let root = self.patch_of[label] as usize;
-            self.patch_of[label] = number[root];
+            self.patch_of[label] = self.size[self.patch_of[label] as usize];
         }
         self.target = vec![NONE; size.len()];
+        // Each patch's class is found in the second reading.
+        self.class = vec![0; size.len()];
         self.size = size;
-        self.class = class;
     }
 
     fn start(&mut self, phase: Phase) {
@@ -191,6 +194,7 @@ impl Sieve {
                 continue;
             }
             let here = patch(label);
+            self.class[here as usize] = row[x];
             if !first {
                 meet(&self.size, &mut self.target, here, patch(above[x]));
                 if eight && x > 0 {
@@ -254,11 +258,26 @@ impl Sieve {
     }
 
     /// Between the second and the third reading: the merges decided.
+    /// Labels given in the first reading (the sieve's memory is about 9 bytes each).
+    pub fn labels(&self) -> usize {
+        self.patch_of.len()
+    }
+
     pub fn counts(&mut self) -> Result<SieveCounts, SieveError> {
         if self.phase != Phase::Neighbours {
             return Err(SieveError::OutOfTurn("counts before the second reading"));
         }
         let counts = self.resolve();
+        // The third reading needs only each patch's class after the sieve: sizes and targets
+        // (8 bytes a patch) give way to one byte a patch.
+        for patch in 0..self.target.len() {
+            let target = self.target[patch];
+            if target != NONE {
+                self.class[patch] = self.class[target as usize];
+            }
+        }
+        self.size = Vec::new();
+        self.target = Vec::new();
         self.start(Phase::Apply);
         Ok(counts)
     }
@@ -275,10 +294,7 @@ impl Sieve {
                 if label == NONE {
                     return v;
                 }
-                match self.target[self.patch_of[label as usize] as usize] {
-                    NONE => v,
-                    target => self.class[target as usize],
-                }
+                self.class[self.patch_of[label as usize] as usize]
             })
             .collect();
         self.row += 1;

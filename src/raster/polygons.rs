@@ -1,7 +1,7 @@
 //! Class polygons in WGS 84: the pixel-corner rings of [`crate::compute::polygonize`] moved
 //! through the product grid's geotransform and PROJ to longitude/latitude, wound as RFC 7946
-//! asks (exterior rings counter-clockwise, holes clockwise), with each polygon's true area on
-//! the ellipsoid (Karney 2013, through `geo`).
+//! asks (exterior rings counter-clockwise, holes clockwise), with each polygon's true area: the
+//! sum of its pixels' geodesic areas ([`super::PixelAreas`]), the same as `stats.json`'s.
 //!
 //! The outlines are the pixel edges, not simplified: simplifying each polygon on its own moves
 //! the edge it shares with its neighbour differently in each, so neighbours overlap and leave
@@ -9,7 +9,7 @@
 
 use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
 use geo::orient::{Direction, Orient};
-use geo::{Coord, GeodesicArea, LineString, Polygon};
+use geo::{Coord, LineString, Polygon};
 
 use super::{Grid, RasterError};
 use crate::compute::polygonize::{Corner, PixelPolygon};
@@ -81,8 +81,7 @@ impl ToLonLat {
         let polygon = Polygon::new(exterior, holes).orient(Direction::Default);
         Ok(ClassPolygon {
             value: patch.class,
-            // Signed: the magnitude is the polygon itself whatever its winding.
-            area_m2: polygon.geodesic_area_signed().abs(),
+            area_m2: patch.area,
             polygon,
         })
     }

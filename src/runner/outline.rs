@@ -52,46 +52,71 @@ fn failed(what: &'static str) -> impl Fn(String) -> Error {
     move |message| Error::Runtime { what, message }
 }
 
-/// Sieves (when the unit is above 0) the classes written so far in `classes` and draws
-/// the polygons of the result into the GeoJSON file `polygons`.
-pub(super) fn outline(
+/// The sieve after its first two readings of the classes written so far in `classes`:
+/// ready to sieve rows (`None` when the unit is 0).
+pub(super) struct Measured {
+    sieve: Sieve,
+    counts: SieveCounts,
+    min_pixels: u32,
+}
+
+/// The strips of `grid`: (first row, rows).
+fn strips(grid: &Grid) -> Vec<(usize, usize)> {
+    (0..grid.height)
+        .step_by(STRIP)
+        .map(|start| (start, STRIP.min(grid.height - start)))
+        .collect()
+}
+
+fn sieve_failed(e: crate::compute::sieve::SieveError) -> Error {
+    failed("sieving the classes")(e.to_string())
+}
+
+/// Measures the patches of `classes` and decides the merges (the sieve's first two readings).
+pub(super) fn measure(
     classes: &GridWriter,
     o: &Outline,
+    interrupt: &Interrupt,
+) -> Result<Option<Measured>, Error> {
+    if o.unit.hectares <= 0.0 {
+        return Ok(None);
+    }
+    let grid = o.grid;
+    let min_pixels = min_pixels(&o.unit, o.areas);
+    let mut sieve = Sieve::new(grid.width, min_pixels, Connectivity::Four);
+    for reading in 0..2 {
+        for (start, rows) in strips(grid) {
+            interrupt.check()?;
+            let codes: Vec<u8> = classes.read_rows(start, grid.width, rows)?;
+            for row in codes.chunks_exact(grid.width) {
+                match reading {
+                    0 => sieve.measure(row),
+                    _ => sieve.compare(row),
+                }
+                .map_err(sieve_failed)?;
+            }
+        }
+    }
+    let counts = sieve.counts().map_err(sieve_failed)?;
+    tracing::debug!(labels = sieve.labels(), patches = counts.patches, "sieve");
+    Ok(Some(Measured {
+        sieve,
+        counts,
+        min_pixels,
+    }))
+}
+
+/// Reads `classes` once more, sieving each row when `measured`, and draws the polygons of the
+/// result into the GeoJSON file `polygons`.
+pub(super) fn draw(
+    classes: &GridWriter,
+    o: &Outline,
+    measured: Option<Measured>,
     polygons: &std::path::Path,
     interrupt: &Interrupt,
 ) -> Result<Option<Sieved>, Error> {
     let grid = o.grid;
-    let strips: Vec<(usize, usize)> = (0..grid.height)
-        .step_by(STRIP)
-        .map(|start| (start, STRIP.min(grid.height - start)))
-        .collect();
-    let clock = std::time::Instant::now();
-    let sieve_failed =
-        |e: crate::compute::sieve::SieveError| failed("sieving the classes")(e.to_string());
-    let mut sieve = None;
-    if o.unit.hectares > 0.0 {
-        let min_pixels = min_pixels(&o.unit, o.areas);
-        let mut s = Sieve::new(grid.width, min_pixels, Connectivity::Four);
-        for reading in 0..2 {
-            for &(start, rows) in &strips {
-                interrupt.check()?;
-                let codes: Vec<u8> = classes.read_rows(start, grid.width, rows)?;
-                for row in codes.chunks_exact(grid.width) {
-                    match reading {
-                        0 => s.measure(row),
-                        _ => s.compare(row),
-                    }
-                    .map_err(sieve_failed)?;
-                }
-            }
-        }
-        let counts = s.counts().map_err(sieve_failed)?;
-        sieve = Some((s, counts, min_pixels));
-    }
-    tracing::debug!(
-        seconds = clock.elapsed().as_secs_f64(),
-        "patches measured and compared"
-    );
+    let mut sieve = measured.map(|m| (m.sieve, m.counts, m.min_pixels));
     let mut writer = match &sieve {
         Some(_) if o.unit.in_classes => Some(GridWriter::classes(
             &o.dir.join("classes-sieved-rows.tif"),
@@ -110,7 +135,7 @@ pub(super) fn outline(
     let too_many =
         |_| failed("drawing the class polygons")("more than 4 294 967 294 patches".into());
     let mut class_areas = ClassAreas::new(o.infos.len());
-    for &(start, rows) in &strips {
+    for (start, rows) in strips(grid) {
         interrupt.check()?;
         let codes: Vec<u8> = classes.read_rows(start, grid.width, rows)?;
         let codes = match &mut sieve {
@@ -127,8 +152,9 @@ pub(super) fn outline(
             None => codes,
         };
         let mut ended = Vec::new();
-        for row in codes.chunks_exact(grid.width) {
-            ended.extend(polygonizer.push(row).map_err(too_many)?);
+        for (r, row) in codes.chunks_exact(grid.width).enumerate() {
+            let area = |x: usize| o.areas.at(x, start + r);
+            ended.extend(polygonizer.push(row, area).map_err(too_many)?);
         }
         write_ended(&mut doc, o.table, grid, ended, io)?;
         if let Some(w) = writer.as_mut() {
@@ -138,11 +164,6 @@ pub(super) fn outline(
     let ended = polygonizer.finish().map_err(too_many)?;
     write_ended(&mut doc, o.table, grid, ended, io)?;
     doc.finish().map_err(io)?;
-    tracing::info!(
-        step = "minimum mapping unit and polygons.geojson",
-        seconds = clock.elapsed().as_secs_f64(),
-        "product step done"
-    );
     Ok(sieve.map(|(_, counts, min_pixels)| Sieved {
         areas: class_areas,
         counts,

@@ -144,21 +144,28 @@ pub(super) fn write_products(
         writer.finish(&path, &stop)?;
         upload(runtime, store, &path, key)
     };
-    // The index COG is encoded (on every core) while the sieve and the polygoniser, which
-    // run on one, read the classes.
+    let outline = table.map(|table| outline::Outline {
+        grid: &grid,
+        unit,
+        table,
+        infos: &infos,
+        areas: &areas,
+        dir,
+    });
+    let measured = match (&classes, &outline) {
+        (Some(c), Some(o)) => outline::measure(c, o, interrupt)?,
+        _ => None,
+    };
+    steps.done("minimum mapping unit: patches measured");
+    // The index COG is encoded (on every core) while the polygoniser, which runs on one,
+    // draws the sieved classes; not while the sieve measures, whose memory grows with the
+    // number of patches.
     let (index_done, sieved) = std::thread::scope(|scope| {
+        let clock = std::time::Instant::now();
         let encoding = scope.spawn(|| finish(index, INDEX_COG_KEY));
-        let sieved = match (&classes, table) {
-            (Some(c), Some(table)) => {
-                let o = outline::Outline {
-                    grid: &grid,
-                    unit,
-                    table,
-                    infos: &infos,
-                    areas: &areas,
-                    dir,
-                };
-                outline::outline(c, &o, &polygons, interrupt).and_then(|sieved| {
+        let sieved = match (&classes, &outline) {
+            (Some(c), Some(o)) => {
+                outline::draw(c, o, measured, &polygons, interrupt).and_then(|sieved| {
                     runtime.block_on(store.put_file(
                         layout::POLYGONS_KEY,
                         &polygons,
@@ -169,6 +176,8 @@ pub(super) fn write_products(
             }
             _ => Ok(None),
         };
+        let seconds = clock.elapsed().as_secs_f64();
+        tracing::info!(step = "polygons.geojson", seconds, "product step done");
         let index_done = encoding.join().unwrap_or_else(|_| {
             Err(Error::Runtime {
                 what: "encoding index.tif",
@@ -180,7 +189,7 @@ pub(super) fn write_products(
     interrupt.check()?;
     let sieved = sieved?;
     index_done?;
-    steps.done("index.tif (encoded while the polygons are drawn)");
+    steps.done("polygons.geojson and index.tif (encoded beside them)");
     let summary = sieved.as_ref().map(|s| metadata::SieveSummary {
         min_area_ha: unit.hectares,
         min_pixels: s.min_pixels,

@@ -11,7 +11,12 @@ fn polygons(raster: &[Vec<u8>]) -> Vec<(usize, PixelPolygon)> {
     let mut p = Polygonizer::new(raster[0].len());
     let mut out = Vec::new();
     for (y, row) in raster.iter().enumerate() {
-        out.extend(p.push(row).expect("labels").into_iter().map(|g| (y, g)));
+        out.extend(
+            p.push(row, |x| 1.0 + x as f64 * 0.0)
+                .expect("labels")
+                .into_iter()
+                .map(|g| (y, g)),
+        );
     }
     out.extend(
         p.finish()
@@ -207,6 +212,10 @@ fn random_rasters_give_one_simple_polygon_per_patch_covering_exactly_its_pixels(
             );
             assert_eq!(covered.len() as i64, patches[patch].1, "case {case}");
             assert_eq!(pixels_of(p), patches[patch].1, "case {case}");
+            assert_eq!(
+                p.area, patches[patch].1 as f64,
+                "case {case}: the pixels' areas"
+            );
             assert_eq!(p.class, patches[patch].0);
         }
     }
