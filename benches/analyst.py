@@ -78,7 +78,7 @@ def product_steps(stderr):
 
 
 def pair_for(size):
-    pre, post = WORK / f"pre-{size}.tif", WORK / f"post-{size}.tif"
+    pre, post = WORK / f"synthetic-pre-{size}.tif", WORK / f"synthetic-post-{size}.tif"
     if not post.exists():
         log(f"generating the {size}² pre/post pair ...")
         subprocess.run([PY, ROOT / "benches" / "make_pair.py", str(size), pre, post], check=True)
