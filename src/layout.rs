@@ -14,6 +14,9 @@ pub const LEGEND_PNG_KEY: &str = "legend.png";
 pub const STATS_JSON_KEY: &str = "stats.json";
 pub const STATS_CSV_KEY: &str = "stats.csv";
 pub const POLYGONS_KEY: &str = "polygons.geojson";
+/// The same polygons as FlatGeobuf, with its spatial index (clients read a window of it).
+pub const POLYGONS_FGB_KEY: &str = "polygons.fgb";
+pub const FLATGEOBUF_MEDIA_TYPE: &str = "application/vnd.flatgeobuf";
 pub const INDEX_COG_KEY: &str = "index.tif";
 pub const CLASSES_COG_KEY: &str = "classes.tif";
 pub const COMPOSITE_COG_KEY: &str = "composite.tif";
@@ -107,7 +110,7 @@ pub fn observations_key(scene: &str) -> String {
 const OBSERVATIONS_PREFIX: &str = "observations-";
 
 /// Top-level objects a run writes (besides tiles).
-const DOCUMENT_KEYS: [&str; 14] = [
+const DOCUMENT_KEYS: [&str; 15] = [
     TILEJSON_KEY,
     PREVIEW_KEY,
     WMTS_KEY,
@@ -116,6 +119,7 @@ const DOCUMENT_KEYS: [&str; 14] = [
     STATS_JSON_KEY,
     STATS_CSV_KEY,
     POLYGONS_KEY,
+    POLYGONS_FGB_KEY,
     INDEX_COG_KEY,
     CLASSES_COG_KEY,
     COMPOSITE_COG_KEY,

@@ -13,9 +13,10 @@ use stac::{Asset, Bbox, Item, Link, Version};
 
 use crate::job::{Job, Summary};
 use crate::layout::{
-    observations_key, CLASSES_COG_KEY, COG_MEDIA_TYPE, COMPOSITE_COG_KEY, GEOJSON_MEDIA_TYPE,
-    INDEX_COG_KEY, LEGEND_KEY, LEGEND_PNG_KEY, PMTILES_KEY, PMTILES_MEDIA_TYPE, POLYGONS_KEY,
-    STAC_ITEM_KEY, STATS_CSV_KEY, STATS_JSON_KEY, TILEJSON_KEY, WMTS_KEY,
+    observations_key, CLASSES_COG_KEY, COG_MEDIA_TYPE, COMPOSITE_COG_KEY, FLATGEOBUF_MEDIA_TYPE,
+    GEOJSON_MEDIA_TYPE, INDEX_COG_KEY, LEGEND_KEY, LEGEND_PNG_KEY, PMTILES_KEY, PMTILES_MEDIA_TYPE,
+    POLYGONS_FGB_KEY, POLYGONS_KEY, STAC_ITEM_KEY, STATS_CSV_KEY, STATS_JSON_KEY, TILEJSON_KEY,
+    WMTS_KEY,
 };
 use crate::plan::{datetime::instants, TileFormat};
 use crate::store::OutputStore;
@@ -234,6 +235,15 @@ pub fn stac_item(job: &Job, summary: &Summary, store: &OutputStore, now: SystemT
             GEOJSON_MEDIA_TYPE,
             "data",
             "Class polygons",
+        );
+    }
+    if written(POLYGONS_FGB_KEY) {
+        add(
+            "polygons-fgb",
+            POLYGONS_FGB_KEY,
+            FLATGEOBUF_MEDIA_TYPE,
+            "data",
+            "Class polygons (FlatGeobuf, with a spatial index)",
         );
     }
     let mut observation_assets = Vec::new();

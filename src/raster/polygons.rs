@@ -8,6 +8,10 @@
 //! gaps. Vertices are only where the outline turns, which changes no shape.
 
 use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
+use gdal::vector::{
+    Feature, FieldValue, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType, ToGdal,
+};
+use gdal::{Dataset, DriverManager};
 use geo::orient::{Direction, Orient};
 use geo::{Coord, LineString, Polygon};
 
@@ -83,6 +87,81 @@ impl ToLonLat {
             value: patch.class,
             area_m2: patch.area,
             polygon,
+        })
+    }
+}
+
+/// `polygons.fgb`: the class polygons as FlatGeobuf (GDAL's driver, with its packed Hilbert
+/// R-tree, so clients such as QGIS and OpenLayers read only the features of a window), in
+/// WGS 84, with the GeoJSON's properties. Features are added one at a time.
+pub struct FlatGeobufWriter {
+    dataset: Dataset,
+    path: std::path::PathBuf,
+}
+
+impl FlatGeobufWriter {
+    pub fn create(path: &std::path::Path) -> Result<FlatGeobufWriter, RasterError> {
+        let fail = |e: gdal::errors::GdalError| RasterError::Write {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        };
+        let driver = DriverManager::get_driver_by_name("FlatGeobuf").map_err(fail)?;
+        let mut dataset = driver.create_vector_only(path).map_err(fail)?;
+        let mut wgs84 = SpatialRef::from_epsg(4326).map_err(fail)?;
+        wgs84.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+        let layer = dataset
+            .create_layer(LayerOptions {
+                name: "polygons",
+                srs: Some(&wgs84),
+                ty: OGRwkbGeometryType::wkbPolygon,
+                options: None,
+            })
+            .map_err(fail)?;
+        layer
+            .create_defn_fields(&[
+                ("value", OGRFieldType::OFTInteger),
+                ("class", OGRFieldType::OFTString),
+                ("area_ha", OGRFieldType::OFTReal),
+                ("area_km2", OGRFieldType::OFTReal),
+            ])
+            .map_err(fail)?;
+        Ok(FlatGeobufWriter {
+            dataset,
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn fail(&self, e: impl std::fmt::Display) -> RasterError {
+        RasterError::Write {
+            path: self.path.display().to_string(),
+            message: e.to_string(),
+        }
+    }
+
+    /// Adds one patch of the class named `class`.
+    pub fn add(&mut self, p: &ClassPolygon, class: &str) -> Result<(), RasterError> {
+        let geometry = p.polygon.to_gdal().map_err(|e| self.fail(e))?;
+        let layer = self.dataset.layer(0).map_err(|e| self.fail(e))?;
+        let mut feature = Feature::new(layer.defn()).map_err(|e| self.fail(e))?;
+        feature.set_geometry(geometry).map_err(|e| self.fail(e))?;
+        let values = [
+            FieldValue::IntegerValue(i32::from(p.value)),
+            FieldValue::StringValue(class.to_string()),
+            FieldValue::RealValue(p.area_m2 / 10_000.0),
+            FieldValue::RealValue(p.area_m2 / 1_000_000.0),
+        ];
+        for (i, value) in values.iter().enumerate() {
+            feature.set_field(i, value).map_err(|e| self.fail(e))?;
+        }
+        feature.create(&layer).map_err(|e| self.fail(e))
+    }
+
+    /// Writes the index and closes the file.
+    pub fn finish(self) -> Result<(), RasterError> {
+        let FlatGeobufWriter { dataset, path } = self;
+        dataset.close().map_err(|e| RasterError::Write {
+            path: path.display().to_string(),
+            message: e.to_string(),
         })
     }
 }

@@ -14,7 +14,7 @@ use crate::error::Error;
 use crate::metadata::{feature_json, PolygonsGeoJson};
 use crate::plan::MinMappingUnit;
 use crate::raster::cog::{ClassInfo, GridWriter};
-use crate::raster::polygons::ToLonLat;
+use crate::raster::polygons::{FlatGeobufWriter, ToLonLat};
 use crate::raster::{Grid, PixelAreas};
 use crate::render::ClassTable;
 
@@ -107,12 +107,12 @@ pub(super) fn measure(
 }
 
 /// Reads `classes` once more, sieving each row when `measured`, and draws the polygons of the
-/// result into the GeoJSON file `polygons`.
+/// result into the GeoJSON file `polygons` and the FlatGeobuf file `flatgeobuf`.
 pub(super) fn draw(
     classes: &GridWriter,
     o: &Outline,
     measured: Option<Measured>,
-    polygons: &std::path::Path,
+    (polygons, flatgeobuf): (&std::path::Path, &std::path::Path),
     interrupt: &Interrupt,
 ) -> Result<Option<Sieved>, Error> {
     let grid = o.grid;
@@ -131,6 +131,7 @@ pub(super) fn draw(
     let file = std::fs::File::create(polygons).map_err(io)?;
     let mut doc = PolygonsGeoJson::start(std::io::BufWriter::new(file), o.table, o.unit.hectares)
         .map_err(io)?;
+    let mut fgb = FlatGeobufWriter::create(flatgeobuf)?;
     let mut polygonizer = Polygonizer::new(grid.width);
     let too_many =
         |_| failed("drawing the class polygons")("more than 4 294 967 294 patches".into());
@@ -156,14 +157,15 @@ pub(super) fn draw(
             let area = |x: usize| o.areas.at(x, start + r);
             ended.extend(polygonizer.push(row, area).map_err(too_many)?);
         }
-        write_ended(&mut doc, o.table, grid, ended, io)?;
+        write_ended(&mut doc, &mut fgb, o.table, grid, ended, io)?;
         if let Some(w) = writer.as_mut() {
             w.write(start, grid.width, codes)?;
         }
     }
     let ended = polygonizer.finish().map_err(too_many)?;
-    write_ended(&mut doc, o.table, grid, ended, io)?;
+    write_ended(&mut doc, &mut fgb, o.table, grid, ended, io)?;
     doc.finish().map_err(io)?;
+    fgb.finish()?;
     Ok(sieve.map(|(_, counts, min_pixels)| Sieved {
         areas: class_areas,
         counts,
@@ -173,9 +175,10 @@ pub(super) fn draw(
 }
 
 /// Moves the patches that ended to lon/lat and into GeoJSON on every core, then writes them
-/// in their order.
+/// in their order, to the GeoJSON and the FlatGeobuf file.
 fn write_ended<W: std::io::Write>(
     doc: &mut PolygonsGeoJson<W>,
+    fgb: &mut FlatGeobufWriter,
     table: &ClassTable,
     grid: &Grid,
     ended: Vec<PixelPolygon>,
@@ -189,7 +192,10 @@ fn write_ended<W: std::io::Write>(
         .map_init(
             || ToLonLat::new(grid).map_err(|e| e.to_string()),
             |to, patch| match to {
-                Ok(to) => to.polygon(patch).map(|p| feature_json(&p, table)),
+                Ok(to) => to.polygon(patch).map(|p| {
+                    let json = feature_json(&p, table);
+                    (p, json)
+                }),
                 Err(message) => Err(crate::raster::RasterError::Reproject {
                     location: "the class polygons".into(),
                     message: message.clone(),
@@ -198,8 +204,13 @@ fn write_ended<W: std::io::Write>(
         )
         .collect();
     for feature in converted {
-        if let Some(json) = feature? {
+        let (polygon, json) = feature?;
+        let class = usize::from(polygon.value)
+            .checked_sub(1)
+            .and_then(|i| table.classes.get(i));
+        if let (Some(json), Some(class)) = (json, class) {
             doc.add_json(&json).map_err(&io)?;
+            fgb.add(&polygon, &class.name)?;
         }
     }
     Ok(())

@@ -137,7 +137,10 @@ pub(super) fn write_products(
     steps.done("pixels: read, index, classes, areas");
     let mut written = observations.finish(dir, store, runtime)?;
     let unit = job.plan.product.min_mapping_unit;
-    let polygons = dir.join(layout::POLYGONS_KEY);
+    let (polygons, flatgeobuf) = (
+        dir.join(layout::POLYGONS_KEY),
+        dir.join(layout::POLYGONS_FGB_KEY),
+    );
     let stop = interrupt.flag();
     let finish = |writer: GridWriter, key: &str| -> Result<(), Error> {
         let path = dir.join(key);
@@ -165,14 +168,21 @@ pub(super) fn write_products(
         let encoding = scope.spawn(|| finish(index, INDEX_COG_KEY));
         let sieved = match (&classes, &outline) {
             (Some(c), Some(o)) => {
-                outline::draw(c, o, measured, &polygons, interrupt).and_then(|sieved| {
-                    runtime.block_on(store.put_file(
-                        layout::POLYGONS_KEY,
-                        &polygons,
-                        "application/geo+json",
-                    ))?;
-                    Ok(sieved)
-                })
+                outline::draw(c, o, measured, (&polygons, &flatgeobuf), interrupt).and_then(
+                    |sieved| {
+                        runtime.block_on(store.put_file(
+                            layout::POLYGONS_KEY,
+                            &polygons,
+                            layout::GEOJSON_MEDIA_TYPE,
+                        ))?;
+                        runtime.block_on(store.put_file(
+                            layout::POLYGONS_FGB_KEY,
+                            &flatgeobuf,
+                            layout::FLATGEOBUF_MEDIA_TYPE,
+                        ))?;
+                        Ok(sieved)
+                    },
+                )
             }
             _ => Ok(None),
         };
@@ -229,6 +239,7 @@ pub(super) fn write_products(
         written.push(CLASSES_COG_KEY.to_string());
         steps.done("classes.tif");
         written.push(layout::POLYGONS_KEY.to_string());
+        written.push(layout::POLYGONS_FGB_KEY.to_string());
     }
     Ok(written)
 }

@@ -281,6 +281,37 @@ fn class_polygons_are_valid_geojson_whose_areas_match_the_stats() {
             hectares[value] += m2.parse::<f64>().expect("area") / 10_000.0;
         }
     }
+    // polygons.fgb holds the same features (in its R-tree's order), read back by GDAL.
+    let fgb = gdal::Dataset::open(out.join("polygons.fgb")).expect("open polygons.fgb");
+    let mut layer = fgb.layer(0).expect("layer");
+    let key = |value: i64, ha: f64| (value, (ha * 1e6).round() as i64);
+    let mut theirs: Vec<(i64, i64)> = gdal::vector::LayerAccess::features(&mut layer)
+        .map(|f| {
+            let field = |name: &str| f.field_index(name).expect("field");
+            let value = f
+                .field_as_integer(field("value"))
+                .expect("value")
+                .expect("set");
+            let ha = f
+                .field_as_double(field("area_ha"))
+                .expect("ha")
+                .expect("set");
+            key(i64::from(value), ha)
+        })
+        .collect();
+    let mut ours: Vec<(i64, i64)> = features
+        .iter()
+        .map(|f| {
+            key(
+                f["properties"]["value"].as_i64().expect("value"),
+                f["properties"]["area_ha"].as_f64().expect("ha"),
+            )
+        })
+        .collect();
+    theirs.sort_unstable();
+    ours.sort_unstable();
+    assert_eq!(theirs, ours, "polygons.fgb and polygons.geojson differ");
+
     // The polygons are drawn after the minimum mapping unit: their areas are the sieved
     // classes'.
     let stats: serde_json::Value = common::read_json(out.join("stats.json"));
@@ -349,6 +380,7 @@ fn the_stac_item_describes_the_run_and_its_assets() {
         "stats",
         "stats-csv",
         "polygons",
+        "polygons-fgb",
     ] {
         let asset = &assets[name];
         let href = asset["href"].as_str().expect("href");
