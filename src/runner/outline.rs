@@ -187,12 +187,14 @@ fn write_ended<W: std::io::Write>(
     if ended.is_empty() {
         return Ok(());
     }
+    // Each patch is dropped once converted, each feature's JSON once written: a patch that
+    // spans the raster is held in as few copies as possible.
     let converted: Vec<_> = ended
-        .par_iter()
+        .into_par_iter()
         .map_init(
             || ToLonLat::new(grid).map_err(|e| e.to_string()),
             |to, patch| match to {
-                Ok(to) => to.polygon(patch).map(|p| {
+                Ok(to) => to.polygon(&patch).map(|p| {
                     let json = feature_json(&p, table);
                     (p, json)
                 }),
@@ -210,6 +212,7 @@ fn write_ended<W: std::io::Write>(
             .and_then(|i| table.classes.get(i));
         if let (Some(json), Some(class)) = (json, class) {
             doc.add_json(&json).map_err(&io)?;
+            drop(json);
             fgb.add(&polygon, &class.name)?;
         }
     }
