@@ -1,6 +1,9 @@
 #!/usr/bin/python3
 """`make bench`, third part: the analyst's whole job, aftermath against the GDAL chain.
 
+This script keeps no large data in memory: a child's peak RSS counts the pages it shares
+with this process before it execs.
+
 For each size (BENCH_ANALYST_SIZES, default "8192 20000") a deterministic, SYNTHETIC pre/post
 pair with speckle like real dNBR (benches/make_pair.py, cached in target/bench) is run end to
 end: dNBR, the USGS burn-severity classes, tiles over zooms BENCH_ANALYST_ZOOM (default 8-13),
@@ -27,11 +30,10 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import AFTERMATH, CORES, ROOT, WORK, encode_ceiling, gdal_cli, log, warm  # noqa: E402
+from bench import AFTERMATH, CORES, ROOT, WORK, encode_ceiling, gdal_cli, log, timed, warm  # noqa: E402
 
 SIZES = [int(s) for s in os.environ.get("BENCH_ANALYST_SIZES", "8192 20000").split()]
 PEER_SIZES = [int(s) for s in os.environ.get("BENCH_ANALYST_PEER_SIZES", "8192").split()]
@@ -42,23 +44,6 @@ BREAKS = [-0.25, -0.1, 0.1, 0.27, 0.44, 0.66]
 COLOURS = ["#1a9850", "#91cf60", "#d9ef8b", "#fee08b", "#fc8d59", "#d73027", "#7f0000"]
 NAMES = ["enhanced regrowth, high", "enhanced regrowth, low", "unburned", "low severity",
          "moderate-low severity", "moderate-high severity", "high severity"]
-
-
-def run(cmd, env=None):
-    """Runs `cmd`; returns wall s, CPU s (user+sys of it and its children), peak RSS MiB and
-    its stderr. (This script keeps no large data in memory: a child's peak RSS counts the
-    pages it shares with this process before it execs.)"""
-    started = time.perf_counter()
-    proc = subprocess.Popen([str(c) for c in cmd], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, env=env)
-    stderr = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - started
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        sys.exit(f"{cmd[0]} failed ({code}):\n{stderr.decode(errors='replace')[-2000:]}")
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mib": usage.ru_maxrss / 1024,
-            "stderr": stderr.decode(errors="replace")}
 
 
 def features(path):
@@ -173,14 +158,14 @@ def gdal_chain(size, pre, post, min_pixels, work):
     out = []
     for name, cmd in steps:
         log(f"  {name} ...")
-        out.append((name, run(cmd, env)))
+        out.append((name, timed(cmd, env)))
     return out
 
 
 def floor(size, pre, post, ours, work):
     """Decoding the inputs once, and encoding the outputs aftermath wrote."""
     env = dict(os.environ, GDAL_NUM_THREADS="ALL_CPUS")
-    decode = run([PY, "-c", "import sys\nfrom osgeo import gdal\n"
+    decode = timed([PY, "-c", "import sys\nfrom osgeo import gdal\n"
                   "for p in sys.argv[1:]:\n    gdal.Open(p).ReadRaster()\n", pre, post], env)
     raw = work / "raw"
     raw.mkdir(parents=True, exist_ok=True)
@@ -190,7 +175,7 @@ def floor(size, pre, post, ours, work):
     encode = []
     for key, resampling, predictor in (("index.tif", "AVERAGE", "YES"),
                                        ("classes.tif", "NEAREST", "NO")):
-        encode.append(run(["gdal_translate", "-q", "-of", "COG", "-co", "COMPRESS=DEFLATE",
+        encode.append(timed(["gdal_translate", "-q", "-of", "COG", "-co", "COMPRESS=DEFLATE",
                            "-co", "LEVEL=4", "-co", f"PREDICTOR={predictor}",
                            "-co", "NUM_THREADS=ALL_CPUS",
                            "-co", f"OVERVIEW_RESAMPLING={resampling}", raw / key,
@@ -215,7 +200,7 @@ def main():
         warm(pre)
         warm(post)
         log(f"aftermath on {size}² ...")
-        ours = run([AFTERMATH, "run", toml, "--threads", CORES],
+        ours = timed([AFTERMATH, "run", toml, "--threads", CORES],
                    dict(os.environ, RUST_LOG="aftermath=info"))
         record = json.loads((out / "run.json").read_text())
         stats = json.loads((out / "stats.json").read_text())

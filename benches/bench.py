@@ -41,27 +41,31 @@ def log(*args):
     print(*args, file=sys.stderr, flush=True)
 
 
-def measure(cmd, out_dir):
+def timed(cmd, env=None):
     """Runs `cmd`; returns wall s, CPU s (user+sys, with waited-for children), peak RSS MiB
-    (largest single process), tiles and bytes under `out_dir`."""
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
+    (largest single process) and its stderr. Exits when it fails."""
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen([str(c) for c in cmd], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, env=env)
     stderr = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         sys.exit(f"{cmd[0]} failed ({code}):\n{stderr.decode(errors='replace')[-2000:]}")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
+            "rss_mib": usage.ru_maxrss / 1024, "stderr": stderr.decode(errors="replace")}
+
+
+def measure(cmd, out_dir):
+    """[`timed`] of `cmd` writing into `out_dir` (emptied first), with the tiles and bytes
+    found there."""
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    result = timed(cmd)
     tiles = [p for p in out_dir.rglob("*.png")]
-    return {
-        "wall": wall,
-        "cpu": usage.ru_utime + usage.ru_stime,
-        "rss_mib": usage.ru_maxrss / 1024,
-        "tiles": len(tiles),
-        "bytes": sum(p.stat().st_size for p in tiles),
-    }
+    result.update(tiles=len(tiles), bytes=sum(p.stat().st_size for p in tiles))
+    return result
 
 
 def input_for(size):

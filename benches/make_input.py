@@ -25,14 +25,15 @@ SEED = 20261129
 STRIP = 512
 
 
-def texture():
-    """Bands 1-4 of the Olinda crop at 10 m (from 28.5 m, cubic), as float32 reflectance DN."""
+def texture(band_numbers=(1, 2, 3, 4)):
+    """Bands `band_numbers` of the Olinda crop at 10 m (from 28.5 m, cubic), as float32
+    reflectance DN."""
     src = gdal.Open(str(SAMPLE))
     gt = src.GetGeoTransform()
     ds = gdal.Warp("", src, format="MEM", xRes=PIXEL, yRes=PIXEL, resampleAlg="cubic",
                    outputBounds=(gt[0], gt[3] + gt[5] * src.RasterYSize,
                                  gt[0] + gt[1] * src.RasterXSize, gt[3]))
-    bands = [ds.GetRasterBand(b).ReadAsArray().astype(np.float32) for b in (1, 2, 3, 4)]
+    bands = [ds.GetRasterBand(b).ReadAsArray().astype(np.float32) for b in band_numbers]
     # ETM+ DN (0-255) to a plausible surface reflectance ×10000 spread.
     return [b * 25.0 + 200.0 for b in bands]
 

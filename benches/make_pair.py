@@ -20,22 +20,12 @@ from osgeo import gdal
 
 gdal.UseExceptions()
 
-SAMPLE = Path(__file__).resolve().parent.parent / "sample-data/olinda/L7_ETMs.tif"
-PIXEL = 10.0
-ORIGIN = (280000.0, 9140000.0)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from make_input import ORIGIN, PIXEL, texture  # noqa: E402
+
 SEED = 20261202
 STRIP = 512
 COARSE = 256  # pixels per cell of the severity field
-
-
-def texture():
-    """nir and swir2 of the Olinda crop at 10 m, as reflectance ×10000."""
-    src = gdal.Open(str(SAMPLE))
-    gt = src.GetGeoTransform()
-    ds = gdal.Warp("", src, format="MEM", xRes=PIXEL, yRes=PIXEL, resampleAlg="cubic",
-                   outputBounds=(gt[0], gt[3] + gt[5] * src.RasterYSize,
-                                 gt[0] + gt[1] * src.RasterXSize, gt[3]))
-    return [ds.GetRasterBand(b).ReadAsArray().astype(np.float32) * 25.0 + 200.0 for b in (4, 6)]
 
 
 def create(path, size):
@@ -52,7 +42,7 @@ def create(path, size):
 
 def main():
     size, pre_path, post_path = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-    nir_t, swir_t = texture()
+    nir_t, swir_t = texture((4, 6))
     th, tw = nir_t.shape
     rng = np.random.default_rng(SEED)
     cells = size // COARSE + 2

@@ -8,7 +8,7 @@ use geojson::{Feature, Geometry, GeometryValue, JsonObject};
 use serde::Serialize;
 
 use crate::raster::polygons::ClassPolygon;
-use crate::render::ClassTable;
+use crate::render::Class;
 
 /// What each feature says of its patch.
 #[derive(Debug, Serialize)]
@@ -32,14 +32,13 @@ struct HowDrawn {
 
 /// A FeatureCollection written to `out` as its features come: the opening members, then each
 /// feature, then the closing brackets ([`PolygonsGeoJson::finish`]).
-pub struct PolygonsGeoJson<'t, W: Write> {
+pub struct PolygonsGeoJson<W: Write> {
     out: W,
-    table: &'t ClassTable,
     features: u64,
 }
 
-impl<'t, W: Write> PolygonsGeoJson<'t, W> {
-    pub fn start(mut out: W, table: &'t ClassTable, min_area_ha: f64) -> std::io::Result<Self> {
+impl<W: Write> PolygonsGeoJson<W> {
+    pub fn start(mut out: W, min_area_ha: f64) -> std::io::Result<Self> {
         let head = HowDrawn {
             kind: "FeatureCollection",
             simplification: "none: the outlines follow the pixel edges, so neighbouring patches share their edges exactly; areas are true ground areas (WGS 84)",
@@ -49,22 +48,10 @@ impl<'t, W: Write> PolygonsGeoJson<'t, W> {
         // `{…members…}` opened up again to take the features.
         let open = head.strip_suffix('}').unwrap_or(&head);
         write!(out, "{open},\"features\":[")?;
-        Ok(PolygonsGeoJson {
-            out,
-            table,
-            features: 0,
-        })
+        Ok(PolygonsGeoJson { out, features: 0 })
     }
 
-    /// Writes one patch (a polygon of a value outside the table is left out).
-    pub fn add(&mut self, p: &ClassPolygon) -> std::io::Result<()> {
-        match feature_json(p, self.table) {
-            Some(json) => self.add_json(&json),
-            None => Ok(()),
-        }
-    }
-
-    /// Writes one feature already serialised by [`feature_json`] (on another thread).
+    /// Writes one feature serialised by [`feature_json`] (on any thread).
     pub fn add_json(&mut self, json: &[u8]) -> std::io::Result<()> {
         let separator: &[u8] = if self.features > 0 { b",\n" } else { b"\n" };
         self.out.write_all(separator)?;
@@ -85,9 +72,8 @@ impl<'t, W: Write> PolygonsGeoJson<'t, W> {
 /// for the vertex two neighbouring patches share, and half the digits of a full `f64`.
 const DEGREE_STEPS: f64 = 1e8;
 
-/// One patch as a GeoJSON feature, or `None` for a value outside the table.
-pub fn feature_json(p: &ClassPolygon, table: &ClassTable) -> Option<Vec<u8>> {
-    let class = table.classes.get(usize::from(p.value).checked_sub(1)?)?;
+/// One patch of the class `class` as a GeoJSON feature (`None` if it cannot be serialised).
+pub fn feature_json(p: &ClassPolygon, class: &Class) -> Option<Vec<u8>> {
     let properties = PatchProperties {
         value: p.value,
         class: &class.name,
@@ -135,17 +121,20 @@ mod tests {
     fn a_streamed_collection_is_one_valid_geojson_document() {
         let table = shipped_table("water").expect("shipped");
         let square = |x: f64| polygon![(x: x, y: 0.0), (x: x + 1.0, y: 0.0), (x: x + 1.0, y: 1.0), (x: x, y: 1.0)];
-        let mut doc = PolygonsGeoJson::start(Vec::new(), &table, 0.5).expect("start");
-        for (value, x) in [(1u8, 0.0), (9, 2.0), (2, 4.0)] {
+        let mut doc = PolygonsGeoJson::start(Vec::new(), 0.5).expect("start");
+        for (value, x) in [(1u8, 0.0), (2, 4.0)] {
             let p = ClassPolygon {
                 value,
                 area_m2: 20_000.0,
                 polygon: square(x),
             };
-            doc.add(&p).expect("add");
+            let class = table.class_coded(value).expect("a class");
+            doc.add_json(&feature_json(&p, class).expect("json"))
+                .expect("add");
         }
+        assert!(table.class_coded(9).is_none() && table.class_coded(0).is_none());
         let (bytes, count) = doc.finish().expect("finish");
-        assert_eq!(count, 2, "value 9 is in no class");
+        assert_eq!(count, 2);
         let parsed: geojson::GeoJson = std::str::from_utf8(&bytes)
             .expect("utf-8")
             .parse()

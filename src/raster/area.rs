@@ -4,7 +4,6 @@
 //! about 1e-4 per kilometre), so they are computed on a lattice every `STEP` pixels and each
 //! pixel takes the area of its lattice cell's centre sample.
 
-use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
 use geo::{polygon, GeodesicArea};
 
 use super::{Grid, RasterError};
@@ -25,11 +24,11 @@ impl PixelAreas {
             location: "the product grid".into(),
             message: e.to_string(),
         };
-        let mut source = SpatialRef::from_wkt(&grid.wkt).map_err(fail)?;
-        source.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-        let mut wgs84 = SpatialRef::from_epsg(4326).map_err(fail)?;
-        wgs84.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-        let transform = CoordTransform::new(&source, &wgs84).map_err(fail)?;
+        let transform =
+            super::footprint::to_wgs84(&grid.wkt).map_err(|e| RasterError::Reproject {
+                location: "the product grid".into(),
+                message: e.0,
+            })?;
         let columns = grid.width.div_ceil(STEP);
         let rows = grid.height.div_ceil(STEP);
         let gt = grid.geo_transform;

@@ -56,8 +56,23 @@ pub(super) fn web_mercator_wkt() -> Result<&'static str, GdalFailure> {
 /// `srs` with longitude (easting) first, whatever its authority says: the order every
 /// coordinate here is in.
 pub(super) fn gis_order(mut srs: SpatialRef) -> SpatialRef {
-    srs.set_axis_mapping_strategy(gdal::spatial_ref::AxisMappingStrategy::TraditionalGisOrder);
+    srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
     srs
+}
+
+/// WGS 84 with longitude first.
+pub(super) fn wgs84() -> Result<SpatialRef, GdalFailure> {
+    SpatialRef::from_epsg(4326)
+        .map(gis_order)
+        .map_err(GdalFailure::of)
+}
+
+/// The transform from the CRS `wkt` to WGS 84 longitude/latitude (both easting first).
+pub(super) fn to_wgs84(wkt: &str) -> Result<CoordTransform, GdalFailure> {
+    let source = SpatialRef::from_wkt(wkt)
+        .map(gis_order)
+        .map_err(GdalFailure::of)?;
+    CoordTransform::new(&source, &wgs84()?).map_err(GdalFailure::of)
 }
 
 /// Bounds `[x0, y0, x1, y1]` in the CRS `from` as bounds in the CRS `to` (both WKT), edges
@@ -306,11 +321,11 @@ fn data_extent(dataset: &Dataset, gt: [f64; 6]) -> Result<[f64; 4], GdalFailure>
     let min = |v: [f64; 4]| v.into_iter().fold(f64::INFINITY, f64::min);
     let max = |v: [f64; 4]| v.into_iter().fold(f64::NEG_INFINITY, f64::max);
     let source_box = [min(xs), min(ys), max(xs), max(ys)];
-    let mut source = dataset.spatial_ref().map_err(GdalFailure::of)?;
-    source.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-    let mut wgs84 = SpatialRef::from_epsg(4326).map_err(GdalFailure::of)?;
-    wgs84.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-    let transform = CoordTransform::new(&source, &wgs84).map_err(GdalFailure::of)?;
+    let source = dataset
+        .spatial_ref()
+        .map(gis_order)
+        .map_err(GdalFailure::of)?;
+    let transform = CoordTransform::new(&source, &wgs84()?).map_err(GdalFailure::of)?;
     let [mut west, south, mut east, north] = transform
         .transform_bounds(&source_box, DENSIFY_POINTS)
         .map_err(GdalFailure::of)?;

@@ -7,7 +7,7 @@
 //! the edge it shares with its neighbour differently in each, so neighbours overlap and leave
 //! gaps. Vertices are only where the outline turns, which changes no shape.
 
-use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
+use gdal::spatial_ref::CoordTransform;
 use gdal::vector::{
     Feature, FieldValue, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType, ToGdal,
 };
@@ -35,7 +35,7 @@ pub struct ToLonLat {
     transform: CoordTransform,
 }
 
-fn reproject(e: gdal::errors::GdalError) -> RasterError {
+fn reproject(e: impl std::fmt::Display) -> RasterError {
     RasterError::Reproject {
         location: "the class polygons".into(),
         message: e.to_string(),
@@ -44,13 +44,9 @@ fn reproject(e: gdal::errors::GdalError) -> RasterError {
 
 impl ToLonLat {
     pub fn new(grid: &Grid) -> Result<ToLonLat, RasterError> {
-        let mut source = SpatialRef::from_wkt(&grid.wkt).map_err(reproject)?;
-        source.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-        let mut wgs84 = SpatialRef::from_epsg(4326).map_err(reproject)?;
-        wgs84.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
         Ok(ToLonLat {
             geo_transform: grid.geo_transform,
-            transform: CoordTransform::new(&source, &wgs84).map_err(reproject)?,
+            transform: super::footprint::to_wgs84(&grid.wkt).map_err(reproject)?,
         })
     }
 
@@ -107,8 +103,10 @@ impl FlatGeobufWriter {
         };
         let driver = DriverManager::get_driver_by_name("FlatGeobuf").map_err(fail)?;
         let mut dataset = driver.create_vector_only(path).map_err(fail)?;
-        let mut wgs84 = SpatialRef::from_epsg(4326).map_err(fail)?;
-        wgs84.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+        let wgs84 = super::footprint::wgs84().map_err(|e| RasterError::Write {
+            path: path.display().to_string(),
+            message: e.0,
+        })?;
         let layer = dataset
             .create_layer(LayerOptions {
                 name: "polygons",

@@ -103,6 +103,12 @@ impl ClassTable {
         }
     }
 
+    /// The class a stored code stands for (the inverse of [`ClassTable::code_of`]); `None`
+    /// for 0 and codes beyond the table.
+    pub fn class_coded(&self, code: u8) -> Option<&Class> {
+        self.classes.get(usize::from(code).checked_sub(1)?)
+    }
+
     pub fn color_of(&self, value: f32) -> Option<Rgba> {
         self.class_of(value).map(|i| self.classes[i].color)
     }

@@ -111,13 +111,12 @@ pub(super) fn measure(
 pub(super) fn draw(
     classes: &GridWriter,
     o: &Outline,
-    measured: Option<Measured>,
+    mut measured: Option<Measured>,
     (polygons, flatgeobuf): (&std::path::Path, &std::path::Path),
     interrupt: &Interrupt,
 ) -> Result<Option<Sieved>, Error> {
     let grid = o.grid;
-    let mut sieve = measured.map(|m| (m.sieve, m.counts, m.min_pixels));
-    let mut writer = match &sieve {
+    let mut writer = match &measured {
         Some(_) if o.unit.in_classes => Some(GridWriter::classes(
             &o.dir.join("classes-sieved-rows.tif"),
             grid,
@@ -129,8 +128,8 @@ pub(super) fn draw(
         failed("writing the class polygons")(format!("{}: {e}", polygons.display()))
     };
     let file = std::fs::File::create(polygons).map_err(io)?;
-    let mut doc = PolygonsGeoJson::start(std::io::BufWriter::new(file), o.table, o.unit.hectares)
-        .map_err(io)?;
+    let mut doc =
+        PolygonsGeoJson::start(std::io::BufWriter::new(file), o.unit.hectares).map_err(io)?;
     let mut fgb = FlatGeobufWriter::create(flatgeobuf)?;
     let mut polygonizer = Polygonizer::new(grid.width);
     let too_many =
@@ -139,11 +138,11 @@ pub(super) fn draw(
     for (start, rows) in strips(grid) {
         interrupt.check()?;
         let codes: Vec<u8> = classes.read_rows(start, grid.width, rows)?;
-        let codes = match &mut sieve {
-            Some((s, _, _)) => {
+        let codes = match &mut measured {
+            Some(m) => {
                 let mut sieved = Vec::with_capacity(codes.len());
                 for row in codes.chunks_exact(grid.width) {
-                    sieved.extend(s.apply(row).map_err(sieve_failed)?);
+                    sieved.extend(m.sieve.apply(row).map_err(sieve_failed)?);
                 }
                 class_areas.add(&sieved, |i| {
                     o.areas.at(i % grid.width, start + i / grid.width)
@@ -166,10 +165,10 @@ pub(super) fn draw(
     write_ended(&mut doc, &mut fgb, o.table, grid, ended, io)?;
     doc.finish().map_err(io)?;
     fgb.finish()?;
-    Ok(sieve.map(|(_, counts, min_pixels)| Sieved {
+    Ok(measured.map(|m| Sieved {
         areas: class_areas,
-        counts,
-        min_pixels,
+        counts: m.counts,
+        min_pixels: m.min_pixels,
         writer,
     }))
 }
@@ -191,12 +190,13 @@ fn write_ended<W: std::io::Write>(
     // spans the raster is held in as few copies as possible.
     let converted: Vec<_> = ended
         .into_par_iter()
+        .filter_map(|patch| Some((table.class_coded(patch.class)?, patch)))
         .map_init(
             || ToLonLat::new(grid).map_err(|e| e.to_string()),
-            |to, patch| match to {
+            |to, (class, patch)| match to {
                 Ok(to) => to.polygon(&patch).map(|p| {
-                    let json = feature_json(&p, table);
-                    (p, json)
+                    let json = feature_json(&p, class);
+                    (p, class, json)
                 }),
                 Err(message) => Err(crate::raster::RasterError::Reproject {
                     location: "the class polygons".into(),
@@ -206,11 +206,8 @@ fn write_ended<W: std::io::Write>(
         )
         .collect();
     for feature in converted {
-        let (polygon, json) = feature?;
-        let class = usize::from(polygon.value)
-            .checked_sub(1)
-            .and_then(|i| table.classes.get(i));
-        if let (Some(json), Some(class)) = (json, class) {
+        let (polygon, class, json) = feature?;
+        if let Some(json) = json {
             doc.add_json(&json).map_err(&io)?;
             drop(json);
             fgb.add(&polygon, &class.name)?;

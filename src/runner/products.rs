@@ -164,7 +164,7 @@ pub(super) fn write_products(
     // draws the sieved classes; not while the sieve measures, whose memory grows with the
     // number of patches.
     let (index_done, sieved) = std::thread::scope(|scope| {
-        let clock = std::time::Instant::now();
+        let mut drawing = Steps::start();
         let encoding = scope.spawn(|| finish(index, INDEX_COG_KEY));
         let sieved = match (&classes, &outline) {
             (Some(c), Some(o)) => {
@@ -186,8 +186,7 @@ pub(super) fn write_products(
             }
             _ => Ok(None),
         };
-        let seconds = clock.elapsed().as_secs_f64();
-        tracing::info!(step = "polygons.geojson", seconds, "product step done");
+        drawing.done("polygons.geojson");
         let index_done = encoding.join().unwrap_or_else(|_| {
             Err(Error::Runtime {
                 what: "encoding index.tif",

@@ -207,15 +207,38 @@ impl OutputStore {
         if let Some(dir) = &self.directory {
             return std::fs::read(dir.join(key)).is_ok_and(|stored| stored == bytes);
         }
+        self.holds_hash(key, bytes.len() as u64, hash).await
+    }
+
+    /// Whether the object store's `key` holds `len` bytes whose SHA-256 (in its metadata)
+    /// is `hash`.
+    async fn holds_hash(&self, key: &str, len: u64, hash: &str) -> bool {
         match self.head(key).await {
             Ok(found) => {
-                found.meta.size == bytes.len() as u64
+                found.meta.size == len
                     && found
                         .attributes
                         .get(&Attribute::Metadata(HASH_METADATA.into()))
                         .is_some_and(|v| v.as_ref() == hash)
             }
             Err(_) => false,
+        }
+    }
+
+    /// `key` is put by this run: not stale ([`OutputStore::track_stale`]).
+    fn track_put(&self, key: &str) {
+        if let Ok(mut stale) = self.stale.lock() {
+            if let Some(keys) = stale.as_mut() {
+                keys.remove(key);
+            }
+        }
+    }
+
+    fn put_error(&self, key: &str, source: object_store::Error) -> StoreError {
+        StoreError::Put {
+            key: key.to_string(),
+            url: self.url.clone(),
+            source: Box::new(source),
         }
     }
 
@@ -276,16 +299,8 @@ impl OutputStore {
     /// these bytes); objects over [`MULTIPART_THRESHOLD`] go up as a multipart upload in parts
     /// of that size.
     pub async fn put(&self, key: &str, bytes: Bytes, content_type: &str) -> Result<(), StoreError> {
-        let put_error = |source| StoreError::Put {
-            key: key.to_string(),
-            url: self.url.clone(),
-            source: Box::new(source),
-        };
-        if let Ok(mut stale) = self.stale.lock() {
-            if let Some(keys) = stale.as_mut() {
-                keys.remove(key);
-            }
-        }
+        let put_error = |source| self.put_error(key, source);
+        self.track_put(key);
         let hash = sha256_hex(&bytes);
         if self.resume && self.holds(key, &bytes, &hash).await {
             self.counts.unchanged.fetch_add(1, Ordering::Relaxed);
@@ -340,21 +355,13 @@ impl OutputStore {
             let bytes = std::fs::read(path).map_err(scratch)?;
             return self.put(key, bytes.into(), content_type).await;
         }
-        let put_error = |source| StoreError::Put {
-            key: key.to_string(),
-            url: self.url.clone(),
-            source: Box::new(source),
-        };
-        if let Ok(mut stale) = self.stale.lock() {
-            if let Some(keys) = stale.as_mut() {
-                keys.remove(key);
-            }
-        }
+        let put_error = |source| self.put_error(key, source);
+        self.track_put(key);
         if let Some(dir) = &self.directory {
             return self.copy_file(dir, key, path, &scratch);
         }
         let hash = file_sha256_hex(path).map_err(scratch)?;
-        if self.resume && self.holds_file(key, len, &hash).await {
+        if self.resume && self.holds_hash(key, len, &hash).await {
             self.counts.unchanged.fetch_add(1, Ordering::Relaxed);
             return Ok(());
         }
@@ -404,13 +411,12 @@ impl OutputStore {
             return Ok(());
         }
         self.counts.written.fetch_add(1, Ordering::Relaxed);
-        let put_error = |e: std::io::Error| StoreError::Put {
-            key: key.to_string(),
-            url: self.url.clone(),
-            source: Box::new(object_store::Error::Generic {
+        let put_error = |e: std::io::Error| {
+            let source = object_store::Error::Generic {
                 store: "LocalFileSystem",
                 source: Box::new(e),
-            }),
+            };
+            self.put_error(key, source)
         };
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent).map_err(put_error)?;
@@ -425,20 +431,6 @@ impl OutputStore {
             Err(e) => return Err(put_error(e)),
         }
         std::fs::rename(&partial, &target).map_err(put_error)
-    }
-
-    /// [`OutputStore::holds`] for a file on an object store: by size and SHA-256.
-    async fn holds_file(&self, key: &str, len: u64, hash: &str) -> bool {
-        match self.head(key).await {
-            Ok(found) => {
-                found.meta.size == len
-                    && found
-                        .attributes
-                        .get(&Attribute::Metadata(HASH_METADATA.into()))
-                        .is_some_and(|v| v.as_ref() == hash)
-            }
-            Err(_) => false,
-        }
     }
 
     /// `Content-Type` and `Cache-Control` of a stored object, as the store reports them
@@ -475,11 +467,7 @@ impl OutputStore {
     pub async fn delete(&self, key: &str) -> Result<(), StoreError> {
         match self.store.delete(&self.path(key)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(source) => Err(StoreError::Put {
-                key: key.to_string(),
-                url: self.url.clone(),
-                source: Box::new(source),
-            }),
+            Err(source) => Err(self.put_error(key, source)),
         }
     }
 
