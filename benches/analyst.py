@@ -53,12 +53,13 @@ def features(path):
 
 
 def product_steps(stderr):
-    """The product steps aftermath logged (RUST_LOG=aftermath=info): [(step, seconds)]."""
+    """The product steps aftermath logged (RUST_LOG=aftermath=info): [(step, wall, CPU)]; the
+    CPU seconds are the whole process's over the step."""
     steps = []
     for line in stderr.splitlines():
-        m = re.search(r'step="([^"]+)" seconds=([0-9.]+)', line)
+        m = re.search(r'step="([^"]+)" seconds=([0-9.]+) cpu_seconds=([0-9.]+)', line)
         if m:
-            steps.append((m[1], float(m[2])))
+            steps.append((m[1], float(m[2]), float(m[3])))
     return steps
 
 
@@ -214,8 +215,8 @@ def main():
              f"tiles {timings['tiles_seconds']:.2f} s, then products "
              f"{timings['total_seconds'] - timings['prepare_seconds'] - timings['tiles_seconds']:.2f} s; "
              f"{record['tiles']['written']} tiles, {polygons} polygons")
-        for step, seconds in product_steps(ours["stderr"]):
-            print(f"    {step:<56} {seconds:>6.2f} s")
+        for step, seconds, cpu in product_steps(ours["stderr"]):
+            print(f"    {step:<56} {seconds:>6.2f} s  {cpu:>6.2f} s CPU")
         if size not in PEER_SIZES:
             continue
         peer = gdal_chain(size, pre, post, unit["min_pixels"], WORK / f"gdal-analyst-{size}")

@@ -15,7 +15,66 @@
 //! labels), and three rows.
 
 pub use super::labels::Connectivity;
-use super::labels::{find, grow, union, Labeller, NONE};
+use super::labels::{Labeller, NONE};
+
+/// A union-find whose roots hold their set's size: one `u32` per label, the top bit marking
+/// a root (and the rest its size) or not (and the rest its parent), so measuring costs 4 bytes
+/// per label.
+mod sized {
+    pub const ROOT: u32 = 1 << 31;
+    /// Labels and sizes fit in 31 bits.
+    pub const MAX_LABELS: usize = (ROOT - 1) as usize;
+
+    /// The size held by an entry, if it is a root's.
+    pub fn root_size(entry: u32) -> Option<u32> {
+        (entry & ROOT != 0).then_some(entry & !ROOT)
+    }
+
+    /// Gives labels up to `len` an entry: roots of empty sets.
+    pub fn grow(forest: &mut Vec<u32>, len: usize) {
+        if forest.len() < len {
+            forest.resize(len, ROOT);
+        }
+    }
+
+    pub fn find(forest: &mut [u32], mut x: u32) -> u32 {
+        while root_size(forest[x as usize]).is_none() {
+            let parent = forest[x as usize];
+            if let Some(grand) =
+                (root_size(forest[parent as usize]).is_none()).then(|| forest[parent as usize])
+            {
+                forest[x as usize] = grand;
+            }
+            x = parent;
+        }
+        x
+    }
+
+    /// Joins the labels' sets, the lower root becoming the root (so a patch's root is its
+    /// first label); `Err` when the size would not fit.
+    pub fn union(forest: &mut [u32], a: u32, b: u32) -> Result<(), ()> {
+        let (ra, rb) = (find(forest, a), find(forest, b));
+        if ra == rb {
+            return Ok(());
+        }
+        let (low, high) = if ra < rb { (ra, rb) } else { (rb, ra) };
+        let total = forest[low as usize] as u64 - u64::from(ROOT)
+            + u64::from(forest[high as usize] & !ROOT);
+        if total >= u64::from(ROOT) {
+            return Err(());
+        }
+        forest[low as usize] = ROOT | total as u32;
+        forest[high as usize] = low;
+        Ok(())
+    }
+
+    /// Adds `pixels` to the size of `label`'s set.
+    pub fn add(forest: &mut [u32], label: u32, pixels: u32) {
+        let root = find(forest, label) as usize;
+        let size = (forest[root] & !ROOT).saturating_add(pixels).min(ROOT - 1);
+        forest[root] = ROOT | size;
+    }
+}
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SieveError {
@@ -48,10 +107,10 @@ pub struct Sieve {
     phase: Phase,
     row: usize,
     labeller: Labeller,
-    /// Per first label: its parent while measuring, then its patch.
+    /// Per first label: its parent, or its patch's pixels at a root, while measuring
+    /// (`sized`); then its patch.
     patch_of: Vec<u32>,
-    /// Per label while measuring, then per patch: pixels; per patch: class (found in the
-    /// second reading), largest neighbour.
+    /// Per patch: pixels, class (found in the second reading), largest neighbour.
     size: Vec<u32>,
     class: Vec<u8>,
     target: Vec<u32>,
@@ -101,18 +160,20 @@ impl Sieve {
     /// First reading: labels the row and counts each patch's pixels.
     pub fn measure(&mut self, row: &[u8]) -> Result<(), SieveError> {
         self.check(row, Phase::Sizes)?;
-        let parent = &mut self.patch_of;
-        let size = &mut self.size;
+        let forest = &mut self.patch_of;
+        let mut overflow = false;
         self.labeller
             .label(row, |a, b| {
-                grow(parent, a.max(b) as usize + 1);
-                union(parent, a, b)
+                sized::grow(forest, a.max(b) as usize + 1);
+                overflow |= sized::union(forest, a, b).is_err();
             })
             .map_err(|_| SieveError::TooManyPatches)?;
         let new = self.labeller.next as usize;
-        grow(parent, new);
-        size.resize(new, 0);
-        // A run of pixels with one label is counted at once.
+        if overflow || new > sized::MAX_LABELS {
+            return Err(SieveError::TooManyPatches);
+        }
+        sized::grow(forest, new);
+        // A run of pixels with one label is counted at once, at its root.
         let labels = &self.labeller.labels;
         let mut x = 0;
         while x < labels.len() {
@@ -122,36 +183,35 @@ impl Sieve {
                 x += 1;
             }
             if label != NONE {
-                size[label as usize] += (x - start) as u32;
+                sized::add(forest, label, (x - start) as u32);
             }
         }
         self.row += 1;
         Ok(())
     }
 
-    /// Ends the first reading: every label points at its patch, numbered densely, with the
-    /// patch's size and class. Works in place: no second array as long as the labels.
+    /// Ends the first reading: every label points at its patch, numbered densely in the order
+    /// of their first pixels, with the patch's size. Works in place: the labels' one array
+    /// becomes their patches', and the sizes move to an array per patch.
     fn number_patches(&mut self) {
-        let labels = self.patch_of.len();
-        for label in 0..labels {
-            let root = find(&mut self.patch_of, label as u32);
-            self.patch_of[label] = root;
-            if root as usize != label {
-                let moved = self.size[label];
-                let total = &mut self.size[root as usize];
-                *total = total.saturating_add(moved);
-            }
-        }
+        let forest = &mut self.patch_of;
+        let labels = forest.len();
         let mut size = Vec::new();
+        // A root is the lowest label of its patch: in label order, it comes before the rest.
         for label in 0..labels {
-            if self.patch_of[label] as usize == label {
-                // A root keeps its patch's number where its size was.
-                size.push(self.size[label]);
-                self.size[label] = (size.len() - 1) as u32;
+            match sized::root_size(forest[label]) {
+                Some(pixels) => {
+                    forest[label] = sized::ROOT | size.len() as u32;
+                    size.push(pixels);
+                }
+                None => {
+                    let root = sized::find(forest, label as u32);
+                    forest[label] = forest[root as usize];
+                }
             }
         }
-        for label in 0..labels {
-            self.patch_of[label] = self.size[self.patch_of[label] as usize];
+        for entry in forest.iter_mut() {
+            *entry &= !sized::ROOT;
         }
         self.target = vec![NONE; size.len()];
         // Each patch's class is found in the second reading.

@@ -1,7 +1,7 @@
 //! The classes after the pixel pass: the minimum mapping unit (`compute::sieve`) and the
 //! polygons (`compute::polygonize`), over the scratch `classes` raster strip by strip. The
-//! sieve reads it twice; the third reading sieves each row and feeds it straight to the
-//! polygoniser (and, with `sieve_classes`, to the sieved raster), so polygons are drawn
+//! sieve's first reading is the pixel pass itself ([`Measuring`]), its second reads the
+//! raster back; the third reading sieves each row and feeds it straight to the polygoniser (and, with `sieve_classes`, to the sieved raster), so polygons are drawn
 //! while the raster is read and written out as their patches end.
 
 use rayon::prelude::*;
@@ -72,29 +72,58 @@ fn sieve_failed(e: crate::compute::sieve::SieveError) -> Error {
     failed("sieving the classes")(e.to_string())
 }
 
-/// Measures the patches of `classes` and decides the merges (the sieve's first two readings).
+/// The sieve's first reading, fed the class codes as the pixel pass makes them.
+pub(super) struct Measuring {
+    sieve: Sieve,
+    min_pixels: u32,
+    width: usize,
+}
+
+impl Measuring {
+    /// `None` when the unit is 0 (no sieve).
+    pub fn start(o: &Outline) -> Option<Measuring> {
+        if o.unit.hectares <= 0.0 {
+            return None;
+        }
+        let min_pixels = min_pixels(&o.unit, o.areas);
+        Some(Measuring {
+            sieve: Sieve::new(o.grid.width, min_pixels, Connectivity::Four),
+            min_pixels,
+            width: o.grid.width,
+        })
+    }
+
+    /// Labels the next full-width rows of class codes and counts their patches' pixels.
+    pub fn rows(&mut self, codes: &[u8]) -> Result<(), Error> {
+        for row in codes.chunks_exact(self.width.max(1)) {
+            self.sieve.measure(row).map_err(sieve_failed)?;
+        }
+        Ok(())
+    }
+}
+
+/// The sieve's second reading of `classes`, after [`Measuring`] saw every row: each patch's
+/// largest neighbour, and the merges decided.
 pub(super) fn measure(
     classes: &GridWriter,
     o: &Outline,
+    measuring: Option<Measuring>,
     interrupt: &Interrupt,
 ) -> Result<Option<Measured>, Error> {
-    if o.unit.hectares <= 0.0 {
+    let Some(Measuring {
+        mut sieve,
+        min_pixels,
+        ..
+    }) = measuring
+    else {
         return Ok(None);
-    }
+    };
     let grid = o.grid;
-    let min_pixels = min_pixels(&o.unit, o.areas);
-    let mut sieve = Sieve::new(grid.width, min_pixels, Connectivity::Four);
-    for reading in 0..2 {
-        for (start, rows) in strips(grid) {
-            interrupt.check()?;
-            let codes: Vec<u8> = classes.read_rows(start, grid.width, rows)?;
-            for row in codes.chunks_exact(grid.width) {
-                match reading {
-                    0 => sieve.measure(row),
-                    _ => sieve.compare(row),
-                }
-                .map_err(sieve_failed)?;
-            }
+    for (start, rows) in strips(grid) {
+        interrupt.check()?;
+        let codes: Vec<u8> = classes.read_rows(start, grid.width, rows)?;
+        for row in codes.chunks_exact(grid.width) {
+            sieve.compare(row).map_err(sieve_failed)?;
         }
     }
     let counts = sieve.counts().map_err(sieve_failed)?;
@@ -158,7 +187,7 @@ pub(super) fn draw(
         }
         write_ended(&mut doc, &mut fgb, o.table, grid, ended, io)?;
         if let Some(w) = writer.as_mut() {
-            w.write(start, grid.width, codes)?;
+            w.write(start, grid.width, &codes)?;
         }
     }
     let ended = polygonizer.finish().map_err(too_many)?;

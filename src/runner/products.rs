@@ -21,19 +21,43 @@ use crate::raster::{Grid, PixelAreas, RasterError, ReaderPool};
 use crate::render::{Composite, Style};
 use crate::store::OutputStore;
 
-/// Logs how long each step of the products took (`RUST_LOG=info`), for `make bench` and
-/// operators.
-struct Steps(std::time::Instant);
+/// Logs how long each step of the products took, in wall and CPU seconds (`RUST_LOG=info`),
+/// for `make bench` and operators.
+struct Steps {
+    wall: std::time::Instant,
+    cpu: f64,
+}
+
+/// The CPU seconds this process has used so far, on every thread (0 where unknown).
+fn cpu_seconds() -> f64 {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage fills the struct it is given; RUSAGE_SELF is always valid.
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) } != 0 {
+        return 0.0;
+    }
+    // SAFETY: initialised by the successful call above (and zeroed before it).
+    let usage = unsafe { usage.assume_init() };
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
+    seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
 
 impl Steps {
     fn start() -> Steps {
-        Steps(std::time::Instant::now())
+        Steps {
+            wall: std::time::Instant::now(),
+            cpu: cpu_seconds(),
+        }
     }
 
     fn done(&mut self, step: &'static str) {
-        let seconds = self.0.elapsed().as_secs_f64();
-        tracing::info!(step, seconds, "product step done");
-        self.0 = std::time::Instant::now();
+        let seconds = self.wall.elapsed().as_secs_f64();
+        let cpu = cpu_seconds();
+        let cpu_seconds = cpu - self.cpu;
+        tracing::info!(step, seconds, cpu_seconds, "product step done");
+        *self = Steps {
+            wall: std::time::Instant::now(),
+            cpu,
+        };
     }
 }
 
@@ -88,7 +112,7 @@ pub(super) fn write_products(
     if let Style::Composite(composite) = &job.plan.style {
         return write_composite(job, composite, &grid, dir, store, runtime, interrupt);
     }
-    let mut index = GridWriter::float(&dir.join("index-rows.tif"), &grid)?;
+    let index = GridWriter::float(&dir.join("index-rows.tif"), &grid)?;
     let table = job.plan.style.class_table();
     let infos: Vec<ClassInfo> = table.map_or_else(Vec::new, |t| {
         t.classes
@@ -100,7 +124,7 @@ pub(super) fn write_products(
             })
             .collect()
     });
-    let mut classes = match table {
+    let classes = match table {
         Some(_) => Some(GridWriter::classes(
             &dir.join("classes-rows.tif"),
             &grid,
@@ -110,33 +134,40 @@ pub(super) fn write_products(
     };
     let readers = ReaderPool::for_grid(&grid).stopped_by(interrupt.flag());
     let areas = PixelAreas::of(&grid)?;
-    let mut stats = AreaStats::new(table.map_or(0, |t| t.classes.len()));
-    let mut observations = Observations::new(job, &grid, dir)?;
-    let mut steps = Steps::start();
-    for batch in windows(job, &grid).chunks(rayon::current_num_threads().max(1)) {
-        interrupt.check()?;
-        let computed: Vec<Result<Window, RasterError>> = batch
-            .par_iter()
-            .map(|rows| window_values(job, &readers, &grid, rows.clone()))
-            .collect();
-        for (rows, window) in batch.iter().zip(computed) {
-            let mut window = window?;
-            observations.write(rows.start, grid.width, &mut window)?;
-            let values = window.values;
-            let area = |i: usize| areas.at(i % grid.width, rows.start + i / grid.width);
-            if let (Some(writer), Some(t)) = (classes.as_mut(), table) {
-                let coded: Vec<u8> = values.iter().map(|&v| t.code_of(v)).collect();
-                stats.add(&values, Some(&coded), area);
-                writer.write(rows.start, grid.width, coded)?;
-            } else {
-                stats.add(&values, None, area);
-            }
-            index.write(rows.start, grid.width, values)?;
-        }
-    }
-    steps.done("pixels: read, index, classes, areas");
-    let mut written = observations.finish(dir, store, runtime)?;
+    let stats = AreaStats::new(table.map_or(0, |t| t.classes.len()));
+    let observations = Observations::new(job, &grid, dir)?;
     let unit = job.plan.product.min_mapping_unit;
+    let outline = table.map(|table| outline::Outline {
+        grid: &grid,
+        unit,
+        table,
+        infos: &infos,
+        areas: &areas,
+        dir,
+    });
+    // The sieve's first reading is this pass.
+    let measuring = outline.as_ref().and_then(outline::Measuring::start);
+    let mut steps = Steps::start();
+    let sinks = Sinks {
+        grid: &grid,
+        areas: &areas,
+        table,
+        index,
+        classes,
+        stats,
+        observations,
+        measuring,
+    };
+    let Sinks {
+        index,
+        classes,
+        stats,
+        observations,
+        measuring,
+        ..
+    } = pixel_pass(job, &readers, &grid, sinks, interrupt)?;
+    steps.done("pixels: read, index, classes, areas");
+    let mut written = observations.finish(dir, store, runtime, &interrupt.flag())?;
     let (polygons, flatgeobuf) = (
         dir.join(layout::POLYGONS_KEY),
         dir.join(layout::POLYGONS_FGB_KEY),
@@ -147,58 +178,44 @@ pub(super) fn write_products(
         writer.finish(&path, &stop)?;
         upload(runtime, store, &path, key)
     };
-    let outline = table.map(|table| outline::Outline {
-        grid: &grid,
-        unit,
-        table,
-        infos: &infos,
-        areas: &areas,
-        dir,
-    });
-    let measured = match (&classes, &outline) {
-        (Some(c), Some(o)) => outline::measure(c, o, interrupt)?,
-        _ => None,
-    };
-    steps.done("minimum mapping unit: patches measured");
-    // The index COG is encoded (on every core) while the polygoniser, which runs on one,
-    // draws the sieved classes; not while the sieve measures, whose memory grows with the
-    // number of patches.
-    let (index_done, sieved) = std::thread::scope(|scope| {
-        let mut drawing = Steps::start();
-        let encoding = scope.spawn(|| finish(index, INDEX_COG_KEY));
-        let sieved = match (&classes, &outline) {
-            (Some(c), Some(o)) => {
-                outline::draw(c, o, measured, (&polygons, &flatgeobuf), interrupt).and_then(
-                    |sieved| {
-                        runtime.block_on(store.put_file(
-                            layout::POLYGONS_KEY,
-                            &polygons,
-                            layout::GEOJSON_MEDIA_TYPE,
-                        ))?;
-                        runtime.block_on(store.put_file(
-                            layout::POLYGONS_FGB_KEY,
-                            &flatgeobuf,
-                            layout::FLATGEOBUF_MEDIA_TYPE,
-                        ))?;
-                        Ok(sieved)
-                    },
-                )
-            }
+    // The index's tiles are made: its COG is put together and uploaded while the sieve
+    // reads the classes back.
+    let (index_done, measured) = std::thread::scope(|scope| {
+        let assembling = scope.spawn(|| finish(index, INDEX_COG_KEY));
+        let measured = match (&classes, &outline) {
+            (Some(c), Some(o)) => outline::measure(c, o, measuring, interrupt),
             _ => Ok(None),
         };
-        drawing.done("polygons.geojson");
-        let index_done = encoding.join().unwrap_or_else(|_| {
+        let index_done = assembling.join().unwrap_or_else(|_| {
             Err(Error::Runtime {
-                what: "encoding index.tif",
-                message: "the encoding thread panicked".into(),
+                what: "writing index.tif",
+                message: "the writing thread panicked".into(),
             })
         });
-        (index_done, sieved)
+        (index_done, measured)
     });
     interrupt.check()?;
-    let sieved = sieved?;
     index_done?;
-    steps.done("polygons.geojson and index.tif (encoded beside them)");
+    let measured = measured?;
+    steps.done("index.tif; minimum mapping unit: patches measured");
+    let sieved = match (&classes, &outline) {
+        (Some(c), Some(o)) => {
+            let sieved = outline::draw(c, o, measured, (&polygons, &flatgeobuf), interrupt)?;
+            runtime.block_on(store.put_file(
+                layout::POLYGONS_KEY,
+                &polygons,
+                layout::GEOJSON_MEDIA_TYPE,
+            ))?;
+            runtime.block_on(store.put_file(
+                layout::POLYGONS_FGB_KEY,
+                &flatgeobuf,
+                layout::FLATGEOBUF_MEDIA_TYPE,
+            ))?;
+            sieved
+        }
+        _ => None,
+    };
+    steps.done("polygons.geojson and polygons.fgb");
     let summary = sieved.as_ref().map(|s| metadata::SieveSummary {
         min_area_ha: unit.hectares,
         min_pixels: s.min_pixels,
@@ -243,6 +260,99 @@ pub(super) fn write_products(
     Ok(written)
 }
 
+/// Where the pixel pass puts each window of the product: the index COG, the classes COG,
+/// the areas per class, the composites' counts of observations, and the sieve's first
+/// reading.
+struct Sinks<'a> {
+    grid: &'a Grid,
+    areas: &'a PixelAreas,
+    table: Option<&'a crate::render::ClassTable>,
+    index: GridWriter,
+    classes: Option<GridWriter>,
+    stats: AreaStats,
+    observations: Observations,
+    measuring: Option<outline::Measuring>,
+}
+
+impl Sinks<'_> {
+    /// Takes the next window: the classes (codes, areas, sieve, COG tiles) beside the index's
+    /// COG tiles.
+    fn take(&mut self, rows: &Range<usize>, mut window: Window) -> Result<(), Error> {
+        let (grid, areas, table) = (self.grid, self.areas, self.table);
+        self.observations
+            .write(rows.start, grid.width, &mut window)?;
+        let values = window.values;
+        let area = |i: usize| areas.at(i % grid.width, rows.start + i / grid.width);
+        let (stats, classes, measuring) = (&mut self.stats, &mut self.classes, &mut self.measuring);
+        let index = &mut self.index;
+        let (coded, indexed) = rayon::join(
+            || -> Result<(), Error> {
+                match (classes.as_mut(), table) {
+                    (Some(writer), Some(t)) => {
+                        let coded: Vec<u8> = values.iter().map(|&v| t.code_of(v)).collect();
+                        stats.add(&values, Some(&coded), area);
+                        if let Some(m) = measuring.as_mut() {
+                            m.rows(&coded)?;
+                        }
+                        writer.write(rows.start, grid.width, &coded)?;
+                    }
+                    _ => stats.add(&values, None, area),
+                }
+                Ok(())
+            },
+            || index.write(rows.start, grid.width, &values),
+        );
+        coded?;
+        Ok(indexed?)
+    }
+}
+
+/// Reads and computes the windows of `grid` on the workers, a batch ahead of `sinks`, which
+/// take them in order on a thread of their own (their serial parts beside the next batch).
+fn pixel_pass<'a>(
+    job: &Job,
+    readers: &ReaderPool,
+    grid: &Grid,
+    mut sinks: Sinks<'a>,
+    interrupt: &Interrupt,
+) -> Result<Sinks<'a>, Error> {
+    let batch_len = rayon::current_num_threads().max(1);
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<(Range<usize>, Window)>(1);
+    std::thread::scope(|scope| {
+        let taking = scope.spawn(move || -> Result<Sinks<'a>, Error> {
+            for (rows, window) in receiver {
+                sinks.take(&rows, window)?;
+            }
+            Ok(sinks)
+        });
+        let computed = (|| -> Result<(), Error> {
+            for batch in windows(job, grid).chunks(batch_len) {
+                interrupt.check()?;
+                let computed: Vec<Result<Window, RasterError>> = batch
+                    .par_iter()
+                    .map(|rows| window_values(job, readers, grid, rows.clone()))
+                    .collect();
+                for (rows, window) in batch.iter().zip(computed) {
+                    if sender.send((rows.clone(), window?)).is_err() {
+                        // The sinks failed: their error is the one reported.
+                        return Ok(());
+                    }
+                }
+            }
+            Ok(())
+        })();
+        drop(sender);
+        let sinks = taking.join().unwrap_or_else(|_| {
+            Err(Error::Runtime {
+                what: "writing the product rasters",
+                message: "the writing thread panicked".into(),
+            })
+        });
+        computed?;
+        sinks
+    })
+}
+
 /// The composite as displayed, an RGBA Byte COG (`composite.tif`): each channel stretched as
 /// in the tiles, alpha 0 where a band has no data.
 fn write_composite(
@@ -272,7 +382,7 @@ fn write_composite(
     let path = dir.join(COMPOSITE_COG_KEY);
     writer.finish(&path, &interrupt.flag())?;
     upload(runtime, store, &path, COMPOSITE_COG_KEY)?;
-    let mut written = observations.finish(dir, store, runtime)?;
+    let mut written = observations.finish(dir, store, runtime, &interrupt.flag())?;
     written.push(COMPOSITE_COG_KEY.to_string());
     Ok(written)
 }
@@ -357,7 +467,7 @@ impl Observations {
 
     fn write(&mut self, first_row: usize, width: usize, window: &mut Window) -> Result<(), Error> {
         for ((_, writer), counts) in self.writers.iter_mut().zip(&mut window.observations) {
-            writer.write(first_row, width, std::mem::take(counts))?;
+            writer.write(first_row, width, counts)?;
         }
         Ok(())
     }
@@ -368,11 +478,12 @@ impl Observations {
         dir: &std::path::Path,
         store: &OutputStore,
         runtime: &tokio::runtime::Runtime,
+        stop: &std::sync::atomic::AtomicUsize,
     ) -> Result<Vec<String>, Error> {
         let mut written = Vec::new();
         for (key, writer) in self.writers {
             let path = dir.join(&key);
-            writer.finish(&path, &std::sync::atomic::AtomicUsize::new(0))?;
+            writer.finish(&path, stop)?;
             upload(runtime, store, &path, &key)?;
             written.push(key);
         }
