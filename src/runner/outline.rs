@@ -187,7 +187,7 @@ pub(super) fn draw(
         }
         write_ended(&mut doc, &mut fgb, o.table, grid, ended, io)?;
         if let Some(w) = writer.as_mut() {
-            w.write(start, grid.width, &codes)?;
+            w.write(start, &codes)?;
         }
     }
     let ended = polygonizer.finish().map_err(too_many)?;

@@ -279,8 +279,7 @@ impl Sinks<'_> {
     /// COG tiles.
     fn take(&mut self, rows: &Range<usize>, mut window: Window) -> Result<(), Error> {
         let (grid, areas, table) = (self.grid, self.areas, self.table);
-        self.observations
-            .write(rows.start, grid.width, &mut window)?;
+        self.observations.write(rows.start, &mut window)?;
         let values = window.values;
         let area = |i: usize| areas.at(i % grid.width, rows.start + i / grid.width);
         let (stats, classes, measuring) = (&mut self.stats, &mut self.classes, &mut self.measuring);
@@ -294,13 +293,13 @@ impl Sinks<'_> {
                         if let Some(m) = measuring.as_mut() {
                             m.rows(&coded)?;
                         }
-                        writer.write(rows.start, grid.width, &coded)?;
+                        writer.write(rows.start, &coded)?;
                     }
                     _ => stats.add(&values, None, area),
                 }
                 Ok(())
             },
-            || index.write(rows.start, grid.width, &values),
+            || index.write(rows.start, &values),
         );
         coded?;
         Ok(indexed?)
@@ -375,8 +374,8 @@ fn write_composite(
             .collect();
         for (rows, window) in batch.iter().zip(computed) {
             let mut window = window?;
-            observations.write(rows.start, grid.width, &mut window)?;
-            writer.write_interleaved(rows.start, grid.width, &composite.render(&window.values))?;
+            observations.write(rows.start, &mut window)?;
+            writer.write_interleaved(rows.start, &composite.render(&window.values))?;
         }
     }
     let path = dir.join(COMPOSITE_COG_KEY);
@@ -465,9 +464,9 @@ impl Observations {
         Ok(Observations { writers })
     }
 
-    fn write(&mut self, first_row: usize, width: usize, window: &mut Window) -> Result<(), Error> {
+    fn write(&mut self, first_row: usize, window: &mut Window) -> Result<(), Error> {
         for ((_, writer), counts) in self.writers.iter_mut().zip(&mut window.observations) {
-            writer.write(first_row, width, counts)?;
+            writer.write(first_row, counts)?;
         }
         Ok(())
     }

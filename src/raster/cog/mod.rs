@@ -12,8 +12,7 @@ use std::sync::atomic::AtomicUsize;
 
 use gdal::cpl::CslStringList;
 use gdal::raster::{
-    Buffer, ColorEntry, ColorInterpretation, ColorTable, PaletteInterpretation,
-    RasterCreationOptions,
+    ColorEntry, ColorInterpretation, ColorTable, PaletteInterpretation, RasterCreationOptions,
 };
 use gdal::{Dataset, DriverManager, Metadata};
 
@@ -30,11 +29,12 @@ pub struct ClassInfo {
 
 /// A product raster being written row by row on a [`Grid`].
 pub struct GridWriter {
-    /// The template: GDAL's GeoTIFF of the raster's tags, holding the rows too when
-    /// `keeps_rows` (class codes, read back by the sieve).
+    /// The template: GDAL's GeoTIFF of the raster's tags, without pixels.
     dataset: Dataset,
     scratch: PathBuf,
-    keeps_rows: bool,
+    /// The rows as written, one byte per pixel, for a class raster (read back by the sieve):
+    /// a plain file, outside GDAL's block cache, which the inputs' blocks need.
+    rows: Option<std::fs::File>,
     tiles: Tiles,
     encoding: Encoding,
 }
@@ -103,6 +103,10 @@ impl GridWriter {
         let stem = scratch
             .file_name()
             .map_or_else(|| "raster".into(), |n| n.to_string_lossy().into_owned());
+        let rows = match keeps_rows {
+            true => Some(tempfile::tempfile_in(dir).map_err(|e| write_error(scratch, e))?),
+            false => None,
+        };
         let pyramid = Pyramid::<T>::new(
             dir,
             &format!("{stem}.tiles"),
@@ -114,7 +118,7 @@ impl GridWriter {
         Ok(GridWriter {
             dataset,
             scratch: scratch.to_path_buf(),
-            keeps_rows,
+            rows,
             tiles: wrap(pyramid),
             encoding,
         })
@@ -123,7 +127,7 @@ impl GridWriter {
     /// A Float32 raster with NaN as nodata: overviews by averaging, the floating-point
     /// predictor.
     pub fn float(scratch: &Path, grid: &Grid) -> Result<GridWriter, RasterError> {
-        let dataset = create::<f32>(scratch, grid, 1, false)?;
+        let dataset = create::<f32>(scratch, grid, 1)?;
         let mut band = dataset.rasterband(1).map_err(|e| write_error(scratch, e))?;
         band.set_no_data_value(Some(f64::NAN))
             .map_err(|e| write_error(scratch, e))?;
@@ -139,7 +143,7 @@ impl GridWriter {
     /// A UInt16 raster of counts (a composite's observations per pixel), 0 a count like any
     /// other, so no nodata.
     pub fn counts(scratch: &Path, grid: &Grid) -> Result<GridWriter, RasterError> {
-        let dataset = create::<u16>(scratch, grid, 1, false)?;
+        let dataset = create::<u16>(scratch, grid, 1)?;
         let encoding = Encoding {
             samples: 1,
             predictor: Predictor::None,
@@ -157,7 +161,7 @@ impl GridWriter {
         grid: &Grid,
         classes: &[ClassInfo],
     ) -> Result<GridWriter, RasterError> {
-        let dataset = create::<u8>(scratch, grid, 1, true)?;
+        let dataset = create::<u8>(scratch, grid, 1)?;
         let mut band = dataset.rasterband(1).map_err(|e| write_error(scratch, e))?;
         band.set_no_data_value(Some(0.0))
             .map_err(|e| write_error(scratch, e))?;
@@ -185,7 +189,7 @@ impl GridWriter {
     /// A Byte RGBA raster (a rendered composite): alpha 0 = nodata; overviews average the
     /// colours of the pixels with data.
     pub fn rgba(scratch: &Path, grid: &Grid) -> Result<GridWriter, RasterError> {
-        let dataset = create::<u8>(scratch, grid, RGBA.len(), false)?;
+        let dataset = create::<u8>(scratch, grid, RGBA.len())?;
         for (b, interpretation) in RGBA.into_iter().enumerate() {
             let mut band = dataset
                 .rasterband(b + 1)
@@ -217,7 +221,6 @@ impl GridWriter {
     pub fn write_interleaved(
         &mut self,
         first_row: usize,
-        _width: usize,
         interleaved: &[u8],
     ) -> Result<(), RasterError> {
         let Tiles::Byte(pyramid) = &mut self.tiles else {
@@ -238,7 +241,6 @@ impl GridWriter {
     pub fn write<T: CogSample>(
         &mut self,
         first_row: usize,
-        width: usize,
         values: &[T],
     ) -> Result<(), RasterError> {
         let so_far = T::tiles(&mut self.tiles)
@@ -250,38 +252,32 @@ impl GridWriter {
                 .push(values)
                 .map_err(|e| write_error(&self.scratch, e))?;
         }
-        if !self.keeps_rows {
-            return Ok(());
+        if let Some(file) = self.rows.as_mut() {
+            use std::io::Write;
+            let mut bytes = Vec::with_capacity(values.len() * T::BYTES);
+            T::put_le(values, &mut bytes);
+            file.write_all(&bytes)
+                .map_err(|e| write_error(&self.scratch, e))?;
         }
-        let rows = values.len() / width.max(1);
-        let mut buffer = Buffer::new((width, rows), values.to_vec());
-        let mut band = self
-            .dataset
-            .rasterband(1)
-            .map_err(|e| write_error(&self.scratch, e))?;
-        band.write((0, first_row as isize), (width, rows), &mut buffer)
-            .map_err(|e| write_error(&self.scratch, e))
+        Ok(())
     }
 
-    /// Reads back full-width rows `first_row..first_row + rows` of band 1 (as written so
-    /// far), of a class raster.
-    pub fn read_rows<T: gdal::raster::GdalType + Copy>(
+    /// Reads back full-width rows `first_row..first_row + rows` (as written so far) of a
+    /// class raster.
+    pub fn read_rows(
         &self,
         first_row: usize,
         width: usize,
         rows: usize,
-    ) -> Result<Vec<T>, RasterError> {
-        if !self.keeps_rows {
+    ) -> Result<Vec<u8>, RasterError> {
+        use std::os::unix::fs::FileExt;
+        let Some(file) = &self.rows else {
             return Err(write_error(&self.scratch, "this raster keeps no rows"));
-        }
-        let band = self
-            .dataset
-            .rasterband(1)
+        };
+        let mut codes = vec![0u8; width * rows];
+        file.read_exact_at(&mut codes, (first_row * width) as u64)
             .map_err(|e| write_error(&self.scratch, e))?;
-        let buffer = band
-            .read_as::<T>((0, first_row as isize), (width, rows), (width, rows), None)
-            .map_err(|e| write_error(&self.scratch, e))?;
-        Ok(buffer.into_shape_and_vec().1)
+        Ok(codes)
     }
 
     /// Writes the COG at `cog`: 256-px DEFLATE tiles (libdeflate level 4) with the predictor
@@ -315,14 +311,12 @@ impl GridWriter {
     }
 }
 
-/// GDAL's template of a raster: a tiled GeoTIFF with its georeferencing, which holds pixels
-/// only when `with_rows` (uncompressed: written once and read back three times by the sieve,
-/// so compressing it would cost far more CPU than the disk it saves).
+/// GDAL's template of a raster: a tiled GeoTIFF with its georeferencing whose tiles are never
+/// written, so it stays a few kB.
 fn create<T: gdal::raster::GdalType>(
     scratch: &Path,
     grid: &Grid,
     bands: usize,
-    with_rows: bool,
 ) -> Result<Dataset, RasterError> {
     let driver = DriverManager::get_driver_by_name("GTiff").map_err(|e| write_error(scratch, e))?;
     let mut options = CslStringList::new();
@@ -331,9 +325,8 @@ fn create<T: gdal::raster::GdalType>(
         ("BLOCKXSIZE", "256"),
         ("BLOCKYSIZE", "256"),
         ("COMPRESS", "NONE"),
-        ("BIGTIFF", if with_rows { "IF_SAFER" } else { "NO" }),
-        // A template without rows stays a few kB: its tiles are never written.
-        ("SPARSE_OK", if with_rows { "FALSE" } else { "TRUE" }),
+        ("BIGTIFF", "NO"),
+        ("SPARSE_OK", "TRUE"),
     ] {
         options
             .set_name_value(k, v)
