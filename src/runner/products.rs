@@ -166,6 +166,10 @@ pub(super) fn write_products(
         measuring,
         ..
     } = pixel_pass(job, &readers, &grid, sinks, interrupt)?;
+    // The scenes' GDAL handles and their cached blocks are not needed again; what the pass
+    // freed goes back to the system before the sieve's arrays are made.
+    drop(readers);
+    release_free_memory();
     steps.done("pixels: read, index, classes, areas");
     let mut written = observations.finish(dir, store, runtime, &interrupt.flag())?;
     let (polygons, flatgeobuf) = (
@@ -258,6 +262,16 @@ pub(super) fn write_products(
         written.push(layout::POLYGONS_FGB_KEY.to_string());
     }
     Ok(written)
+}
+
+/// Returns the heap's free pages to the system (glibc keeps them otherwise), so that a step
+/// that frees much before the next allocates much does not count both in the peak.
+fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases memory no allocation holds.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// Where the pixel pass puts each window of the product: the index COG, the classes COG,
