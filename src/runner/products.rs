@@ -180,7 +180,10 @@ pub(super) fn write_products(
     let finish = |writer: GridWriter, key: &str| -> Result<(), Error> {
         let path = dir.join(key);
         writer.finish(&path, &stop)?;
-        upload(runtime, store, &path, key)
+        upload(runtime, store, &path, key)?;
+        // Uploaded: the scratch disk holds the next files, not this one too.
+        let _ = std::fs::remove_file(&path);
+        Ok(())
     };
     // The index's tiles are made: its COG is put together and uploaded while the sieve
     // reads the classes back.
@@ -215,6 +218,9 @@ pub(super) fn write_products(
                 &flatgeobuf,
                 layout::FLATGEOBUF_MEDIA_TYPE,
             ))?;
+            for uploaded in [&polygons, &flatgeobuf] {
+                let _ = std::fs::remove_file(uploaded);
+            }
             sieved
         }
         _ => None,

@@ -166,3 +166,68 @@ fn a_signal_stops_the_writing_and_rows_out_of_turn_are_refused() {
     let path = dir.path().join("counts.tif");
     assert!(writer.finish(&path, &AtomicUsize::new(15)).is_err());
 }
+
+#[test]
+fn an_rgba_cog_keeps_its_colour_interpretations_and_averages_only_pixels_with_data() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (w, h) = (600, 300);
+    let g = grid(w, h);
+    // Columns 0-300 opaque colours, the rest transparent black (nodata).
+    let pixels: Vec<u8> = (0..w * h)
+        .flat_map(|i| {
+            let (x, y) = (i % w, i / w);
+            match x <= w / 2 {
+                true => [(x % 256) as u8, (y % 256) as u8, 100, 255],
+                false => [0, 0, 0, 0],
+            }
+        })
+        .collect();
+    let mut writer = GridWriter::rgba(&dir.path().join("composite-rows.tif"), &g).expect("writer");
+    writer.write_interleaved(0, &pixels).expect("write");
+    let path = dir.path().join("composite.tif");
+    writer.finish(&path, &AtomicUsize::new(0)).expect("finish");
+    let ds = Dataset::open(&path).expect("open");
+    assert_eq!(ds.raster_count(), 4);
+    let interpretations: Vec<String> = (1..=4)
+        .map(|b| {
+            format!(
+                "{:?}",
+                ds.rasterband(b).expect("band").color_interpretation()
+            )
+        })
+        .collect();
+    let want: Vec<String> = RGBA.iter().map(|c| format!("{c:?}")).collect();
+    assert_eq!(interpretations, want);
+    for b in 0..4 {
+        let band = ds.rasterband(b + 1).expect("band");
+        let plane: Vec<u8> = read(&band);
+        assert!(
+            plane
+                .iter()
+                .enumerate()
+                .all(|(i, v)| *v == pixels[i * 4 + b]),
+            "band {b}"
+        );
+        let overview: Vec<u8> = read(&band.overview(0).expect("overview"));
+        // Pixel (10, 20) of the overview averages source pixels x 20-21, y 40-41; the edge
+        // pixel (150, 0) averages two opaque (x 300) and two transparent (x 301) pixels:
+        // the colours of the opaque ones only, half the alpha.
+        let (ow, at) = (w / 2, |x: usize, y: usize| {
+            pixels[(y * w + x) * 4 + b] as f64
+        });
+        let want = |x0: usize, y0: usize, n: &[(usize, usize)]| -> u8 {
+            let v: f64 =
+                n.iter().map(|(dx, dy)| at(x0 + dx, y0 + dy)).sum::<f64>() / n.len() as f64;
+            (v + 0.5).floor() as u8
+        };
+        let all = [(0, 0), (1, 0), (0, 1), (1, 1)];
+        assert_eq!(overview[20 * ow + 10], want(20, 40, &all), "band {b}");
+        let edge = if b == 3 {
+            want(300, 0, &all)
+        } else {
+            want(300, 0, &[(0, 0), (0, 1)])
+        };
+        assert_eq!(overview[150], edge, "band {b}");
+        assert_eq!(overview[151], 0, "band {b}: transparent black");
+    }
+}
