@@ -164,32 +164,60 @@ pub(super) fn draw(
     let too_many =
         |_| failed("drawing the class polygons")("more than 4 294 967 294 patches".into());
     let mut class_areas = ClassAreas::new(o.infos.len());
-    for (start, rows) in strips(grid) {
-        interrupt.check()?;
-        let codes: Vec<u8> = classes.read_rows(start, grid.width, rows)?;
-        let codes = match &mut measured {
-            Some(m) => {
-                let mut sieved = Vec::with_capacity(codes.len());
-                for row in codes.chunks_exact(grid.width) {
-                    sieved.extend(m.sieve.apply(row).map_err(sieve_failed)?);
+    let codes = classes.code_rows()?;
+    // The sieving (reading, each row sieved, the areas after it, the sieved raster) runs a
+    // strip ahead of the drawing, on a thread of its own.
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<(usize, Vec<u8>)>(2);
+    let (sieving, drawn) = std::thread::scope(|scope| {
+        let sieving = scope.spawn(|| -> Result<(), Error> {
+            // Owned here, so the drawing ends when this does.
+            let sender = sender;
+            for (start, rows) in strips(grid) {
+                interrupt.check()?;
+                let codes = codes.read(start, grid.width, rows)?;
+                let codes = match &mut measured {
+                    Some(m) => {
+                        let mut sieved = Vec::with_capacity(codes.len());
+                        for row in codes.chunks_exact(grid.width) {
+                            sieved.extend(m.sieve.apply(row).map_err(sieve_failed)?);
+                        }
+                        class_areas.add(&sieved, |i| {
+                            o.areas.at(i % grid.width, start + i / grid.width)
+                        });
+                        sieved
+                    }
+                    None => codes,
+                };
+                if let Some(w) = writer.as_mut() {
+                    w.write(start, &codes)?;
                 }
-                class_areas.add(&sieved, |i| {
-                    o.areas.at(i % grid.width, start + i / grid.width)
-                });
-                sieved
+                if sender.send((start, codes)).is_err() {
+                    // The drawing failed: its error is the one reported.
+                    break;
+                }
             }
-            None => codes,
-        };
-        let mut ended = Vec::new();
-        for (r, row) in codes.chunks_exact(grid.width).enumerate() {
-            let area = |x: usize| o.areas.at(x, start + r);
-            ended.extend(polygonizer.push(row, area).map_err(too_many)?);
-        }
-        write_ended(&mut doc, &mut fgb, o.table, grid, ended, io)?;
-        if let Some(w) = writer.as_mut() {
-            w.write(start, &codes)?;
-        }
-    }
+            Ok(())
+        });
+        let drawn = (|| -> Result<(), Error> {
+            for (start, codes) in receiver {
+                let mut ended = Vec::new();
+                for (r, row) in codes.chunks_exact(grid.width).enumerate() {
+                    let area = |x: usize| o.areas.at(x, start + r);
+                    ended.extend(polygonizer.push(row, area).map_err(too_many)?);
+                }
+                write_ended(&mut doc, &mut fgb, o.table, grid, ended, io)?;
+            }
+            Ok(())
+        })();
+        let sieving = sieving.join().unwrap_or_else(|_| {
+            Err(failed("sieving the classes")(
+                "the sieving thread panicked".into(),
+            ))
+        });
+        (sieving, drawn)
+    });
+    sieving?;
+    drawn?;
     let ended = polygonizer.finish().map_err(too_many)?;
     write_ended(&mut doc, &mut fgb, o.table, grid, ended, io)?;
     doc.finish().map_err(io)?;

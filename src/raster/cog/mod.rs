@@ -270,14 +270,20 @@ impl GridWriter {
         width: usize,
         rows: usize,
     ) -> Result<Vec<u8>, RasterError> {
-        use std::os::unix::fs::FileExt;
+        self.code_rows()?.read(first_row, width, rows)
+    }
+
+    /// A reader of the rows written so far of a class raster, for another thread.
+    pub fn code_rows(&self) -> Result<CodeRows, RasterError> {
         let Some(file) = &self.rows else {
             return Err(write_error(&self.scratch, "this raster keeps no rows"));
         };
-        let mut codes = vec![0u8; width * rows];
-        file.read_exact_at(&mut codes, (first_row * width) as u64)
-            .map_err(|e| write_error(&self.scratch, e))?;
-        Ok(codes)
+        Ok(CodeRows {
+            file: file
+                .try_clone()
+                .map_err(|e| write_error(&self.scratch, e))?,
+            scratch: self.scratch.clone(),
+        })
     }
 
     /// Writes the COG at `cog`: 256-px DEFLATE tiles (libdeflate level 4) with the predictor
@@ -308,6 +314,29 @@ impl GridWriter {
             predictor: encoding.predictor,
         };
         tiff::write_cog(cog, &fields, &levels, samples, stop).map_err(|e| write_error(cog, e))
+    }
+}
+
+/// The rows of a class raster as written, one byte per pixel.
+pub struct CodeRows {
+    file: std::fs::File,
+    scratch: PathBuf,
+}
+
+impl CodeRows {
+    /// Full-width rows `first_row..first_row + rows`.
+    pub fn read(
+        &self,
+        first_row: usize,
+        width: usize,
+        rows: usize,
+    ) -> Result<Vec<u8>, RasterError> {
+        use std::os::unix::fs::FileExt;
+        let mut codes = vec![0u8; width * rows];
+        self.file
+            .read_exact_at(&mut codes, (first_row * width) as u64)
+            .map_err(|e| write_error(&self.scratch, e))?;
+        Ok(codes)
     }
 }
 
