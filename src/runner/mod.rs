@@ -9,6 +9,7 @@
 mod interrupt;
 mod load;
 mod outline;
+mod pixels;
 mod prepare;
 mod products;
 mod progress;
@@ -397,6 +398,16 @@ fn pmtiles_archive(
         .write_archive(&info, out)
         .map_err(|e| failed(e.to_string()))?;
     Ok(file)
+}
+
+/// Uploads a finished COG, streamed from its scratch file.
+pub(super) fn upload(
+    runtime: &tokio::runtime::Runtime,
+    store: &OutputStore,
+    path: &std::path::Path,
+    key: &str,
+) -> Result<(), Error> {
+    Ok(runtime.block_on(store.put_file(key, path, layout::COG_MEDIA_TYPE))?)
 }
 
 /// Uploads a JSON document (pretty-printed: these are read by people too).
