@@ -40,10 +40,9 @@ mod sized {
     pub fn find(forest: &mut [u32], mut x: u32) -> u32 {
         while root_size(forest[x as usize]).is_none() {
             let parent = forest[x as usize];
-            if let Some(grand) =
-                (root_size(forest[parent as usize]).is_none()).then(|| forest[parent as usize])
-            {
-                forest[x as usize] = grand;
+            // Path halving: skip to the grandparent when the parent is not a root.
+            if root_size(forest[parent as usize]).is_none() {
+                forest[x as usize] = forest[parent as usize];
             }
             x = parent;
         }

@@ -1,8 +1,9 @@
 //! The classes after the pixel pass: the minimum mapping unit (`compute::sieve`) and the
 //! polygons (`compute::polygonize`), over the scratch `classes` raster strip by strip. The
 //! sieve's first reading is the pixel pass itself ([`Measuring`]), its second reads the
-//! raster back; the third reading sieves each row and feeds it straight to the polygoniser (and, with `sieve_classes`, to the sieved raster), so polygons are drawn
-//! while the raster is read and written out as their patches end.
+//! raster back; the third reading sieves each row and feeds it straight to the polygoniser
+//! (and, with `sieve_classes`, to the sieved raster), so polygons are drawn while the raster
+//! is read and written out as their patches end.
 
 use rayon::prelude::*;
 
@@ -119,9 +120,10 @@ pub(super) fn measure(
         return Ok(None);
     };
     let grid = o.grid;
+    let rows_of = classes.code_rows()?;
     for (start, rows) in strips(grid) {
         interrupt.check()?;
-        let codes: Vec<u8> = classes.read_rows(start, grid.width, rows)?;
+        let codes = rows_of.read(start, grid.width, rows)?;
         for row in codes.chunks_exact(grid.width) {
             sieve.compare(row).map_err(sieve_failed)?;
         }

@@ -298,7 +298,7 @@ fn write_composite(
         for (rows, window) in batch.iter().zip(computed) {
             let mut window = window?;
             observations.write(rows.start, &mut window)?;
-            writer.write_interleaved(rows.start, &composite.render(&window.values))?;
+            writer.write(rows.start, &composite.render(&window.values))?;
         }
     }
     let path = dir.join(COMPOSITE_COG_KEY);

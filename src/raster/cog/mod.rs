@@ -1,8 +1,8 @@
-//! Writing the product rasters (COGs). GDAL writes a template GeoTIFF of each raster, which
-//! holds its georeferencing, nodata, colour table and metadata (and, for class rasters, the
-//! rows themselves, which the sieve reads back); the pixels go, as they are computed, into
-//! `pyramid`, which compresses 256-px tiles and overviews on every core; `tiff` then writes
-//! the COG: the template's tags around those tiles, in GDAL's COG layout.
+//! Writing the product rasters (COGs). GDAL writes a pixel-less template GeoTIFF of each
+//! raster, which holds its georeferencing, nodata, colour table and metadata; the pixels go,
+//! as they are computed, into `pyramid`, which compresses 256-px tiles and overviews on every
+//! core (and, for class rasters, into a plain file of codes the sieve reads back); `tiff` then
+//! writes the COG: the template's tags around those tiles, in GDAL's COG layout.
 
 mod pyramid;
 mod tiff;
@@ -72,6 +72,14 @@ cog_sample!(f32, Float);
 /// libdeflate's level: on the 8192² bench level 4 is 2.6× faster than the usual 6 for
 /// classes and 1.4× for a Float32 index, for files 9 % and 0.5 % larger.
 const DEFLATE_LEVEL: i32 = 4;
+
+/// Codes and counts: no predictor (it does not shrink them), overviews by nearest.
+const CODES: Encoding = Encoding {
+    samples: 1,
+    predictor: Predictor::None,
+    reduce: Reduce::Nearest,
+    level: DEFLATE_LEVEL,
+};
 
 /// Colour interpretation of the bands of an RGBA raster.
 const RGBA: [ColorInterpretation; 4] = [
@@ -144,18 +152,12 @@ impl GridWriter {
     /// other, so no nodata.
     pub fn counts(scratch: &Path, grid: &Grid) -> Result<GridWriter, RasterError> {
         let dataset = create::<u16>(scratch, grid, 1)?;
-        let encoding = Encoding {
-            samples: 1,
-            predictor: Predictor::None,
-            reduce: Reduce::Nearest,
-            level: DEFLATE_LEVEL,
-        };
-        GridWriter::new::<u16>(dataset, scratch, grid, false, encoding, Tiles::Counts)
+        GridWriter::new::<u16>(dataset, scratch, grid, false, CODES, Tiles::Counts)
     }
 
     /// A Byte raster: 0 = nodata, class `i` stored as `i + 1`, with a colour table and the
     /// class table in the band's metadata (`CLASS_<value>` = `name [min, max)`, or `(…]` for
-    /// exclusive / inclusive ends). Its rows can be read back ([`GridWriter::read_rows`]).
+    /// exclusive / inclusive ends). Its rows can be read back ([`GridWriter::code_rows`]).
     pub fn classes(
         scratch: &Path,
         grid: &Grid,
@@ -177,13 +179,7 @@ impl GridWriter {
         band.set_color_table(&table);
         band.set_color_interpretation(ColorInterpretation::PaletteIndex)
             .map_err(|e| write_error(scratch, e))?;
-        let encoding = Encoding {
-            samples: 1,
-            predictor: Predictor::None,
-            reduce: Reduce::Nearest,
-            level: DEFLATE_LEVEL,
-        };
-        GridWriter::new::<u8>(dataset, scratch, grid, true, encoding, Tiles::Byte)
+        GridWriter::new::<u8>(dataset, scratch, grid, true, CODES, Tiles::Byte)
     }
 
     /// A Byte RGBA raster (a rendered composite): alpha 0 = nodata; overviews average the
@@ -216,28 +212,8 @@ impl GridWriter {
         ))
     }
 
-    /// Writes the next full-width rows, starting at `first_row`, from interleaved values
-    /// (one per band per pixel), for rasters of several bands.
-    pub fn write_interleaved(
-        &mut self,
-        first_row: usize,
-        interleaved: &[u8],
-    ) -> Result<(), RasterError> {
-        let Tiles::Byte(pyramid) = &mut self.tiles else {
-            return Err(write_error(&self.scratch, "not a Byte raster"));
-        };
-        let so_far = pyramid.rows();
-        self.in_turn(first_row, so_far)?;
-        let Tiles::Byte(pyramid) = &mut self.tiles else {
-            return Ok(());
-        };
-        pyramid
-            .push(interleaved)
-            .map_err(|e| write_error(&self.scratch, e))
-    }
-
     /// Writes the next full-width rows, starting at `first_row` (Float32, UInt16 or Byte, as
-    /// created).
+    /// created; an RGBA raster's interleaved, four values per pixel).
     pub fn write<T: CogSample>(
         &mut self,
         first_row: usize,
@@ -260,17 +236,6 @@ impl GridWriter {
                 .map_err(|e| write_error(&self.scratch, e))?;
         }
         Ok(())
-    }
-
-    /// Reads back full-width rows `first_row..first_row + rows` (as written so far) of a
-    /// class raster.
-    pub fn read_rows(
-        &self,
-        first_row: usize,
-        width: usize,
-        rows: usize,
-    ) -> Result<Vec<u8>, RasterError> {
-        self.code_rows()?.read(first_row, width, rows)
     }
 
     /// A reader of the rows written so far of a class raster, for another thread.

@@ -126,7 +126,11 @@ fn a_class_cog_keeps_its_colours_names_and_nearest_overviews() {
         GridWriter::classes(&dir.path().join("classes-rows.tif"), &g, &infos).expect("writer");
     writer.write(0, &codes).expect("write");
     assert_eq!(
-        writer.read_rows(5, w, 2).expect("read back"),
+        writer
+            .code_rows()
+            .expect("rows")
+            .read(5, w, 2)
+            .expect("read back"),
         codes[5 * w..7 * w]
     );
     let path = dir.path().join("classes.tif");
@@ -183,7 +187,7 @@ fn an_rgba_cog_keeps_its_colour_interpretations_and_averages_only_pixels_with_da
         })
         .collect();
     let mut writer = GridWriter::rgba(&dir.path().join("composite-rows.tif"), &g).expect("writer");
-    writer.write_interleaved(0, &pixels).expect("write");
+    writer.write(0, &pixels).expect("write");
     let path = dir.path().join("composite.tif");
     writer.finish(&path, &AtomicUsize::new(0)).expect("finish");
     let ds = Dataset::open(&path).expect("open");
