@@ -49,9 +49,11 @@ pub struct Summary {
     /// Why the product rasters could not be written, if they could not.
     pub product_errors: Vec<String>,
     pub seconds: f64,
-    /// Seconds opening the output, and building and writing the tiles.
+    /// Seconds opening the output, building and writing the tiles, and writing the product
+    /// rasters (the tiles are made beside the products' later steps, so these two overlap).
     pub prepare_seconds: f64,
     pub tiles_seconds: f64,
+    pub products_seconds: f64,
     /// `run.json` was written (for a shard: its marker).
     pub completed: bool,
     /// The shard this run built (`--shard I/N`), if it built one.
@@ -114,6 +116,7 @@ impl Summary {
                 total: self.seconds,
                 prepare: self.prepare_seconds,
                 tiles: self.tiles_seconds,
+                products: self.products_seconds,
             },
             urls: UrlsReport {
                 tilejson: self.url_of(layout::TILEJSON_KEY),
@@ -229,6 +232,7 @@ pub struct SecondsReport {
     pub total: f64,
     pub prepare: f64,
     pub tiles: f64,
+    pub products: f64,
 }
 
 #[derive(Debug, serde::Serialize)]

@@ -129,7 +129,11 @@ pub struct Timings {
     pub started: String,
     pub finished: String,
     pub prepare_seconds: f64,
+    /// The tile phase, from its start (beside the products' later steps).
     pub tiles_seconds: f64,
+    /// The product rasters, from their start (0 without them).
+    #[serde(default)]
+    pub products_seconds: f64,
     pub total_seconds: f64,
 }
 
@@ -229,6 +233,7 @@ pub fn run_record(
             finished: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
             prepare_seconds,
             tiles_seconds,
+            products_seconds: summary.products_seconds,
             total_seconds: summary.seconds,
         },
     }

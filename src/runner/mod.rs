@@ -1,14 +1,16 @@
 //! The runner: the only module that knows every stage. It loads the plan (compile, then the
 //! catalog and PROJ: `load.rs`), prepares the inputs, builds the tile
 //! pyramid on rayon (READ → COMPUTE → RENDER per tile), hands encoded tiles to an async writer
-//! over a bounded channel (STORE on tokio), then publishes the products, TileJSON and, last,
-//! `run.json`. A sharded job splits this: each shard builds its part of the tiles
+//! over a bounded channel (STORE on tokio) beside the products' steps after their pixel pass
+//! (`overlap.rs`), then publishes TileJSON and the other documents and, last, `run.json`. A
+//! sharded job splits this: each shard builds its part of the tiles
 //! (`shards.rs`), `finalize` the zooms above them and the publishing. A signal stops it between
 //! tiles ([`Interrupt`]); [`Progress`] counts the tiles for a display.
 
 mod interrupt;
 mod load;
 mod outline;
+mod overlap;
 mod pixels;
 mod prepare;
 mod products;
@@ -96,6 +98,10 @@ pub fn run_to_store(
 /// What every part of a job needs: the I/O runtime and the worker threads.
 struct Engine {
     runtime: tokio::runtime::Runtime,
+    /// The tiles' workers.
+    tile_pool: rayon::ThreadPool,
+    /// The products' workers: a pool of their own, so the tiles made beside the products'
+    /// later steps never wait for a worker the products hold.
     pool: rayon::ThreadPool,
     clock: Instant,
     prepare_seconds: f64,
@@ -115,17 +121,20 @@ impl Engine {
                 message: e.to_string(),
             })?;
         runtime.block_on(store.check_writable())?;
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(options.threads.unwrap_or(0))
-            .thread_name(|i| format!("aftermath-tile-{i}"))
-            .build()
-            .map_err(|e| Error::Runtime {
-                what: "starting worker threads",
-                message: e.to_string(),
-            })?;
+        let pool = |name: &'static str| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(options.threads.unwrap_or(0))
+                .thread_name(move |i| format!("aftermath-{name}-{i}"))
+                .build()
+                .map_err(|e| Error::Runtime {
+                    what: "starting worker threads",
+                    message: e.to_string(),
+                })
+        };
         Ok(Engine {
             runtime,
-            pool,
+            tile_pool: pool("tile")?,
+            pool: pool("product")?,
             prepare_seconds: clock.elapsed().as_secs_f64(),
             clock,
         })
@@ -143,6 +152,7 @@ impl Engine {
         below: Below,
     ) -> Result<TilesDone, Error> {
         let plan = &job.plan;
+        let started = Instant::now();
         tracing::info!(
             pipeline = %plan.pipeline.display(),
             zooms = %job.zooms,
@@ -183,7 +193,7 @@ impl Engine {
             options.progress.clone(),
         ));
         let mut built = self
-            .pool
+            .tile_pool
             .install(|| pyramid::build(job, roots, below, sender, &stops));
         if let Some(signal) = options.interrupt.signal() {
             tracing::warn!(
@@ -208,7 +218,7 @@ impl Engine {
         let roots = std::mem::take(&mut built.roots);
         let mut summary = summary::summarize(job, store, built, written);
         summary.prepare_seconds = self.prepare_seconds;
-        summary.tiles_seconds = self.clock.elapsed().as_secs_f64() - self.prepare_seconds;
+        summary.tiles_seconds = started.elapsed().as_secs_f64();
         Ok(TilesDone {
             summary,
             roots,
@@ -236,7 +246,20 @@ fn run_job(
     }
     let engine = Engine::start(store, options)?;
     supersede::supersede(&engine.runtime, store, job, options, true)?;
-    let done = engine.tiles(job, store, options, Roots::Top, Below::Sources)?;
+    // With products, the tiles are made beside the steps after their pixel pass.
+    let (tiles, products) = match products::product_grid(job) {
+        Ok(Some(grid)) => overlap::tiles_and_products(&engine, job, &grid, store, options),
+        grid => {
+            let tiles = engine.tiles(job, store, options, Roots::Top, Below::Sources);
+            let products = products::ProductsDone {
+                grid: None,
+                written: grid.map(|_| Vec::new()),
+                seconds: 0.0,
+            };
+            (tiles, products)
+        }
+    };
+    let done = tiles?;
     if done.summary.tiles_written() == 0 && done.summary.failures.is_empty() {
         return Err(Error::NoValidPixels {
             why: prepare::why_empty(job),
@@ -247,39 +270,32 @@ fn run_job(
         store,
         options,
         &engine,
-        done.summary,
-        done.spool,
+        (done.summary, done.spool),
+        products,
         started,
     )
 }
 
-/// Everything after the tiles: the product rasters, the legend, TileJSON, the preview page,
-/// WMTS capabilities or the PMTiles archive, the STAC item and, last, `run.json`.
+/// Everything after the tiles and the product rasters: the legend, TileJSON, the preview
+/// page, WMTS capabilities or the PMTiles archive, the STAC item and, last, `run.json`.
 fn publish(
     job: &Job,
     store: &OutputStore,
     options: &RunOptions,
     engine: &Engine,
-    mut summary: Summary,
-    spool: Option<TileSpool>,
+    (mut summary, spool): (Summary, Option<TileSpool>),
+    products: products::ProductsDone,
     started: SystemTime,
 ) -> Result<Summary, Error> {
     let plan = &job.plan;
-    let (runtime, pool, clock) = (&engine.runtime, &engine.pool, engine.clock);
+    let (runtime, clock) = (&engine.runtime, engine.clock);
     let (prepare_seconds, tiles_seconds) = (summary.prepare_seconds, summary.tiles_seconds);
-    // The product rasters: a failure there is reported like a failed tile (exit 3), so the
-    // tiles already written stay usable.
-    let written = products::product_grid(job).and_then(|grid| {
-        summary.product_grid = grid.clone();
-        match grid {
-            Some(grid) => pool.install(|| {
-                products::write_products(job, &grid, store, runtime, &options.interrupt)
-            }),
-            None => Ok(Vec::new()),
-        }
-    });
+    summary.product_grid = products.grid;
+    summary.products_seconds = products.seconds;
     options.interrupt.check()?;
-    match written {
+    // A failure of the product rasters is reported like a failed tile (exit 3), so the
+    // tiles already written stay usable.
+    match products.written {
         Ok(keys) => summary.products = keys,
         Err(e @ Error::Interrupted { .. }) => return Err(e),
         Err(e) => {
@@ -400,16 +416,6 @@ fn pmtiles_archive(
     Ok(file)
 }
 
-/// Uploads a finished COG, streamed from its scratch file.
-pub(super) fn upload(
-    runtime: &tokio::runtime::Runtime,
-    store: &OutputStore,
-    path: &std::path::Path,
-    key: &str,
-) -> Result<(), Error> {
-    Ok(runtime.block_on(store.put_file(key, path, layout::COG_MEDIA_TYPE))?)
-}
-
 /// Uploads a JSON document (pretty-printed: these are read by people too).
 fn put_json(
     runtime: &tokio::runtime::Runtime,
@@ -418,7 +424,11 @@ fn put_json(
     doc: &impl serde::Serialize,
     media_type: &str,
 ) -> Result<(), Error> {
+    Ok(runtime.block_on(store.put(key, pretty_json(doc).into(), media_type))?)
+}
+
+/// A document as pretty-printed JSON.
+fn pretty_json(doc: &impl serde::Serialize) -> Vec<u8> {
     // Typed documents always serialise (no maps with non-string keys, no failing Serialize).
-    let bytes = serde_json::to_vec_pretty(doc).unwrap_or_default();
-    Ok(runtime.block_on(store.put(key, bytes.into(), media_type))?)
+    serde_json::to_vec_pretty(doc).unwrap_or_default()
 }

@@ -6,13 +6,13 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use super::{outline, upload, Interrupt, Job};
+use super::overlap::Uploads;
+use super::{outline, Interrupt, Job};
 use crate::compute::area_stats::AreaStats;
 use crate::error::Error;
 use crate::layout;
 use crate::raster::cog::GridWriter;
 use crate::raster::{Grid, PixelAreas, RasterError, ReaderPool};
-use crate::store::OutputStore;
 
 /// Rows per window: 256 rows of a 10980-px Sentinel-2 tile are 11 MB of f32 per band.
 const ROWS_PER_WINDOW: usize = 256;
@@ -189,15 +189,14 @@ impl Observations {
     pub fn finish(
         self,
         dir: &std::path::Path,
-        store: &OutputStore,
-        runtime: &tokio::runtime::Runtime,
+        uploads: &Uploads,
         stop: &std::sync::atomic::AtomicUsize,
     ) -> Result<Vec<String>, Error> {
         let mut written = Vec::new();
         for (key, writer) in self.writers {
             let path = dir.join(&key);
             writer.finish(&path, stop)?;
-            upload(runtime, store, &path, &key)?;
+            uploads.cog(&path, &key)?;
             written.push(key);
         }
         Ok(written)

@@ -8,8 +8,9 @@
 
 use rayon::prelude::*;
 
+use super::overlap::{Beside, Gate};
 use super::pixels::{pixel_pass, window_values, windows, Observations, Sinks, Window};
-use super::{outline, upload, Interrupt, Job};
+use super::{outline, Engine, Interrupt, Job, RunOptions};
 use crate::compute::area_stats::AreaStats;
 use crate::error::Error;
 use crate::layout::{self, CLASSES_COG_KEY, COMPOSITE_COG_KEY, INDEX_COG_KEY};
@@ -90,13 +91,71 @@ pub(super) fn product_grid(job: &Job) -> Result<Option<Grid>, Error> {
     }
 }
 
+/// What the products came to: their grid, the keys written (or why none) and their time.
+pub(super) struct ProductsDone {
+    pub grid: Option<Grid>,
+    pub written: Result<Vec<String>, Error>,
+    pub seconds: f64,
+}
+
+/// The products after the tiles (nothing beside them).
+pub(super) fn alone(
+    engine: &Engine,
+    job: &Job,
+    store: &OutputStore,
+    options: &RunOptions,
+) -> ProductsDone {
+    match product_grid(job) {
+        Ok(grid) => {
+            let gate = Gate::open();
+            written(engine, job, grid, store, options, Beside::nothing(&gate))
+        }
+        Err(e) => ProductsDone {
+            grid: None,
+            written: Err(e),
+            seconds: 0.0,
+        },
+    }
+}
+
+/// The products on `grid` (none without one), on the engine's product pool.
+pub(super) fn written(
+    engine: &Engine,
+    job: &Job,
+    grid: Option<Grid>,
+    store: &OutputStore,
+    options: &RunOptions,
+    beside: Beside,
+) -> ProductsDone {
+    let start = std::time::Instant::now();
+    let written = match &grid {
+        Some(grid) => engine.pool.install(|| {
+            write_products(
+                job,
+                grid,
+                store,
+                &engine.runtime,
+                &options.interrupt,
+                beside,
+            )
+        }),
+        None => Ok(Vec::new()),
+    };
+    ProductsDone {
+        grid,
+        written,
+        seconds: start.elapsed().as_secs_f64(),
+    }
+}
+
 /// Computes and uploads the product COGs on `grid`; returns the keys written.
-pub(super) fn write_products(
+fn write_products(
     job: &Job,
     grid: &Grid,
     store: &OutputStore,
     runtime: &tokio::runtime::Runtime,
     interrupt: &Interrupt,
+    beside: Beside,
 ) -> Result<Vec<String>, Error> {
     let grid = grid.clone();
     let scratch = tempfile::tempdir().map_err(|e| Error::Runtime {
@@ -105,7 +164,14 @@ pub(super) fn write_products(
     })?;
     let dir = scratch.path();
     if let Style::Composite(composite) = &job.plan.style {
-        return write_composite(job, composite, &grid, dir, store, runtime, interrupt);
+        return write_composite(
+            job,
+            composite,
+            &grid,
+            dir,
+            (runtime, store, beside),
+            interrupt,
+        );
     }
     let index = GridWriter::float(&dir.join("index-rows.tif"), &grid)?;
     let table = job.plan.style.class_table();
@@ -166,7 +232,8 @@ pub(super) fn write_products(
     drop(readers);
     release_free_memory();
     steps.done("pixels: read, index, classes, areas");
-    let mut written = observations.finish(dir, store, runtime, &interrupt.flag())?;
+    let uploads = beside.pass_over(runtime, store);
+    let mut written = observations.finish(dir, &uploads, &interrupt.flag())?;
     let (polygons, flatgeobuf) = (
         dir.join(layout::POLYGONS_KEY),
         dir.join(layout::POLYGONS_FGB_KEY),
@@ -175,52 +242,43 @@ pub(super) fn write_products(
     let finish = |writer: GridWriter, key: &str| -> Result<(), Error> {
         let path = dir.join(key);
         writer.finish(&path, &stop)?;
-        upload(runtime, store, &path, key)?;
+        uploads.cog(&path, key)?;
         // Uploaded: the scratch disk holds the next files, not this one too.
         let _ = std::fs::remove_file(&path);
         Ok(())
     };
-    // The index's tiles are made: its COG is put together and uploaded while the sieve
-    // reads the classes back.
-    let (index_done, measured) = std::thread::scope(|scope| {
+    // The index's tiles are made: its COG is put together, and uploaded once the tiles are
+    // done, while the sieve reads the classes back and the polygons are drawn.
+    let (index_done, outlined) = std::thread::scope(|scope| {
         let assembling = scope.spawn(|| finish(index, INDEX_COG_KEY));
-        let measured = match (&classes, &outline) {
-            (Some(c), Some(o)) => outline::measure(c, o, measuring, interrupt),
-            _ => Ok(None),
-        };
+        let outlined = (|| -> Result<Option<outline::Sieved>, Error> {
+            let (Some(c), Some(o)) = (&classes, &outline) else {
+                return Ok(None);
+            };
+            let measured = outline::measure(c, o, measuring, interrupt)?;
+            steps.done("minimum mapping unit: patches measured");
+            let sieved = outline::draw(c, o, measured, (&polygons, &flatgeobuf), interrupt)?;
+            uploads.file(&polygons, layout::POLYGONS_KEY, layout::GEOJSON_MEDIA_TYPE)?;
+            let fgb = layout::FLATGEOBUF_MEDIA_TYPE;
+            uploads.file(&flatgeobuf, layout::POLYGONS_FGB_KEY, fgb)?;
+            for uploaded in [&polygons, &flatgeobuf] {
+                let _ = std::fs::remove_file(uploaded);
+            }
+            steps.done("polygons.geojson and polygons.fgb");
+            Ok(sieved)
+        })();
         let index_done = assembling.join().unwrap_or_else(|_| {
             Err(Error::Runtime {
                 what: "writing index.tif",
                 message: "the writing thread panicked".into(),
             })
         });
-        (index_done, measured)
+        (index_done, outlined)
     });
     interrupt.check()?;
     index_done?;
-    let measured = measured?;
-    steps.done("index.tif; minimum mapping unit: patches measured");
-    let sieved = match (&classes, &outline) {
-        (Some(c), Some(o)) => {
-            let sieved = outline::draw(c, o, measured, (&polygons, &flatgeobuf), interrupt)?;
-            runtime.block_on(store.put_file(
-                layout::POLYGONS_KEY,
-                &polygons,
-                layout::GEOJSON_MEDIA_TYPE,
-            ))?;
-            runtime.block_on(store.put_file(
-                layout::POLYGONS_FGB_KEY,
-                &flatgeobuf,
-                layout::FLATGEOBUF_MEDIA_TYPE,
-            ))?;
-            for uploaded in [&polygons, &flatgeobuf] {
-                let _ = std::fs::remove_file(uploaded);
-            }
-            sieved
-        }
-        _ => None,
-    };
-    steps.done("polygons.geojson and polygons.fgb");
+    let sieved = outlined?;
+    steps.done("index.tif uploaded");
     let summary = sieved.as_ref().map(|s| metadata::SieveSummary {
         min_area_ha: unit.hectares,
         min_pixels: s.min_pixels,
@@ -235,14 +293,8 @@ pub(super) fn write_products(
         _ => &stats,
     };
     let csv = metadata::stats_csv(shown, style);
-    super::put_json(
-        runtime,
-        store,
-        layout::STATS_JSON_KEY,
-        &json,
-        layout::JSON_MEDIA_TYPE,
-    )?;
-    runtime.block_on(store.put(layout::STATS_CSV_KEY, csv.into_bytes().into(), "text/csv"))?;
+    uploads.json(layout::STATS_JSON_KEY, &json)?;
+    uploads.bytes(layout::STATS_CSV_KEY, csv.into_bytes(), "text/csv")?;
     written.extend([
         layout::STATS_JSON_KEY.to_string(),
         layout::STATS_CSV_KEY.to_string(),
@@ -282,8 +334,7 @@ fn write_composite(
     composite: &Composite,
     grid: &Grid,
     dir: &std::path::Path,
-    store: &OutputStore,
-    runtime: &tokio::runtime::Runtime,
+    (runtime, store, beside): (&tokio::runtime::Runtime, &OutputStore, Beside),
     interrupt: &Interrupt,
 ) -> Result<Vec<String>, Error> {
     let mut writer = GridWriter::rgba(&dir.join("composite-rows.tif"), grid)?;
@@ -301,10 +352,12 @@ fn write_composite(
             writer.write(rows.start, &composite.render(&window.values))?;
         }
     }
+    drop(readers);
+    let uploads = beside.pass_over(runtime, store);
     let path = dir.join(COMPOSITE_COG_KEY);
     writer.finish(&path, &interrupt.flag())?;
-    upload(runtime, store, &path, COMPOSITE_COG_KEY)?;
-    let mut written = observations.finish(dir, store, runtime, &interrupt.flag())?;
+    uploads.cog(&path, COMPOSITE_COG_KEY)?;
+    let mut written = observations.finish(dir, &uploads, &interrupt.flag())?;
     written.push(COMPOSITE_COG_KEY.to_string());
     Ok(written)
 }

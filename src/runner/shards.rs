@@ -15,7 +15,7 @@ use std::time::SystemTime;
 use bytes::Bytes;
 
 use super::pyramid::{Below, Roots};
-use super::{publish, supersede, Engine, Job, RunOptions, Shard, Summary};
+use super::{products, publish, supersede, Engine, Job, RunOptions, Shard, Summary};
 use crate::error::Error;
 use crate::layout::{self, SHARDS_FOLDER};
 use crate::metadata::{self, ShardMarker};
@@ -201,7 +201,16 @@ pub fn finalize(plan: &crate::plan::Plan, options: &RunOptions) -> Result<Summar
     if summary.tiles_written() == 0 && summary.failures.is_empty() {
         return Err(Error::NoTiles);
     }
-    let summary = publish(&job, &store, options, &engine, summary, spool, started)?;
+    let products = products::alone(&engine, &job, &store, options);
+    let summary = publish(
+        &job,
+        &store,
+        options,
+        &engine,
+        (summary, spool),
+        products,
+        started,
+    )?;
     if summary.completed {
         for key in &keys {
             runtime.block_on(store.delete(key))?;

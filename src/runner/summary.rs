@@ -25,6 +25,7 @@ pub(super) fn summarize(job: &Job, store: &OutputStore, built: Built, written: W
         seconds: 0.0,
         prepare_seconds: 0.0,
         tiles_seconds: 0.0,
+        products_seconds: 0.0,
         completed: false,
         shard: None,
         removed: Vec::new(),

@@ -670,3 +670,43 @@ fn products_false_writes_tiles_and_their_documents_only() {
     let item: serde_json::Value = common::read_json(out.join("item.json"));
     assert!(item["assets"].get("index").is_none());
 }
+
+/// The tiles are made beside the products' later steps, and the products wait for them: a
+/// product with no valid pixel anywhere (here masked out everywhere) exits 2 and leaves no
+/// product, no tile and no document behind.
+#[test]
+fn a_product_without_valid_pixels_exits_2_and_writes_nothing() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let out = work.path().join("out");
+    let classes = "[[render.classes]]\nname = \"dry\"\nmax = 0\ncolor = \"#a6611a\"\n\
+                   [[render.classes]]\nname = \"wet\"\nmin = 0\ncolor = \"#018571\"";
+    let text = mndwi_pipeline(
+        &sample("olinda/L7_ETMs.tif"),
+        &out,
+        "[tiling]\nzoom = \"11-12\"",
+    )
+    .replace(
+        "index = \"mndwi\"",
+        "index = \"mndwi\"\nmask = \"post.green > -1000\"",
+    )
+    .replace("[render]\nramp = \"brbg\"\nrange = [-0.6, 0.6]", classes);
+    let pipeline = write_pipeline(work.path(), "masked.toml", &text);
+    let stderr = stderr_of_failed("run", &pipeline, 2);
+    assert!(stderr.contains("no valid pixel"), "{stderr}");
+    let left: Vec<_> = walkdir(&out);
+    assert!(left.is_empty(), "written: {left:?}");
+}
+
+/// Every file under `dir` (none when it does not exist).
+fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .flat_map(|e| match e.path().is_dir() {
+            true => walkdir(&e.path()),
+            false => vec![e.path()],
+        })
+        .collect()
+}
