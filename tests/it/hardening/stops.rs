@@ -244,3 +244,73 @@ fn sigterm_during_a_slow_gdal_warp_stops_at_its_next_progress_step() {
     assert_eq!(status.code(), Some(143));
     assert!(!out.join("run.json").exists());
 }
+
+#[test]
+fn sigterm_after_the_products_pixel_pass_stops_within_2_s_and_writes_no_product() {
+    // Olinda's MNDWI in five classes on a 3 m product grid (3500² pixels, many patches), with
+    // zooms 11-17: once the products' pixel pass is done, the sieve, the polygons and the
+    // tiles run side by side for seconds. SIGTERM then must end the run within 2 s (issue
+    // 15), exit 143, and leave no product behind.
+    let work = tempfile::tempdir().expect("tempdir");
+    let out = work.path().join("out");
+    let classes: String = [(-1.0, -0.3), (-0.3, -0.1), (-0.1, 0.0), (0.0, 0.2), (0.2, 1.0)]
+        .iter()
+        .enumerate()
+        .map(|(i, (min, max))| {
+            format!(
+                "[[render.classes]]\nname = \"c{i}\"\nmin = {min}\nmax = {max}\ncolor = \"#{:02x}4080\"\n",
+                40 * i
+            )
+        })
+        .collect();
+    let text = common::mndwi_pipeline(
+        &common::sample("olinda/L7_ETMs.tif"),
+        &out,
+        "[tiling]\nzoom = \"11-17\"",
+    )
+    .replace(
+        "index = \"mndwi\"",
+        "index = \"mndwi\"\ngrid = { crs = \"EPSG:31985\", resolution = 3 }",
+    )
+    .replace("[render]\nramp = \"brbg\"\nrange = [-0.6, 0.6]", &classes);
+    let p = common::write_pipeline(work.path(), "products.toml", &text);
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("aftermath"))
+        .env("RUST_LOG", "aftermath=info")
+        .args(["run", p.to_str().expect("utf-8"), "--threads", "2"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // The log is read to its end on a thread of its own (a full pipe would block the run).
+    let stderr = child.stderr.take().expect("stderr");
+    let (said, heard) = std::sync::mpsc::channel::<String>();
+    let reading = std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut log = String::new();
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            log.push_str(&line);
+            log.push('\n');
+            let _ = said.send(line);
+        }
+        log
+    });
+    let pass_done = heard
+        .iter()
+        .any(|line| line.contains("step=\"pixels: read, index, classes, areas\""));
+    assert!(pass_done, "the pixel pass never ended");
+    let status = sigterm_after(&mut child, Duration::ZERO, Duration::from_secs(2));
+    let log = reading.join().expect("log");
+    assert_eq!(status.code(), Some(143), "{log}");
+    for product in [
+        "index.tif",
+        "classes.tif",
+        "polygons.geojson",
+        "stats.json",
+        "run.json",
+    ] {
+        assert!(!out.join(product).exists(), "{product} written\n{log}");
+    }
+}
