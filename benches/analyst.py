@@ -58,7 +58,7 @@ def product_steps(stderr):
     CPU seconds are the whole process's over the step."""
     steps = []
     for line in stderr.splitlines():
-        m = re.search(r'step="([^"]+)" seconds=([0-9.]+) cpu_seconds=([0-9.]+)', line)
+        m = re.search(r'step="([^"]+)" seconds=([0-9.eE+-]+) cpu_seconds=([0-9.eE+-]+)', line)
         if m:
             steps.append((m[1], float(m[2]), float(m[3])))
     return steps
