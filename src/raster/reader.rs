@@ -96,14 +96,15 @@ impl ReaderPool {
         self.aoi_window(aoi, gt, size, &target)
     }
 
-    /// Which pixels of rows `rows` of `grid` the area of interest covers, row-major.
+    /// Which pixels of the part of `grid` at `rows` and `cols` the area of interest covers,
+    /// row-major.
     pub fn aoi_rows(
         &self,
         aoi: &Aoi,
         grid: &Grid,
-        rows: std::ops::Range<usize>,
+        (rows, cols): (std::ops::Range<usize>, std::ops::Range<usize>),
     ) -> Result<Vec<bool>, RasterError> {
-        let (gt, size, target) = rows_window(grid, rows);
+        let (gt, size, target) = rows_window(grid, rows, cols);
         self.aoi_window(aoi, gt, size, &target)
     }
 
@@ -130,15 +131,15 @@ impl ReaderPool {
         aoi::covered(polygons, wkt, gt, size).map_err(failed)
     }
 
-    /// Warps the scene's bands into rows `first..first + count` of `grid`.
+    /// Warps the scene's bands into the part of `grid` at `rows` and `cols`.
     pub fn read_rows(
         &self,
         scene: &SceneInput,
         grid: &Grid,
-        rows: std::ops::Range<usize>,
+        (rows, cols): (std::ops::Range<usize>, std::ops::Range<usize>),
         resampling: Resampling,
     ) -> Result<Vec<Vec<f32>>, RasterError> {
-        let (gt, size, target) = rows_window(grid, rows);
+        let (gt, size, target) = rows_window(grid, rows, cols);
         self.read_window(scene, gt, size, resampling, &target)
     }
 
@@ -376,12 +377,22 @@ fn tile_window(tile: TileId, tile_size: u32) -> ([f64; 6], (usize, usize), Strin
 }
 
 /// The geotransform, size and name (for messages) of rows `rows` of `grid`.
-fn rows_window(grid: &Grid, rows: std::ops::Range<usize>) -> ([f64; 6], (usize, usize), String) {
+fn rows_window(
+    grid: &Grid,
+    rows: std::ops::Range<usize>,
+    cols: std::ops::Range<usize>,
+) -> ([f64; 6], (usize, usize), String) {
     let mut gt = grid.geo_transform;
-    gt[0] += rows.start as f64 * gt[2];
-    gt[3] += rows.start as f64 * gt[5];
-    let target = format!("rows {}..{} of the product grid", rows.start, rows.end);
-    (gt, (grid.width, rows.len()), target)
+    gt[0] += rows.start as f64 * gt[2] + cols.start as f64 * gt[1];
+    gt[3] += rows.start as f64 * gt[5] + cols.start as f64 * gt[4];
+    let target = match cols.len() == grid.width {
+        true => format!("rows {}..{} of the product grid", rows.start, rows.end),
+        false => format!(
+            "rows {}..{}, columns {}..{} of the product grid",
+            rows.start, rows.end, cols.start, cols.end
+        ),
+    };
+    (gt, (cols.len(), rows.len()), target)
 }
 
 /// The mosaic of `granules` (positions among the scene's rasters, in order): each masked by

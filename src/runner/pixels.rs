@@ -14,9 +14,19 @@ use crate::layout;
 use crate::raster::cog::GridWriter;
 use crate::raster::{Grid, PixelAreas, RasterError, ReaderPool};
 
-/// Rows per window: 256 rows of a 10980-px Sentinel-2 tile are 11 MB of f32 per band.
-const ROWS_PER_WINDOW: usize = 256;
+/// Rows per window: 512, a multiple of the usual block heights (256, 512), so that each block
+/// of a scene read as is is decoded once. Each window is read as a few column parts (of
+/// [`PART_COLUMNS`] multiples, whole blocks too) on the workers side by side, so a part holds
+/// about 256 full rows' pixels: 256 rows of a 10980-px Sentinel-2 tile are 11 MB of f32 per
+/// band. (Two threads reading the two halves of one block row on their own GDAL handles
+/// would each decode every block: that was a third of the products' decoding.)
+const ROWS_PER_WINDOW: usize = 512;
 const MIN_ROWS_PER_WINDOW: usize = 8;
+/// Pixels of a window's part, at most (where the width allows): 256 full rows (fewer for a
+/// composite, as its windows).
+const PART_ROWS: usize = 256;
+/// Columns of a part are a multiple of this (whole 256- and 512-px blocks).
+const PART_COLUMNS: usize = 512;
 
 /// Where the pixel pass puts each window of the product: the index COG, the classes COG,
 /// the areas per class, the composites' counts of observations, and the sieve's first
@@ -73,7 +83,7 @@ pub(super) fn pixel_pass<'a>(
     mut sinks: Sinks<'a>,
     interrupt: &Interrupt,
 ) -> Result<Sinks<'a>, Error> {
-    let batch_len = rayon::current_num_threads().max(1);
+    let batch_len = batch_len(job, grid);
     let (sender, receiver) = std::sync::mpsc::sync_channel::<(Range<usize>, Window)>(1);
     std::thread::scope(|scope| {
         let taking = scope.spawn(move || -> Result<Sinks<'a>, Error> {
@@ -85,11 +95,7 @@ pub(super) fn pixel_pass<'a>(
         let computed = (|| -> Result<(), Error> {
             for batch in windows(job, grid).chunks(batch_len) {
                 interrupt.check()?;
-                let computed: Vec<Result<Window, RasterError>> = batch
-                    .par_iter()
-                    .map(|rows| window_values(job, readers, grid, rows.clone()))
-                    .collect();
-                for (rows, window) in batch.iter().zip(computed) {
+                for (rows, window) in batch.iter().zip(computed(job, readers, grid, batch)) {
                     if sender.send((rows.clone(), window?)).is_err() {
                         // The sinks failed: their error is the one reported.
                         return Ok(());
@@ -113,17 +119,127 @@ pub(super) fn pixel_pass<'a>(
 /// Row windows covering `grid`, top to bottom; fewer rows when a composite holds the window
 /// of each of its acquisitions at once, so a window's memory does not grow with them.
 pub(super) fn windows(job: &Job, grid: &Grid) -> Vec<Range<usize>> {
-    let acquisitions = job
-        .inputs
-        .iter()
-        .map(|i| i.acquisitions())
-        .max()
-        .unwrap_or(1);
-    let rows = (ROWS_PER_WINDOW / acquisitions).max(MIN_ROWS_PER_WINDOW);
+    let rows = (ROWS_PER_WINDOW / acquisitions(job)).max(MIN_ROWS_PER_WINDOW);
     (0..grid.height)
         .step_by(rows)
         .map(|start| start..(start + rows).min(grid.height))
         .collect()
+}
+
+/// Windows per batch: enough parts for every worker.
+pub(super) fn batch_len(job: &Job, grid: &Grid) -> usize {
+    let parts = windows(job, grid)
+        .first()
+        .map_or(1, |rows| column_parts(job, grid.width, rows.len()).len());
+    rayon::current_num_threads().div_ceil(parts).max(1)
+}
+
+/// The column ranges a window of `rows` rows is read in: parts of about [`PART_ROWS`] full
+/// rows' pixels (divided by a composite's acquisitions), their widths multiples of
+/// [`PART_COLUMNS`].
+fn column_parts(job: &Job, width: usize, rows: usize) -> Vec<Range<usize>> {
+    let budget = (PART_ROWS / acquisitions(job)).max(MIN_ROWS_PER_WINDOW);
+    split_columns(width, rows, budget)
+}
+
+/// `0..width` in parts of whole [`PART_COLUMNS`], as many as `rows` rows take of `budget`
+/// full rows each (as far as the width allows).
+fn split_columns(width: usize, rows: usize, budget: usize) -> Vec<Range<usize>> {
+    let wanted = rows.div_ceil(budget.max(1)).max(1);
+    let blocks = width.div_ceil(PART_COLUMNS);
+    let parts = wanted.min(blocks).max(1);
+    let per_part = blocks.div_ceil(parts) * PART_COLUMNS;
+    (0..width)
+        .step_by(per_part)
+        .map(|start| start..(start + per_part).min(width))
+        .collect()
+}
+
+/// The windows of `batch` read and computed on the workers, each as its column parts side by
+/// side, put back together in order.
+pub(super) fn computed(
+    job: &Job,
+    readers: &ReaderPool,
+    grid: &Grid,
+    batch: &[Range<usize>],
+) -> Vec<Result<Window, RasterError>> {
+    let pieces: Vec<(Range<usize>, Range<usize>)> = batch
+        .iter()
+        .flat_map(|rows| {
+            column_parts(job, grid.width, rows.len())
+                .into_iter()
+                .map(move |cols| (rows.clone(), cols))
+        })
+        .collect();
+    let mut parts: Vec<Result<Window, RasterError>> = pieces
+        .par_iter()
+        .map(|(rows, cols)| window_values(job, readers, grid, (rows.clone(), cols.clone())))
+        .collect();
+    let mut windows = Vec::with_capacity(batch.len());
+    for rows in batch {
+        let widths: Vec<usize> = (column_parts(job, grid.width, rows.len()).iter())
+            .map(|cols| cols.len())
+            .collect();
+        let own: Vec<_> = parts.drain(..widths.len()).collect();
+        windows.push(stitched(own, &widths, rows.len()));
+    }
+    windows
+}
+
+/// A window from its column parts (of `widths` columns, left to right).
+fn stitched(
+    parts: Vec<Result<Window, RasterError>>,
+    widths: &[usize],
+    rows: usize,
+) -> Result<Window, RasterError> {
+    let mut parts = parts.into_iter().collect::<Result<Vec<_>, _>>()?;
+    if parts.len() == 1 {
+        if let Some(whole) = parts.pop() {
+            return Ok(whole);
+        }
+    }
+    // Each part holds its channels (a composite's bands, else one) one after the other.
+    let pixels = |w: usize| (w * rows).max(1);
+    let channels =
+        (parts.first().zip(widths.first())).map_or(0, |(p, &w)| p.values.len() / pixels(w));
+    let mut values = Vec::with_capacity(widths.iter().sum::<usize>() * rows * channels);
+    for c in 0..channels {
+        let planes: Vec<&[f32]> = (parts.iter().zip(widths))
+            .map(|(p, &w)| &p.values[c * w * rows..(c + 1) * w * rows])
+            .collect();
+        values.extend(interleave(&planes, widths, rows));
+    }
+    let scenes = parts.first().map_or(0, |p| p.observations.len());
+    let observations = (0..scenes)
+        .map(|s| {
+            let planes: Vec<&[u16]> = parts.iter().map(|p| p.observations[s].as_slice()).collect();
+            interleave(&planes, widths, rows)
+        })
+        .collect();
+    Ok(Window {
+        values,
+        observations,
+    })
+}
+
+/// Rows of `planes` (of `widths` columns each, `rows` rows) side by side.
+fn interleave<T: Copy>(planes: &[&[T]], widths: &[usize], rows: usize) -> Vec<T> {
+    let mut out = Vec::with_capacity(widths.iter().sum::<usize>() * rows);
+    for r in 0..rows {
+        for (plane, &w) in planes.iter().zip(widths) {
+            out.extend_from_slice(&plane[r * w..(r + 1) * w]);
+        }
+    }
+    out
+}
+
+/// The most acquisitions a composite scene of the job holds at once (1 without composites).
+fn acquisitions(job: &Job) -> usize {
+    (job.inputs.iter())
+        .map(|i| i.acquisitions())
+        .max()
+        .unwrap_or(1)
+        .max(1)
 }
 
 /// One window of the product, and the counts of observations of each composite scene.
@@ -132,17 +248,17 @@ pub(super) struct Window {
     pub observations: Vec<Vec<u16>>,
 }
 
-pub(super) fn window_values(
+fn window_values(
     job: &Job,
     readers: &ReaderPool,
     grid: &Grid,
-    rows: Range<usize>,
+    part: (Range<usize>, Range<usize>),
 ) -> Result<Window, RasterError> {
     let resampling = job.plan.tiling.resampling;
     let per_scene = job
         .inputs
         .iter()
-        .map(|input| readers.read_rows(input, grid, rows.clone(), resampling))
+        .map(|input| readers.read_rows(input, grid, part.clone(), resampling))
         .collect::<Result<Vec<_>, _>>()?;
     let observations = (job.inputs.iter().zip(&per_scene))
         .filter_map(|(input, planes)| planes.get(input.observations_plane()?))
@@ -150,7 +266,7 @@ pub(super) fn window_values(
         .collect();
     let mut values = job.compute(&per_scene);
     if let Some(aoi) = &job.aoi {
-        Job::clip(&mut values, &readers.aoi_rows(aoi, grid, rows)?);
+        Job::clip(&mut values, &readers.aoi_rows(aoi, grid, part)?);
     }
     Ok(Window {
         values,
@@ -200,5 +316,66 @@ impl Observations {
             written.push(key);
         }
         Ok(written)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_split_into_whole_blocks_as_the_rows_ask() {
+        assert_eq!(split_columns(8192, 512, 256), vec![0..4096, 4096..8192]);
+        // 20000 px: 40 blocks of 512, the last one partial.
+        assert_eq!(split_columns(20000, 512, 256), vec![0..10240, 10240..20000]);
+        assert_eq!(split_columns(20000, 300, 256), vec![0..10240, 10240..20000]);
+        assert_eq!(split_columns(8192, 256, 256), vec![0..8192]);
+        // Within one block: one part.
+        assert_eq!(split_columns(500, 512, 256), vec![0..500]);
+        assert_eq!(split_columns(900, 512, 256), vec![0..512, 512..900]);
+        assert_eq!(split_columns(1100, 512, 256), vec![0..1024, 1024..1100]);
+        assert_eq!(split_columns(8192, 2048, 256).len(), 8);
+    }
+
+    #[test]
+    fn parts_stitch_back_into_the_whole_window() {
+        // A 3-channel window of 4 rows × 7 columns, and one scene's counts, as parts of 3 and
+        // 4 columns: every value tells its channel, row and column.
+        let (width, rows, channels) = (7, 4, 3);
+        let value = |c: usize, r: usize, x: usize| (c * 1000 + r * 10 + x) as f32;
+        let part = |cols: Range<usize>| {
+            let mut values = Vec::new();
+            let mut counts = Vec::new();
+            for c in 0..channels {
+                for r in 0..rows {
+                    for x in cols.clone() {
+                        values.push(value(c, r, x));
+                        if c == 0 {
+                            counts.push((r * 10 + x) as u16);
+                        }
+                    }
+                }
+            }
+            Window {
+                values,
+                observations: vec![counts],
+            }
+        };
+        let whole =
+            stitched(vec![Ok(part(0..3)), Ok(part(3..7))], &[3, 4], rows).expect("stitched");
+        let expected: Vec<f32> = (0..channels)
+            .flat_map(|c| (0..rows).flat_map(move |r| (0..width).map(move |x| value(c, r, x))))
+            .collect();
+        assert_eq!(whole.values, expected);
+        let counts: Vec<u16> = (0..rows)
+            .flat_map(|r| (0..width).map(move |x| (r * 10 + x) as u16))
+            .collect();
+        assert_eq!(whole.observations, vec![counts]);
+        // A part that failed fails the window.
+        let failed = RasterError::Write {
+            path: "x".into(),
+            message: "no".into(),
+        };
+        assert!(stitched(vec![Ok(part(0..3)), Err(failed)], &[3, 4], rows).is_err());
     }
 }

@@ -6,10 +6,8 @@
 //! The pixels are computed once (`pixels`), a few windows at a time, never the whole raster;
 //! then the COGs are put together and the classes outlined (`outline`).
 
-use rayon::prelude::*;
-
 use super::overlap::{Beside, Gate};
-use super::pixels::{pixel_pass, window_values, windows, Observations, Sinks, Window};
+use super::pixels::{batch_len, computed, pixel_pass, windows, Observations, Sinks};
 use super::{outline, Engine, Interrupt, Job, RunOptions};
 use crate::compute::area_stats::AreaStats;
 use crate::error::Error;
@@ -17,7 +15,7 @@ use crate::layout::{self, CLASSES_COG_KEY, COMPOSITE_COG_KEY, INDEX_COG_KEY};
 use crate::metadata;
 use crate::plan::ProductGrid;
 use crate::raster::cog::{ClassInfo, GridWriter};
-use crate::raster::{Grid, PixelAreas, RasterError, ReaderPool};
+use crate::raster::{Grid, PixelAreas, ReaderPool};
 use crate::render::{Composite, Style};
 use crate::store::OutputStore;
 
@@ -340,13 +338,9 @@ fn write_composite(
     let mut writer = GridWriter::rgba(&dir.join("composite-rows.tif"), grid)?;
     let readers = ReaderPool::for_grid(grid).stopped_by(interrupt.flag());
     let mut observations = Observations::new(job, grid, dir)?;
-    for batch in windows(job, grid).chunks(rayon::current_num_threads().max(1)) {
+    for batch in windows(job, grid).chunks(batch_len(job, grid)) {
         interrupt.check()?;
-        let computed: Vec<Result<Window, RasterError>> = batch
-            .par_iter()
-            .map(|rows| window_values(job, &readers, grid, rows.clone()))
-            .collect();
-        for (rows, window) in batch.iter().zip(computed) {
+        for (rows, window) in batch.iter().zip(computed(job, &readers, grid, batch)) {
             let mut window = window?;
             observations.write(rows.start, &mut window)?;
             writer.write(rows.start, &composite.render(&window.values))?;
