@@ -249,15 +249,10 @@ fn run_job(
     // With products, the tiles are made beside the steps after their pixel pass.
     let (tiles, products) = match products::product_grid(job) {
         Ok(Some(grid)) => overlap::tiles_and_products(&engine, job, &grid, store, options),
-        grid => {
-            let tiles = engine.tiles(job, store, options, Roots::Top, Below::Sources);
-            let products = products::ProductsDone {
-                grid: None,
-                written: grid.map(|_| Vec::new()),
-                seconds: 0.0,
-            };
-            (tiles, products)
-        }
+        grid => (
+            engine.tiles(job, store, options, Roots::Top, Below::Sources),
+            products::ProductsDone::without_grid(grid),
+        ),
     };
     let done = tiles?;
     if done.summary.tiles_written() == 0 && done.summary.failures.is_empty() {

@@ -119,18 +119,22 @@ pub(super) fn pixel_pass<'a>(
 /// Row windows covering `grid`, top to bottom; fewer rows when a composite holds the window
 /// of each of its acquisitions at once, so a window's memory does not grow with them.
 pub(super) fn windows(job: &Job, grid: &Grid) -> Vec<Range<usize>> {
-    let rows = (ROWS_PER_WINDOW / acquisitions(job)).max(MIN_ROWS_PER_WINDOW);
+    let rows = window_rows(job);
     (0..grid.height)
         .step_by(rows)
         .map(|start| start..(start + rows).min(grid.height))
         .collect()
 }
 
+/// Rows of a window (but the last).
+fn window_rows(job: &Job) -> usize {
+    (ROWS_PER_WINDOW / acquisitions(job)).max(MIN_ROWS_PER_WINDOW)
+}
+
 /// Windows per batch: enough parts for every worker.
 pub(super) fn batch_len(job: &Job, grid: &Grid) -> usize {
-    let parts = windows(job, grid)
-        .first()
-        .map_or(1, |rows| column_parts(job, grid.width, rows.len()).len());
+    let rows = window_rows(job).min(grid.height);
+    let parts = column_parts(job, grid.width, rows).len();
     rayon::current_num_threads().div_ceil(parts).max(1)
 }
 
@@ -163,23 +167,19 @@ pub(super) fn computed(
     grid: &Grid,
     batch: &[Range<usize>],
 ) -> Vec<Result<Window, RasterError>> {
-    let pieces: Vec<(Range<usize>, Range<usize>)> = batch
-        .iter()
-        .flat_map(|rows| {
-            column_parts(job, grid.width, rows.len())
-                .into_iter()
-                .map(move |cols| (rows.clone(), cols))
-        })
+    let splits: Vec<Vec<Range<usize>>> = (batch.iter())
+        .map(|rows| column_parts(job, grid.width, rows.len()))
+        .collect();
+    let pieces: Vec<(Range<usize>, Range<usize>)> = (batch.iter().zip(&splits))
+        .flat_map(|(rows, cols)| cols.iter().map(move |c| (rows.clone(), c.clone())))
         .collect();
     let mut parts: Vec<Result<Window, RasterError>> = pieces
         .par_iter()
         .map(|(rows, cols)| window_values(job, readers, grid, (rows.clone(), cols.clone())))
         .collect();
     let mut windows = Vec::with_capacity(batch.len());
-    for rows in batch {
-        let widths: Vec<usize> = (column_parts(job, grid.width, rows.len()).iter())
-            .map(|cols| cols.len())
-            .collect();
+    for (rows, cols) in batch.iter().zip(&splits) {
+        let widths: Vec<usize> = cols.iter().map(|c| c.len()).collect();
         let own: Vec<_> = parts.drain(..widths.len()).collect();
         windows.push(stitched(own, &widths, rows.len()));
     }

@@ -96,6 +96,17 @@ pub(super) struct ProductsDone {
     pub seconds: f64,
 }
 
+impl ProductsDone {
+    /// No products computed: none asked for (`Ok(None)`), or no grid for them (`Err`).
+    pub fn without_grid(grid: Result<Option<Grid>, Error>) -> ProductsDone {
+        ProductsDone {
+            grid: None,
+            written: grid.map(|_| Vec::new()),
+            seconds: 0.0,
+        }
+    }
+}
+
 /// The products after the tiles (nothing beside them).
 pub(super) fn alone(
     engine: &Engine,
@@ -108,11 +119,7 @@ pub(super) fn alone(
             let gate = Gate::open();
             written(engine, job, grid, store, options, Beside::nothing(&gate))
         }
-        Err(e) => ProductsDone {
-            grid: None,
-            written: Err(e),
-            seconds: 0.0,
-        },
+        Err(e) => ProductsDone::without_grid(Err(e)),
     }
 }
 

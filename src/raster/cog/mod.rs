@@ -255,10 +255,10 @@ impl GridWriter {
         })
     }
 
-    /// Writes the COG at `cog`: 256-px DEFLATE tiles (libdeflate level 1 for floats, 4 else) with the predictor
-    /// for its type, and overviews (averaged for values, nearest for codes) down to the first
-    /// that fits in one tile, in GDAL's COG layout. A non-zero `stop` (a signal's number)
-    /// ends it within a fraction of a second.
+    /// Writes the COG at `cog`: 256-px DEFLATE tiles (libdeflate level 1 for floats, 4
+    /// else) with the predictor for its type, and overviews (averaged for values, nearest
+    /// for codes) down to the first that fits in one tile, in GDAL's COG layout. A non-zero
+    /// `stop` (a signal's number) ends it within a fraction of a second.
     pub fn finish(self, cog: &Path, stop: &AtomicUsize) -> Result<(), RasterError> {
         let GridWriter {
             dataset,
