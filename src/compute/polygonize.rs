@@ -13,7 +13,9 @@
 //! one outer ring and its holes (valid OGC/RFC 7946 polygons that may touch at a corner).
 //! Vertices are kept only where the boundary turns.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::labels::{find, grow, union, Connectivity, Labeller, TooManyLabels, NONE};
 
@@ -82,7 +84,7 @@ impl Polygonizer {
             chains: Vec::new(),
             free: Vec::new(),
             slots: vec![u32::MAX; 4 * (width + 1) + 4],
-            rings: HashMap::new(),
+            rings: HashMap::default(),
             open: Vec::new(),
         }
     }
@@ -353,7 +355,7 @@ impl Polygonizer {
             .map(|r| find(&mut self.parent, r))
             .collect();
         let mut out = Vec::new();
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = HashSet::default();
         for root in before {
             if now.binary_search(&root).is_ok() || !seen.insert(root) {
                 continue;
@@ -391,7 +393,8 @@ fn polygon_of(class: u8, rings: Vec<Vec<Corner>>, area: f64) -> PixelPolygon {
 
 /// The simple rings of a ring that may pass a corner more than once.
 fn split_at_pinches(ring: Vec<Corner>) -> Vec<Vec<Corner>> {
-    let mut seen: HashMap<Corner, usize> = HashMap::with_capacity(ring.len());
+    let mut seen: HashMap<Corner, usize> =
+        HashMap::with_capacity_and_hasher(ring.len(), Default::default());
     let mut stack: Vec<Corner> = Vec::with_capacity(ring.len());
     let mut out = Vec::new();
     for c in ring {

@@ -278,7 +278,7 @@ impl Sieve {
             patches: self.size.len() as u64,
             ..SieveCounts::default()
         };
-        let mut visited = std::collections::HashSet::new();
+        let mut visited = rustc_hash::FxHashSet::default();
         for patch in 0..self.size.len() {
             if self.size[patch] >= self.threshold {
                 self.target[patch] = NONE;

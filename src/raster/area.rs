@@ -5,6 +5,7 @@
 //! pixel takes the area of its lattice cell's centre sample.
 
 use geo::{polygon, GeodesicArea};
+use rayon::prelude::*;
 
 use super::{Grid, RasterError};
 
@@ -24,11 +25,7 @@ impl PixelAreas {
             location: "the product grid".into(),
             message: e.to_string(),
         };
-        let transform =
-            super::footprint::to_wgs84(&grid.wkt).map_err(|e| RasterError::Reproject {
-                location: "the product grid".into(),
-                message: e.0,
-            })?;
+        let transform = || super::footprint::to_wgs84(&grid.wkt).map_err(|e| e.0);
         let columns = grid.width.div_ceil(STEP);
         let rows = grid.height.div_ceil(STEP);
         let gt = grid.geo_transform;
@@ -38,35 +35,50 @@ impl PixelAreas {
                 gt[3] + col * gt[4] + row * gt[5],
             )
         };
-        let mut areas = Vec::with_capacity(columns * rows);
-        for r in 0..rows {
-            // The pixel at the centre of the lattice cell (clamped to the grid).
-            let row = (r * STEP + STEP / 2).min(grid.height - 1) as f64;
-            let (mut xs, mut ys) = (Vec::new(), Vec::new());
-            for c in 0..columns {
-                let col = (c * STEP + STEP / 2).min(grid.width - 1) as f64;
-                for (dc, dr) in [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)] {
-                    let (x, y) = at(col + dc, row + dr);
-                    xs.push(x);
-                    ys.push(y);
+        // The lattice's rows on every core (a 20000² grid has 625 × 625 quadrilaterals),
+        // each worker with its own transformation (GDAL's are not `Sync`).
+        let lattice_rows: Vec<Result<Vec<f64>, RasterError>> = (0..rows)
+            .into_par_iter()
+            .map_init(transform, |transform, r| {
+                let transform = transform.as_ref().map_err(|e| RasterError::Reproject {
+                    location: "the product grid".into(),
+                    message: e.clone(),
+                })?;
+                // The pixel at the centre of the lattice cell (clamped to the grid).
+                let row = (r * STEP + STEP / 2).min(grid.height - 1) as f64;
+                let (mut xs, mut ys) = (Vec::new(), Vec::new());
+                for c in 0..columns {
+                    let col = (c * STEP + STEP / 2).min(grid.width - 1) as f64;
+                    for (dc, dr) in [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)] {
+                        let (x, y) = at(col + dc, row + dr);
+                        xs.push(x);
+                        ys.push(y);
+                    }
                 }
-            }
-            let mut zs = vec![0.0; xs.len()];
-            transform
-                .transform_coords(&mut xs, &mut ys, &mut zs)
-                .map_err(fail)?;
-            for c in 0..columns {
-                let k = c * 4;
-                let quad = polygon![
-                    (x: xs[k], y: ys[k]),
-                    (x: xs[k + 1], y: ys[k + 1]),
-                    (x: xs[k + 2], y: ys[k + 2]),
-                    (x: xs[k + 3], y: ys[k + 3]),
-                ];
-                // Signed: the magnitude is the quadrilateral itself whatever its winding (unsigned
-                // area treats a clockwise ring as the rest of the globe).
-                areas.push(quad.geodesic_area_signed().abs());
-            }
+                let mut zs = vec![0.0; xs.len()];
+                transform
+                    .transform_coords(&mut xs, &mut ys, &mut zs)
+                    .map_err(fail)?;
+                Ok((0..columns)
+                    .map(|c| {
+                        let k = c * 4;
+                        let quad = polygon![
+                            (x: xs[k], y: ys[k]),
+                            (x: xs[k + 1], y: ys[k + 1]),
+                            (x: xs[k + 2], y: ys[k + 2]),
+                            (x: xs[k + 3], y: ys[k + 3]),
+                        ];
+                        // Signed: the magnitude is the quadrilateral itself whatever its
+                        // winding (unsigned area treats a clockwise ring as the rest of the
+                        // globe).
+                        quad.geodesic_area_signed().abs()
+                    })
+                    .collect())
+            })
+            .collect();
+        let mut areas = Vec::with_capacity(columns * rows);
+        for row in lattice_rows {
+            areas.extend(row?);
         }
         Ok(PixelAreas { columns, areas })
     }

@@ -95,7 +95,7 @@ impl Style {
                 encode_png(&self.render(values), size)
             }
             (Style::Classes(table), TileEncoding::Png) => {
-                let indices: Vec<u8> = values.iter().map(|&v| table.code_of(v)).collect();
+                let indices = table.codes(values);
                 let palette: Vec<Rgba> = std::iter::once(Rgba::TRANSPARENT)
                     .chain(table.classes.iter().map(|c| c.color))
                     .collect();

@@ -53,6 +53,57 @@ fn classes_are_half_open_and_first_match_wins() {
 }
 
 #[test]
+fn codes_of_many_values_are_each_values_first_matching_class() {
+    let c = |min: f32, max: f32, min_inclusive, max_inclusive| Class {
+        name: String::new(),
+        min,
+        max,
+        min_inclusive,
+        max_inclusive,
+        color: Rgba([0, 0, 0, 255]),
+    };
+    let inf = f32::INFINITY;
+    let usgs = [-0.25_f32, -0.1, 0.1, 0.27, 0.44, 0.66];
+    let edges: Vec<f32> = std::iter::once(-inf).chain(usgs).chain([inf]).collect();
+    let tables = [
+        // Following one another (counted): half-open, as a pipeline's `min`/`max`.
+        (edges.windows(2))
+            .map(|e| c(e[0], e[1], true, false))
+            .collect::<Vec<_>>(),
+        // ... with `above`/`up_to` ends, and closed outer ends.
+        vec![
+            c(-1.0, 0.0, true, true),
+            c(0.0, 0.5, false, false),
+            c(0.5, 1.0, true, true),
+        ],
+        // A gap, an overlap (the third class inside the fourth): first match.
+        vec![
+            c(-inf, 0.0, true, false),
+            c(0.0, 0.2, false, true),
+            c(0.5, 0.6, true, true),
+            c(0.3, 1.0, true, false),
+        ],
+        // Both sides of a break claim it, and out of order: first match.
+        vec![c(0.0, 0.5, true, true), c(0.5, 1.0, true, false)],
+        vec![c(0.5, 1.0, true, false), c(0.0, 0.5, true, false)],
+    ];
+    let mut values = vec![f32::NAN, inf, -inf, 2.0, -2.0];
+    for e in [
+        -1.0_f32, -0.25, -0.1, 0.0, 0.1, 0.2, 0.27, 0.3, 0.44, 0.5, 0.6, 0.66, 1.0,
+    ] {
+        values.extend([e, e.next_down(), e.next_up()]);
+    }
+    values.extend((0..2000).map(|i| -1.2 + i as f32 * 0.0012));
+    for classes in tables {
+        let table = ClassTable { classes };
+        let codes = table.codes(&values);
+        for (v, code) in values.iter().zip(codes) {
+            assert_eq!(code, table.code_of(*v), "{v} in {:?}", table.classes);
+        }
+    }
+}
+
+#[test]
 fn png_round_trips() {
     let rgba: Vec<u8> = (0..16 * 16 * 4).map(|i| (i % 251) as u8).collect();
     let bytes = encode_png(&rgba, 16).expect("encodes");

@@ -183,9 +183,9 @@ pub(super) fn draw(
                         for row in codes.chunks_exact(grid.width) {
                             sieved.extend(m.sieve.apply(row).map_err(sieve_failed)?);
                         }
-                        class_areas.add(&sieved, |i| {
-                            o.areas.at(i % grid.width, start + i / grid.width)
-                        });
+                        for (r, row) in sieved.chunks_exact(grid.width).enumerate() {
+                            class_areas.add(row, |x| o.areas.at(x, start + r));
+                        }
                         sieved
                     }
                     None => codes,

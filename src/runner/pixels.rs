@@ -49,21 +49,38 @@ impl Sinks<'_> {
         let (grid, areas, table) = (self.grid, self.areas, self.table);
         self.observations.write(rows.start, &mut window)?;
         let values = window.values;
-        let area = |i: usize| areas.at(i % grid.width, rows.start + i / grid.width);
+        // By row: a pixel's area is its column's on the row, without a division per pixel.
+        let width = grid.width.max(1);
+        let add = |stats: &mut AreaStats, codes: Option<&[u8]>| {
+            let area = |r: usize| move |x: usize| areas.at(x, rows.start + r);
+            match codes {
+                Some(codes) => {
+                    let rows_of = values.chunks(width).zip(codes.chunks(width));
+                    for (r, (row, coded)) in rows_of.enumerate() {
+                        stats.add(row, Some(coded), area(r));
+                    }
+                }
+                None => {
+                    for (r, row) in values.chunks(width).enumerate() {
+                        stats.add(row, None, area(r));
+                    }
+                }
+            }
+        };
         let (stats, classes, measuring) = (&mut self.stats, &mut self.classes, &mut self.measuring);
         let index = &mut self.index;
         let (coded, indexed) = rayon::join(
             || -> Result<(), Error> {
                 match (classes.as_mut(), table) {
                     (Some(writer), Some(t)) => {
-                        let coded: Vec<u8> = values.iter().map(|&v| t.code_of(v)).collect();
-                        stats.add(&values, Some(&coded), area);
+                        let coded = t.codes(&values);
+                        add(stats, Some(&coded));
                         if let Some(m) = measuring.as_mut() {
                             m.rows(&coded)?;
                         }
                         writer.write(rows.start, &coded)?;
                     }
-                    _ => stats.add(&values, None, area),
+                    _ => add(stats, None),
                 }
                 Ok(())
             },

@@ -33,6 +33,35 @@ fn the_floating_point_predictor_groups_bytes_by_significance_then_differences_th
     assert_eq!(floating_point_predictor(&le, 4, 1), want.to_vec());
 }
 
+#[test]
+fn the_floating_point_predictor_is_libtiffs_on_whole_rows_of_one_and_four_samples() {
+    // libtiff's fpDiff as written there: bytes regrouped, then differenced back to front.
+    let by_definition = |le: &[u8], size: usize, stride: usize| {
+        let count = le.len() / size;
+        let mut planes = vec![0u8; le.len()];
+        for i in 0..count {
+            for b in 0..size {
+                planes[(size - 1 - b) * count + i] = le[i * size + b];
+            }
+        }
+        for i in (stride..planes.len()).rev() {
+            planes[i] = planes[i].wrapping_sub(planes[i - stride]);
+        }
+        planes
+    };
+    let row: Vec<f32> = (0..256 * 4)
+        .map(|i| (i as f32 * 0.37).sin() * 1e3)
+        .collect();
+    let le: Vec<u8> = row.iter().flat_map(|v| v.to_le_bytes()).collect();
+    for stride in [1, 4] {
+        assert_eq!(
+            floating_point_predictor(&le, 4, stride),
+            by_definition(&le, 4, stride)
+        );
+    }
+    assert_eq!(floating_point_predictor(&[], 4, 1), Vec::<u8>::new());
+}
+
 fn encoding(reduce: Reduce) -> Encoding {
     Encoding {
         samples: 1,
