@@ -337,7 +337,8 @@ impl OutputStore {
     /// parts of [`MULTIPART_THRESHOLD`], at most [`PARTS_IN_FLIGHT`] of them in memory, so a
     /// product of any size costs a few parts of memory. Small files go through
     /// [`OutputStore::put`]. With `--resume`, an object already holding the file's bytes is
-    /// left as it is.
+    /// left as it is. `path` is a finished scratch file, never written again: a local store
+    /// may hard-link it rather than copy it.
     pub async fn put_file(
         &self,
         key: &str,
