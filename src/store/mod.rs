@@ -337,8 +337,7 @@ impl OutputStore {
     /// parts of [`MULTIPART_THRESHOLD`], at most [`PARTS_IN_FLIGHT`] of them in memory, so a
     /// product of any size costs a few parts of memory. Small files go through
     /// [`OutputStore::put`]. With `--resume`, an object already holding the file's bytes is
-    /// left as it is. `path` is a finished scratch file, never written again: a local store
-    /// may hard-link it rather than copy it.
+    /// left as it is.
     pub async fn put_file(
         &self,
         key: &str,
@@ -396,9 +395,9 @@ impl OutputStore {
         writer.finish().await.map(|_| ()).map_err(put_error)
     }
 
-    /// [`OutputStore::put_file`] into a local directory: the file linked (on the same
-    /// filesystem) or copied by the kernel (`copy_file_range`) next to its destination, then
-    /// renamed over it, so a reader never sees half a file.
+    /// [`OutputStore::put_file`] into a local directory: the file copied by the kernel
+    /// (`copy_file_range`) next to its destination, then renamed over it, so a reader never
+    /// sees half a file.
     fn copy_file(
         &self,
         dir: &std::path::Path,
@@ -426,15 +425,12 @@ impl OutputStore {
             "{}.partial",
             target.extension().and_then(|e| e.to_str()).unwrap_or("")
         ));
-        // A hard link where the scratch file is on the same filesystem: no byte copied (the
-        // scratch file is finished and only ever removed after this).
-        let _ = std::fs::remove_file(&partial);
-        if std::fs::hard_link(path, &partial).is_err() {
-            match std::fs::copy(path, &partial) {
-                Ok(_) => {}
-                Err(e) if !path.exists() => return Err(scratch(e)),
-                Err(e) => return Err(put_error(e)),
-            }
+        // Copied, not hard-linked: a link would share the file, so writing it again later
+        // would change the object behind the store's back.
+        match std::fs::copy(path, &partial) {
+            Ok(_) => {}
+            Err(e) if !path.exists() => return Err(scratch(e)),
+            Err(e) => return Err(put_error(e)),
         }
         std::fs::rename(&partial, &target).map_err(put_error)
     }
