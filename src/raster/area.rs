@@ -21,9 +21,9 @@ pub struct PixelAreas {
 
 impl PixelAreas {
     pub fn of(grid: &Grid) -> Result<PixelAreas, RasterError> {
-        let fail = |e: gdal::errors::GdalError| RasterError::Reproject {
+        let fail = |message: String| RasterError::Reproject {
             location: "the product grid".into(),
-            message: e.to_string(),
+            message,
         };
         let transform = || super::footprint::to_wgs84(&grid.wkt).map_err(|e| e.0);
         let columns = grid.width.div_ceil(STEP);
@@ -40,10 +40,7 @@ impl PixelAreas {
         let lattice_rows: Vec<Result<Vec<f64>, RasterError>> = (0..rows)
             .into_par_iter()
             .map_init(transform, |transform, r| {
-                let transform = transform.as_ref().map_err(|e| RasterError::Reproject {
-                    location: "the product grid".into(),
-                    message: e.clone(),
-                })?;
+                let transform = transform.as_ref().map_err(|e| fail(e.clone()))?;
                 // The pixel at the centre of the lattice cell (clamped to the grid).
                 let row = (r * STEP + STEP / 2).min(grid.height - 1) as f64;
                 let (mut xs, mut ys) = (Vec::new(), Vec::new());
@@ -58,7 +55,7 @@ impl PixelAreas {
                 let mut zs = vec![0.0; xs.len()];
                 transform
                     .transform_coords(&mut xs, &mut ys, &mut zs)
-                    .map_err(fail)?;
+                    .map_err(|e| fail(e.to_string()))?;
                 Ok((0..columns)
                     .map(|c| {
                         let k = c * 4;
