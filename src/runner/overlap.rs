@@ -111,15 +111,16 @@ pub(super) struct Uploads<'a> {
 }
 
 impl Uploads<'_> {
-    /// A finished file, streamed from its scratch file.
+    /// A finished scratch file, which the store takes: renamed into a local directory,
+    /// streamed to anything else (and removed).
     pub fn file(&self, path: &Path, key: &str, media_type: &str) -> Result<(), Error> {
         self.gate.pass()?;
         Ok(self
             .runtime
-            .block_on(self.store.put_file(key, path, media_type))?)
+            .block_on(self.store.move_file(key, path, media_type))?)
     }
 
-    /// A finished COG, streamed from its scratch file.
+    /// A finished COG, as [`Uploads::file`].
     pub fn cog(&self, path: &Path, key: &str) -> Result<(), Error> {
         self.file(path, key, layout::COG_MEDIA_TYPE)
     }

@@ -247,10 +247,8 @@ fn write_products(
     let finish = |writer: GridWriter, key: &str| -> Result<(), Error> {
         let path = dir.join(key);
         writer.finish(&path, &stop)?;
-        uploads.cog(&path, key)?;
-        // Uploaded: the scratch disk holds the next files, not this one too.
-        let _ = std::fs::remove_file(&path);
-        Ok(())
+        // Taken by the store: the scratch disk holds the next files, not this one too.
+        uploads.cog(&path, key)
     };
     // The index's tiles are made: its COG is put together, and uploaded once the tiles are
     // done, while the sieve reads the classes back and the polygons are drawn.
@@ -266,9 +264,6 @@ fn write_products(
             uploads.file(&polygons, layout::POLYGONS_KEY, layout::GEOJSON_MEDIA_TYPE)?;
             let fgb = layout::FLATGEOBUF_MEDIA_TYPE;
             uploads.file(&flatgeobuf, layout::POLYGONS_FGB_KEY, fgb)?;
-            for uploaded in [&polygons, &flatgeobuf] {
-                let _ = std::fs::remove_file(uploaded);
-            }
             steps.done("polygons.geojson and polygons.fgb");
             Ok(sieved)
         })();

@@ -395,6 +395,70 @@ impl OutputStore {
         writer.finish().await.map(|_| ()).map_err(put_error)
     }
 
+    /// [`OutputStore::put_file`] for a scratch file the caller is done with: the store takes
+    /// it. Into a local directory on the same filesystem it is renamed into place (no copy of
+    /// its bytes; a reader sees the old object or the new one, never half a file); anywhere
+    /// else it is put as `put_file` puts it, then removed.
+    pub async fn move_file(
+        &self,
+        key: &str,
+        path: &std::path::Path,
+        content_type: &str,
+    ) -> Result<(), StoreError> {
+        if let Some(dir) = &self.directory {
+            match self.rename_file(dir, key, path) {
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.put_file(key, path, content_type).await?;
+        // Put: the scratch file is not needed again (nothing is lost if it stays).
+        let _ = std::fs::remove_file(path);
+        Ok(())
+    }
+
+    /// [`OutputStore::move_file`] into a local directory by a rename: `false` where the
+    /// scratch file is on another filesystem (then it is copied instead).
+    fn rename_file(
+        &self,
+        dir: &std::path::Path,
+        key: &str,
+        path: &std::path::Path,
+    ) -> Result<bool, StoreError> {
+        let target = dir.join(key);
+        if self.resume && same_files(&target, path).unwrap_or(false) {
+            self.track_put(key);
+            self.counts.unchanged.fetch_add(1, Ordering::Relaxed);
+            let _ = std::fs::remove_file(path);
+            return Ok(true);
+        }
+        let put_error = |e: std::io::Error| {
+            let source = object_store::Error::Generic {
+                store: "LocalFileSystem",
+                source: Box::new(e),
+            };
+            self.put_error(key, source)
+        };
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(put_error)?;
+        }
+        match std::fs::rename(path, &target) {
+            Ok(()) => {
+                self.track_put(key);
+                self.counts.written.fetch_add(1, Ordering::Relaxed);
+                Ok(true)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => Ok(false),
+            Err(e) if !path.exists() => Err(StoreError::Scratch {
+                key: key.to_string(),
+                path: path.to_path_buf(),
+                source: e,
+            }),
+            Err(e) => Err(put_error(e)),
+        }
+    }
+
     /// [`OutputStore::put_file`] into a local directory: the file copied by the kernel
     /// (`copy_file_range`) next to its destination, then renamed over it, so a reader never
     /// sees half a file.

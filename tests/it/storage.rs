@@ -108,6 +108,53 @@ async fn conformance(store: &OutputStore, keeps_attributes: bool) {
     );
     store.delete("classes.tif").await.expect("delete");
 
+    // A scratch file the store takes (a finished product): the object holds its bytes and
+    // the scratch file is gone; with `--resume` the same bytes leave the object as it is,
+    // other bytes replace it. Large (streamed) and small alike.
+    for (key, bytes) in [
+        ("taken.tif", &streamed),
+        ("taken.json", &streamed[..100].to_vec()),
+    ] {
+        let taken = dir.path().join(key);
+        std::fs::write(&taken, bytes).expect("write");
+        store
+            .move_file(key, &taken, "image/tiff")
+            .await
+            .expect("moved");
+        assert!(!taken.exists(), "{key}: the scratch file is taken");
+        assert!(store.get(key).await.expect("get")[..] == bytes[..], "{key}");
+        if keeps_attributes {
+            let (media, _) = store.media_headers(key).await.expect("head");
+            assert_eq!(media.as_deref(), Some("image/tiff"), "{key}");
+        }
+        std::fs::write(&taken, bytes).expect("write");
+        let (written, in_place) = resumed.put_counts();
+        resumed
+            .move_file(key, &taken, "image/tiff")
+            .await
+            .expect("same bytes");
+        assert_eq!(resumed.put_counts(), (written, in_place + 1), "{key}: left");
+        assert!(!taken.exists(), "{key}: taken when left too");
+        let mut other = bytes.clone();
+        other.push(7);
+        std::fs::write(&taken, &other).expect("write");
+        resumed
+            .move_file(key, &taken, "image/tiff")
+            .await
+            .expect("other bytes");
+        assert_eq!(
+            resumed.put_counts(),
+            (written + 1, in_place + 1),
+            "{key}: replaced"
+        );
+        assert_eq!(
+            store.get(key).await.expect("get").len(),
+            other.len(),
+            "{key}"
+        );
+        store.delete(key).await.expect("delete");
+    }
+
     // Resume: identical content is left alone (by hash or bytes), different content rewritten.
     let resumed = store.clone().resuming(true);
     let (written, in_place) = resumed.put_counts();
@@ -173,6 +220,36 @@ async fn local_store_conforms() {
     let store = OutputStore::open(out.to_str().expect("utf-8")).expect("local");
     conformance(&store, false).await;
     assert!(out.join("tilejson.json").is_file());
+}
+
+/// A scratch file on another filesystem than the output directory (tmpfs `/dev/shm` against
+/// the temporary directory's disk, where the machine has both) cannot be renamed into it: it
+/// is copied, and still taken.
+#[tokio::test]
+async fn local_store_takes_a_file_from_another_filesystem() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let shm = std::path::Path::new("/dev/shm");
+    let device = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.dev()).ok();
+    if device(shm).is_none() || device(shm) == device(dir.path()) {
+        eprintln!("skipped: /dev/shm is missing or on the temporary directory's filesystem");
+        return;
+    }
+    let scratch = tempfile::tempdir_in(shm).expect("scratch in /dev/shm");
+    let store = OutputStore::open(dir.path().to_str().expect("utf-8")).expect("local");
+    let file = scratch.path().join("index.tif");
+    let bytes: Vec<u8> = (0..2 * MULTIPART_THRESHOLD + 5)
+        .map(|i| (i % 239) as u8)
+        .collect();
+    std::fs::write(&file, &bytes).expect("write");
+    store
+        .move_file("index.tif", &file, "image/tiff")
+        .await
+        .expect("moved");
+    assert!(!file.exists(), "the scratch file is taken");
+    assert!(std::fs::read(dir.path().join("index.tif")).expect("read") == bytes);
+    let left: Vec<_> = std::fs::read_dir(dir.path()).expect("list").collect();
+    assert_eq!(left.len(), 1, "no partial file is left: {left:?}");
 }
 
 #[tokio::test]
