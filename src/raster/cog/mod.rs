@@ -260,6 +260,12 @@ impl GridWriter {
     /// for codes) down to the first that fits in one tile, in GDAL's COG layout. A non-zero
     /// `stop` (a signal's number) ends it within a fraction of a second.
     pub fn finish(self, cog: &Path, stop: &AtomicUsize) -> Result<(), RasterError> {
+        self.finish_as(cog, stop, true)
+    }
+
+    /// [`GridWriter::finish`], the full resolution's tile file made the COG where `insert`
+    /// and its filesystem can, copied in otherwise.
+    fn finish_as(self, cog: &Path, stop: &AtomicUsize, insert: bool) -> Result<(), RasterError> {
         let GridWriter {
             dataset,
             scratch,
@@ -282,7 +288,8 @@ impl GridWriter {
             per_pixel: encoding.samples as u16,
             predictor: encoding.predictor,
         };
-        tiff::write_cog(cog, &fields, &levels, samples, stop).map_err(|e| write_error(cog, e))
+        tiff::write_cog(cog, &fields, &levels, samples, stop, insert)
+            .map_err(|e| write_error(cog, e))
     }
 }
 

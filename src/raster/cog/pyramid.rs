@@ -3,7 +3,8 @@
 //! computed from the level above it, two rows at a time, as the rows arrive. Each level's
 //! tiles go to a scratch file of their own in row-major order, each tile with GDAL's block
 //! leader (its size, u32 little-endian) before it and trailer (its last 4 bytes) after it, so
-//! the COG is its IFDs followed by those files (`tiff::write_cog`).
+//! the COG is its IFDs followed by those files (`tiff::write_cog`; the full resolution's
+//! file becomes the COG itself where its filesystem can insert room before its tiles).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};

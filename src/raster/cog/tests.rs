@@ -235,3 +235,68 @@ fn an_rgba_cog_keeps_its_colour_interpretations_and_averages_only_pixels_with_da
         assert_eq!(overview[151], 0, "band {b}: transparent black");
     }
 }
+
+/// The full resolution's tile file made the COG (with room inserted before it, where the
+/// temporary directory's filesystem can) and every level copied into a new file give the
+/// same raster at every level, as GDAL reads them; neither leaves a tile file behind.
+#[test]
+fn a_cog_made_of_its_tile_file_reads_as_one_copied_together() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Uneven: partial tiles at the edges, four overviews.
+    let (w, h) = (1300, 2100);
+    let g = grid(w, h);
+    let v = values(w, h);
+    let mut cogs = Vec::new();
+    for insert in [true, false] {
+        let sub = dir.path().join(format!("insert-{insert}"));
+        std::fs::create_dir(&sub).expect("dir");
+        let mut writer = GridWriter::float(&sub.join("index-rows.tif"), &g).expect("writer");
+        writer.write(0, &v).expect("write");
+        let path = sub.join("index.tif");
+        writer
+            .finish_as(&path, &AtomicUsize::new(0), insert)
+            .expect("finish");
+        let mut left: Vec<String> = std::fs::read_dir(&sub)
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert!(
+            left.iter()
+                .all(|f| f == "index.tif" || f == "index-rows.tif"),
+            "insert {insert}: {left:?}"
+        );
+        cogs.push(path);
+    }
+    let length = |p: &Path| std::fs::metadata(p).expect("metadata").len();
+    let (inserted, copied) = (length(&cogs[0]), length(&cogs[1]));
+    assert!(inserted >= copied && inserted - copied < 1 << 20);
+    if inserted == copied {
+        eprintln!("the temporary directory's filesystem cannot insert room: both COGs copied");
+    }
+    let (a, b) = (
+        Dataset::open(&cogs[0]).expect("open"),
+        Dataset::open(&cogs[1]).expect("open"),
+    );
+    let (a, b) = (
+        a.rasterband(1).expect("band"),
+        b.rasterband(1).expect("band"),
+    );
+    let full: Vec<f32> = read(&a);
+    assert!(full.iter().zip(&v).all(|(x, y)| x.to_bits() == y.to_bits()));
+    assert_eq!(a.overview_count().expect("n"), 4);
+    assert_eq!(
+        a.overview_count().expect("n"),
+        b.overview_count().expect("n")
+    );
+    for i in 0..a.overview_count().expect("n") as usize {
+        let (x, y): (Vec<f32>, Vec<f32>) = (
+            read(&a.overview(i).expect("ovr")),
+            read(&b.overview(i).expect("ovr")),
+        );
+        assert!(
+            x.len() == y.len() && x.iter().zip(&y).all(|(p, q)| p.to_bits() == q.to_bits()),
+            "overview {i}"
+        );
+    }
+}

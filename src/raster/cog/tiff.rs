@@ -274,19 +274,25 @@ fn stopped(stop: &AtomicUsize) -> std::io::Result<()> {
 }
 
 /// Writes the COG at `path`: the header, GDAL's structural metadata, the IFDs of `levels` (0
-/// the full resolution, then the overviews by decreasing size), then the levels' tile files
-/// from the smallest to the full resolution. A non-zero `stop` ends it between copies.
+/// the full resolution, then the overviews by decreasing size), then the levels' tiles from
+/// the smallest to the full resolution. Where `insert` and the filesystem can insert room at
+/// the start of a file (ext4, XFS), the full resolution's tile file (three quarters of the
+/// bytes or more) becomes the COG, the rest written into that room, and its tiles are not
+/// copied; elsewhere every level's file is copied in. A non-zero `stop` ends it between
+/// copies.
 pub fn write_cog(
     path: &Path,
     template: &[Field],
     levels: &[LevelTiles],
     samples: Samples,
     stop: &AtomicUsize,
+    insert: bool,
 ) -> std::io::Result<()> {
     let data: u64 = levels.iter().map(|l| l.bytes).sum();
     let tiles: u64 = levels.iter().map(|l| l.tiles.len() as u64).sum();
-    // A classic TIFF addresses 4 GiB; the IFDs take 8 bytes per tile and a few kB.
-    let big = data + tiles * 8 + (1 << 20) > u64::from(u32::MAX);
+    // A classic TIFF addresses 4 GiB; the IFDs take 8 bytes per tile and a few kB (and the
+    // room inserted before the full resolution's tiles rounds up by less than 1 MiB).
+    let big = data + tiles * 8 + (2 << 20) > u64::from(u32::MAX);
     let header_len: u64 = if big { 16 } else { 8 };
     let ghost = ghost();
     let first_ifd = header_len + ghost.len() as u64;
@@ -299,24 +305,32 @@ pub fn write_cog(
         })
         .collect();
     let data_start = first_ifd + sizes.iter().sum::<u64>();
-    // Tiles: the smallest overview first.
+    // Tiles: the smallest overview first, the full resolution last.
     let mut bases = vec![0u64; levels.len()];
     let mut at = data_start;
-    for k in (0..levels.len()).rev() {
+    for k in (1..levels.len()).rev() {
         bases[k] = at;
         at += levels[k].bytes;
     }
-    let mut out = BufWriter::new(File::create(path)?);
+    let Some(full) = levels.first() else {
+        return Err(bad(path, "a COG without levels"));
+    };
+    let (mut out, inserted) = match insert.then(|| room_before(&full.path, at)).flatten() {
+        Some((file, room)) => (file, Some(room)),
+        None => (File::create(path)?, None),
+    };
+    bases[0] = inserted.unwrap_or(at);
+    let mut head = BufWriter::new(&mut out);
     if big {
-        out.write_all(b"II+\0")?;
-        out.write_all(&8u16.to_le_bytes())?;
-        out.write_all(&0u16.to_le_bytes())?;
-        out.write_all(&first_ifd.to_le_bytes())?;
+        head.write_all(b"II+\0")?;
+        head.write_all(&8u16.to_le_bytes())?;
+        head.write_all(&0u16.to_le_bytes())?;
+        head.write_all(&first_ifd.to_le_bytes())?;
     } else {
-        out.write_all(b"II*\0")?;
-        out.write_all(&(first_ifd as u32).to_le_bytes())?;
+        head.write_all(b"II*\0")?;
+        head.write_all(&(first_ifd as u32).to_le_bytes())?;
     }
-    out.write_all(&ghost)?;
+    head.write_all(&ghost)?;
     let mut ifd_at = first_ifd;
     for (k, level) in levels.iter().enumerate() {
         let next = if k + 1 < levels.len() {
@@ -327,11 +341,16 @@ pub fn write_cog(
         let fields = level_fields(template, level, k, samples, bases[k], big);
         let bytes = ifd_bytes(&fields, ifd_at, next, big);
         debug_assert_eq!(bytes.len() as u64, sizes[k]);
-        out.write_all(&bytes)?;
+        head.write_all(&bytes)?;
         ifd_at += sizes[k];
     }
-    let mut out = out.into_inner().map_err(|e| e.into_error())?;
-    for level in levels.iter().rev() {
+    head.flush()?;
+    drop(head);
+    let copied = match inserted {
+        Some(_) => &levels[1..],
+        None => levels,
+    };
+    for level in copied.iter().rev() {
         let mut tiles = File::open(&level.path)?;
         // 64 MiB at a time, so a signal is heeded within a fraction of a second.
         loop {
@@ -345,5 +364,46 @@ pub fn write_cog(
         // Copied: the scratch disk holds the tiles once.
         std::fs::remove_file(&level.path)?;
     }
+    if inserted.is_some() {
+        // The room left after the overviews' tiles (less than a filesystem block) is a hole.
+        std::fs::rename(&full.path, path)?;
+    }
     Ok(())
+}
+
+/// The file at `path` opened for writing with `bytes` of room inserted at its start, rounded
+/// up to whole filesystem blocks (the size of the room is returned), positioned at 0; `None`
+/// where its filesystem cannot insert (tmpfs, overlayfs, network filesystems) or the file is
+/// empty.
+fn room_before(path: &Path, bytes: u64) -> Option<(File, u64)> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .ok()?;
+        let fd = file.as_raw_fd();
+        // SAFETY: fstatvfs writes into the zeroed struct it is given, on an open descriptor.
+        let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+        if unsafe { libc::fstatvfs(fd, &mut stat) } != 0 || stat.f_bsize == 0 {
+            return None;
+        }
+        let block = stat.f_bsize as u64;
+        // The BigTIFF decision leaves 1 MiB for this room.
+        if block > 1 << 20 {
+            return None;
+        }
+        let room = bytes.div_ceil(block) * block;
+        let room_off = libc::off_t::try_from(room).ok()?;
+        // SAFETY: fallocate only changes the open file's extents.
+        let done = unsafe { libc::fallocate(fd, libc::FALLOC_FL_INSERT_RANGE, 0, room_off) };
+        (done == 0).then_some((file, room))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (path, bytes);
+        None
+    }
 }
