@@ -301,7 +301,12 @@ impl OutputStore {
     pub async fn put(&self, key: &str, bytes: Bytes, content_type: &str) -> Result<(), StoreError> {
         let put_error = |source| self.put_error(key, source);
         self.track_put(key);
-        let hash = sha256_hex(&bytes);
+        // The hash is kept beside the object and compared by `--resume`; a store that keeps
+        // no attributes (a local directory, where `--resume` compares the bytes) needs none.
+        let hash = match self.keeps_attributes {
+            true => sha256_hex(&bytes),
+            false => String::new(),
+        };
         if self.resume && self.holds(key, &bytes, &hash).await {
             self.counts.unchanged.fetch_add(1, Ordering::Relaxed);
             return Ok(());
