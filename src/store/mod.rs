@@ -363,7 +363,7 @@ impl OutputStore {
         let put_error = |source| self.put_error(key, source);
         self.track_put(key);
         if let Some(dir) = &self.directory {
-            return self.copy_file(dir, key, path, &scratch);
+            return self.local_file(dir, key, path, false);
         }
         let hash = file_sha256_hex(path).map_err(scratch)?;
         if self.resume && self.holds_hash(key, len, &hash).await {
@@ -411,11 +411,7 @@ impl OutputStore {
         content_type: &str,
     ) -> Result<(), StoreError> {
         if let Some(dir) = &self.directory {
-            match self.rename_file(dir, key, path) {
-                Ok(true) => return Ok(()),
-                Ok(false) => {}
-                Err(e) => return Err(e),
-            }
+            return self.local_file(dir, key, path, true);
         }
         self.put_file(key, path, content_type).await?;
         // Put: the scratch file is not needed again (nothing is lost if it stays).
@@ -423,63 +419,35 @@ impl OutputStore {
         Ok(())
     }
 
-    /// [`OutputStore::move_file`] into a local directory by a rename: `false` where the
-    /// scratch file is on another filesystem (then it is copied instead).
-    fn rename_file(
+    /// The file at `path` as the object `key` of the local directory `dir`. Taken (`take`):
+    /// renamed into place, or on another filesystem copied and removed. Otherwise copied by
+    /// the kernel (`copy_file_range`) next to its destination, then renamed over it, so a
+    /// reader never sees half a file. With `--resume`, an identical object is left as it is.
+    fn local_file(
         &self,
         dir: &std::path::Path,
         key: &str,
         path: &std::path::Path,
-    ) -> Result<bool, StoreError> {
-        let target = dir.join(key);
-        if self.resume && same_files(&target, path).unwrap_or(false) {
-            self.track_put(key);
-            self.counts.unchanged.fetch_add(1, Ordering::Relaxed);
-            let _ = std::fs::remove_file(path);
-            return Ok(true);
-        }
-        let put_error = |e: std::io::Error| {
-            let source = object_store::Error::Generic {
-                store: "LocalFileSystem",
-                source: Box::new(e),
-            };
-            self.put_error(key, source)
-        };
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(put_error)?;
-        }
-        match std::fs::rename(path, &target) {
-            Ok(()) => {
-                self.track_put(key);
-                self.counts.written.fetch_add(1, Ordering::Relaxed);
-                Ok(true)
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => Ok(false),
-            Err(e) if !path.exists() => Err(StoreError::Scratch {
-                key: key.to_string(),
-                path: path.to_path_buf(),
-                source: e,
-            }),
-            Err(e) => Err(put_error(e)),
-        }
-    }
-
-    /// [`OutputStore::put_file`] into a local directory: the file copied by the kernel
-    /// (`copy_file_range`) next to its destination, then renamed over it, so a reader never
-    /// sees half a file.
-    fn copy_file(
-        &self,
-        dir: &std::path::Path,
-        key: &str,
-        path: &std::path::Path,
-        scratch: &impl Fn(std::io::Error) -> StoreError,
+        take: bool,
     ) -> Result<(), StoreError> {
+        self.track_put(key);
+        let taken = || {
+            if take {
+                let _ = std::fs::remove_file(path);
+            }
+        };
         let target = dir.join(key);
         if self.resume && same_files(&target, path).unwrap_or(false) {
             self.counts.unchanged.fetch_add(1, Ordering::Relaxed);
+            taken();
             return Ok(());
         }
         self.counts.written.fetch_add(1, Ordering::Relaxed);
+        let scratch = |source| StoreError::Scratch {
+            key: key.to_string(),
+            path: path.to_path_buf(),
+            source,
+        };
         let put_error = |e: std::io::Error| {
             let source = object_store::Error::Generic {
                 store: "LocalFileSystem",
@@ -489,6 +457,15 @@ impl OutputStore {
         };
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent).map_err(put_error)?;
+        }
+        if take {
+            match std::fs::rename(path, &target) {
+                Ok(()) => return Ok(()),
+                // Another filesystem: copied below.
+                Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => {}
+                Err(e) if !path.exists() => return Err(scratch(e)),
+                Err(e) => return Err(put_error(e)),
+            }
         }
         let partial = target.with_extension(format!(
             "{}.partial",
@@ -501,7 +478,9 @@ impl OutputStore {
             Err(e) if !path.exists() => return Err(scratch(e)),
             Err(e) => return Err(put_error(e)),
         }
-        std::fs::rename(&partial, &target).map_err(put_error)
+        std::fs::rename(&partial, &target).map_err(put_error)?;
+        taken();
+        Ok(())
     }
 
     /// `Content-Type` and `Cache-Control` of a stored object, as the store reports them
