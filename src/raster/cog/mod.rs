@@ -4,6 +4,7 @@
 //! core (and, for class rasters, into a plain file of codes the sieve reads back); `tiff` then
 //! writes the COG: the template's tags around those tiles, in GDAL's COG layout.
 
+mod deflate;
 mod pyramid;
 mod tiff;
 
@@ -17,7 +18,7 @@ use gdal::raster::{
 use gdal::{Dataset, DriverManager, Metadata};
 
 use super::{Grid, RasterError};
-use pyramid::{Encoding, Predictor, Pyramid, Reduce, Sample};
+use pyramid::{Compression, Encoding, Predictor, Pyramid, Reduce, Sample};
 
 /// One class of a classified raster: pixel value `index + 1`, its name, range and colour.
 pub struct ClassInfo {
@@ -69,20 +70,16 @@ cog_sample!(u8, Byte);
 cog_sample!(u16, Counts);
 cog_sample!(f32, Float);
 
-/// libdeflate's level for codes, counts and colours: on the 8192² bench level 4 is 2.6×
-/// faster than the usual 6 for classes, for a file 9 % larger (level 1 is 7 % larger again).
+/// libdeflate's level for colours: level 4 was 2.6× faster than the usual 6 for classes on
+/// the 8192² bench, for a file 9 % larger.
 const DEFLATE_LEVEL: i32 = 4;
-
-/// libdeflate's level for a Float32 index: noisy floats hardly compress (to 85 % at 8192²),
-/// and level 1 does as well as level 4 (0.4 % larger) for 1.1 CPU-s less at 8192².
-const FLOAT_DEFLATE_LEVEL: i32 = 1;
 
 /// Codes and counts: no predictor (it does not shrink them), overviews by nearest.
 const CODES: Encoding = Encoding {
     samples: 1,
     predictor: Predictor::None,
     reduce: Reduce::Nearest,
-    level: DEFLATE_LEVEL,
+    compression: Compression::Runs,
 };
 
 /// Colour interpretation of the bands of an RGBA raster.
@@ -147,7 +144,8 @@ impl GridWriter {
             samples: 1,
             predictor: Predictor::FloatingPoint,
             reduce: Reduce::Average,
-            level: FLOAT_DEFLATE_LEVEL,
+            // Noise, but for its exponents' runs (see `deflate`).
+            compression: Compression::Runs,
         };
         GridWriter::new::<f32>(dataset, scratch, grid, false, encoding, Tiles::Float)
     }
@@ -201,7 +199,7 @@ impl GridWriter {
             samples: RGBA.len(),
             predictor: Predictor::Horizontal,
             reduce: Reduce::AverageByAlpha,
-            level: DEFLATE_LEVEL,
+            compression: Compression::Libdeflate(DEFLATE_LEVEL),
         };
         GridWriter::new::<u8>(dataset, scratch, grid, false, encoding, Tiles::Byte)
     }

@@ -117,8 +117,16 @@ pub struct Encoding {
     pub samples: usize,
     pub predictor: Predictor,
     pub reduce: Reduce,
-    /// libdeflate's level (1-12).
-    pub level: i32,
+    pub compression: Compression,
+}
+
+/// How a tile's bytes are compressed (always DEFLATE, which every COG reader decodes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    /// Literals and runs only ([`super::deflate`]): for data whose redundancy is runs.
+    Runs,
+    /// libdeflate at this level (1-12).
+    Libdeflate(i32),
 }
 
 /// One level's tiles, written: in its scratch file, row-major.
@@ -281,7 +289,7 @@ impl<T: Sample> Level<T> {
             .into_par_iter()
             .map(|tx| {
                 let raw = tile_bytes(rows, width, tx, encoding);
-                compressed_zlib(&raw, encoding.level)
+                compressed_zlib(&raw, encoding.compression)
             })
             .collect();
         for tile in compressed {
@@ -306,10 +314,21 @@ thread_local! {
     /// (2 % of a product run when made for every band of rows).
     static COMPRESSORS: std::cell::RefCell<Vec<(i32, libdeflater::Compressor)>> =
         const { std::cell::RefCell::new(Vec::new()) };
+    /// Each worker's scratch space for [`Compression::Runs`].
+    static TOKENS: std::cell::RefCell<Vec<super::deflate::Token>> =
+        const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// `raw` as a zlib stream at DEFLATE `level`, on this thread's compressor for it.
-fn compressed_zlib(raw: &[u8], level: i32) -> std::io::Result<Vec<u8>> {
+/// `raw` as a zlib stream, compressed as `compression` says (on this thread's compressor).
+fn compressed_zlib(raw: &[u8], compression: Compression) -> std::io::Result<Vec<u8>> {
+    let level = match compression {
+        Compression::Runs => {
+            let mut out = Vec::new();
+            TOKENS.with_borrow_mut(|tokens| super::deflate::zlib_compress(raw, &mut out, tokens));
+            return Ok(out);
+        }
+        Compression::Libdeflate(level) => level,
+    };
     COMPRESSORS.with_borrow_mut(|compressors| {
         let at = match compressors.iter().position(|(l, _)| *l == level) {
             Some(at) => at,

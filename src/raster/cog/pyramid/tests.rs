@@ -67,7 +67,7 @@ fn encoding(reduce: Reduce) -> Encoding {
         samples: 1,
         predictor: Predictor::None,
         reduce,
-        level: 4,
+        compression: Compression::Libdeflate(4),
     }
 }
 
