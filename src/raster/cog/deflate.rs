@@ -2,20 +2,23 @@
 //! dynamic-Huffman DEFLATE blocks (RFC 1951) whose only back-references repeat the byte
 //! before (distance 1), as zlib's `Z_RLE` strategy makes them. Every inflater reads it
 //! (zlib, libdeflate, libtiff and so GDAL, geotiff.js' pako). On what the COGs hold it
-//! compresses about as well as libdeflate's LZ77 levels for half their time or less: on the
-//! 8192² bench the floating-point predictor's byte planes of a noisy index to 87.1 % of their
-//! size (libdeflate level 1: 85.0 %, 2.1× the time), the class codes to 16.5 % (level 4:
-//! 16.6 %, 2.2× the time). Runs are what those levels find in such data; longer matches are
-//! rare in noise, and searching for them is their cost.
+//! compresses about as well as libdeflate's LZ77 levels in well under half their time: on
+//! the 8192² bench the floating-point predictor's byte planes of a noisy index to 86.9 % of
+//! their size (libdeflate level 1: 85.0 %, in 2.6× the time), the class codes to 16.3 %
+//! (level 4: 16.6 %, in 2.6× the time). Runs are what those levels find in such data; longer
+//! matches are rare in noise, and searching for them is their cost.
 
 /// The longest run DEFLATE can repeat at once.
 const MAX_RUN: usize = 258;
 /// The shortest run worth a reference.
 const MIN_RUN: usize = 3;
-/// Tokens per block, each block with a code of its own, so that the codes follow the data
-/// (on the 8192² bench's classes 16.5 % of the raw size, against 17.2 % in one block per
-/// tile); a block's code costs about 8 µs to make and write.
-const BLOCK_TOKENS: usize = 16384;
+/// Blocks per tile, each with a code of its own, so that the codes follow the data: on the
+/// 8192² bench's classes 16.3 % of the raw size, against 17.2 % in one block per tile. A
+/// block's code costs about 6 µs to make and write, so more blocks cost the index time (16
+/// blocks of 16 384 tokens: 30 % more) without making it smaller.
+const BLOCKS: usize = 4;
+/// The fewest tokens a block holds (but the last).
+const MIN_BLOCK_TOKENS: usize = 4096;
 /// The longest Huffman code DEFLATE allows for literals, lengths and distances.
 const MAX_CODE_BITS: u8 = 15;
 /// The longest code of the code-length alphabet.
@@ -43,16 +46,15 @@ pub type Token = u16;
 pub fn zlib_compress(input: &[u8], out: &mut Vec<u8>, tokens: &mut Vec<Token>) {
     tokens.clear();
     tokenize(input, tokens);
-    let blocks = tokens.len().div_ceil(BLOCK_TOKENS).max(1);
-    // Room for 9 bits a byte and each block's codes: noise takes about 8 (the writer grows
-    // the room if a code of up to 15 bits a byte needs more).
-    let mut bits = BitWriter::new(out, input.len() * 9 / 8 + 1024 * blocks);
+    let per_block = tokens.len().div_ceil(BLOCKS).max(MIN_BLOCK_TOKENS);
+    // Room for the header and a block's codes; each block makes room for its own tokens.
+    let mut bits = BitWriter::new(out, 1024);
     // CMF: DEFLATE with a 32 KiB window; FLG: fastest, no dictionary, check bits.
     bits.bytes(&[0x78, 0x01]);
     if tokens.is_empty() {
         write_block(&mut bits, &[], true);
     }
-    let mut chunks = tokens.chunks(BLOCK_TOKENS).peekable();
+    let mut chunks = tokens.chunks(per_block).peekable();
     while let Some(chunk) = chunks.next() {
         write_block(&mut bits, chunk, chunks.peek().is_none());
     }
@@ -62,9 +64,22 @@ pub fn zlib_compress(input: &[u8], out: &mut Vec<u8>, tokens: &mut Vec<Token>) {
 
 /// One block of `tokens`, with a Huffman code of its own.
 fn write_block(bits: &mut BitWriter, tokens: &[Token], last: bool) {
-    let mut freq = [0u32; LITLEN_SYMBOLS];
-    for &t in tokens {
-        freq[SYMBOL[t as usize] as usize] += 1;
+    // Counted into four tables, so that a symbol repeated does not wait for its own count.
+    let mut counts = [[0u32; LITLEN_SYMBOLS]; 4];
+    let mut quads = tokens.chunks_exact(4);
+    for quad in &mut quads {
+        for (count, &t) in counts.iter_mut().zip(quad) {
+            count[SYMBOL[t as usize] as usize] += 1;
+        }
+    }
+    for &t in quads.remainder() {
+        counts[0][SYMBOL[t as usize] as usize] += 1;
+    }
+    let mut freq = counts[0];
+    for count in &counts[1..] {
+        for (f, c) in freq.iter_mut().zip(count) {
+            *f += c;
+        }
     }
     freq[END_OF_BLOCK] = 1;
     let runs = freq[257..].iter().any(|&f| f > 0);
@@ -72,58 +87,78 @@ fn write_block(bits: &mut BitWriter, tokens: &[Token], last: bool) {
     let dist_freq = [if runs { 2 } else { 1 }, 1];
     let lit = Code::for_frequencies(&freq);
     let dist = Code::for_frequencies(&dist_freq);
+    // Room for the header and the codes' description (at most about 300 bytes).
+    bits.room(1024);
     bits.put(last as u64, 1);
     bits.put(2, 2); // dynamic Huffman codes
     write_codes(bits, &lit.lengths, &dist.lengths);
-    // Each symbol's code and its length in one word: the code in the low 32 bits.
-    let table: Vec<u64> = (lit.codes.iter().zip(&lit.lengths))
-        .map(|(&c, &l)| c as u64 | (l as u64) << 32)
-        .collect();
-    let (d_code, d_len) = (dist.codes[0] as u64, dist.lengths[0] as u32);
-    let mut t = 0;
-    while t < tokens.len() {
-        let token = tokens[t] as usize;
-        t += 1;
-        if token < 256 {
-            let a = table[token];
-            // Two literals at once when the next token is one too (at most 30 bits).
-            match tokens.get(t) {
-                Some(&next) if next < 256 => {
-                    t += 1;
-                    let b = table[next as usize];
-                    let la = (a >> 32) as u32;
-                    bits.put(
-                        (a & 0xffff_ffff) | (b & 0xffff_ffff) << la,
-                        la + (b >> 32) as u32,
-                    );
-                }
-                _ => bits.put(a & 0xffff_ffff, (a >> 32) as u32),
-            }
+    // Each token's bits and their count in one word (the count in the high 32 bits): a
+    // literal's code, or a run's length code, extra bits and distance code together.
+    let (d_code, d_len) = (dist.codes[0] as u64, dist.lengths[0] as u64);
+    let mut table = [0u64; 256 + MAX_RUN + 1];
+    for (t, word) in table.iter_mut().enumerate() {
+        let symbol = SYMBOL[t] as usize;
+        let (code, len) = (lit.codes[symbol] as u64, lit.lengths[symbol] as u64);
+        *word = if t < 256 {
+            code | len << 32
+        } else if t >= 256 + MIN_RUN {
+            let extra = LENGTH_EXTRA[symbol - 257] as u64;
+            let extra_value = (t - 256) as u64 - LENGTH_BASE[symbol - 257] as u64;
+            let bits = code | extra_value << len | d_code << (len + extra);
+            bits | (len + extra + d_len) << 32
         } else {
-            let run = token - 256;
-            let (symbol, extra) = length_symbol(run);
-            let i = symbol - 257;
-            let extra_value = (run - LENGTH_BASE[i] as usize) as u64;
-            let code = lit.codes[symbol] as u64
-                | extra_value << lit.lengths[symbol]
-                | d_code << (lit.lengths[symbol] as u32 + extra as u32);
-            bits.put(code, lit.lengths[symbol] as u32 + extra as u32 + d_len);
-        }
+            0 // runs this short are literals
+        };
     }
+    // The block's bits, exactly, so that no more room is made than it needs.
+    let body: u64 = (freq.iter().zip(&table_bits(&lit, d_len)))
+        .map(|(&f, &b)| f as u64 * b)
+        .sum();
+    bits.flush_bytes();
+    bits.tokens(tokens, &table, body);
     bits.put(
         lit.codes[END_OF_BLOCK] as u64,
         lit.lengths[END_OF_BLOCK] as u32,
     );
 }
 
-/// The literals and runs of `input` into `tokens`, and how often each literal/length symbol
-/// occurs.
+/// The bits each literal/length symbol takes in a block coded by `lit`, a run's with its
+/// extra bits and its distance code's `d_len`.
+fn table_bits(lit: &Code, d_len: u64) -> [u64; LITLEN_SYMBOLS] {
+    let mut bits = [0u64; LITLEN_SYMBOLS];
+    for (s, b) in bits.iter_mut().enumerate() {
+        *b = lit.lengths[s] as u64;
+        if s > END_OF_BLOCK {
+            *b += LENGTH_EXTRA[s - 257] as u64 + d_len;
+        }
+    }
+    bits
+}
+
+/// The literals and runs of `input`, into `tokens`.
 fn tokenize(input: &[u8], tokens: &mut Vec<Token>) {
     let n = input.len();
     tokens.resize(n, 0);
     let out = &mut tokens[..];
     let (mut i, mut k) = (0, 0);
     while i < n {
+        // Eight literals at once where none is followed by a copy of itself (so no run
+        // starts after any of them): most of noise.
+        if i + 9 <= n {
+            let word = |at: usize| {
+                let mut w = [0u8; 8];
+                w.copy_from_slice(&input[at..at + 8]);
+                u64::from_le_bytes(w)
+            };
+            if !has_zero_byte(word(i) ^ word(i + 1)) {
+                for (o, &b) in out[k..k + 8].iter_mut().zip(&input[i..i + 8]) {
+                    *o = b as Token;
+                }
+                i += 8;
+                k += 8;
+                continue;
+            }
+        }
         let b = input[i];
         out[k] = b as Token;
         k += 1;
@@ -141,6 +176,12 @@ fn tokenize(input: &[u8], tokens: &mut Vec<Token>) {
         }
     }
     tokens.truncate(k);
+}
+
+/// Whether a byte of `v` is zero.
+fn has_zero_byte(v: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    v.wrapping_sub(ONES) & !v & (ONES << 7) != 0
 }
 
 /// The literal/length symbol of each token.
@@ -163,12 +204,6 @@ const fn symbols() -> [u16; 256 + MAX_RUN + 1] {
         t += 1;
     }
     table
-}
-
-/// The length symbol (257..=285) of a run of `run` bytes, and its extra bits.
-fn length_symbol(run: usize) -> (usize, u8) {
-    let symbol = SYMBOL[256 + run] as usize;
-    (symbol, LENGTH_EXTRA[symbol - 257])
 }
 
 /// A canonical Huffman code: each symbol's length and its bits, reversed for writing LSB first.
@@ -378,19 +413,28 @@ impl<'a> BitWriter<'a> {
     /// A writer after what `out` holds, with room for `room` more bytes.
     fn new(out: &'a mut Vec<u8>, room: usize) -> BitWriter<'a> {
         let at = out.len();
-        out.resize(at + room, 0);
-        BitWriter {
+        let mut writer = BitWriter {
             out,
             at,
             buffer: 0,
             count: 0,
+        };
+        writer.room(room);
+        writer
+    }
+
+    /// Makes sure of `bytes` of room after the next byte to write, growing `out` by what is
+    /// missing only (not by doubling: the tiles' streams are kept until written).
+    fn room(&mut self, bytes: usize) {
+        let need = self.at + bytes;
+        if need > self.out.len() {
+            self.out.reserve_exact(need - self.out.len());
+            self.out.resize(need, 0);
         }
     }
 
     fn bytes(&mut self, bytes: &[u8]) {
-        if self.at + bytes.len() > self.out.len() {
-            self.out.resize(self.at + bytes.len(), 0);
-        }
+        self.room(bytes.len());
         self.out[self.at..self.at + bytes.len()].copy_from_slice(bytes);
         self.at += bytes.len();
     }
@@ -401,14 +445,56 @@ impl<'a> BitWriter<'a> {
         self.buffer |= value << self.count;
         self.count += n;
         if self.count >= 32 {
-            if self.at + 4 > self.out.len() {
-                self.out.resize(self.at + 4 + self.out.len() / 4, 0);
-            }
+            self.room(4);
             self.out[self.at..self.at + 4].copy_from_slice(&(self.buffer as u32).to_le_bytes());
             self.at += 4;
             self.buffer >>= 32;
             self.count -= 32;
         }
+    }
+
+    /// Writes the buffer's whole bytes, leaving at most 7 bits in it.
+    #[inline(always)]
+    fn flush_bytes(&mut self) {
+        self.room(8);
+        self.out[self.at..self.at + 8].copy_from_slice(&self.buffer.to_le_bytes());
+        let whole = self.count / 8;
+        self.at += whole as usize;
+        self.buffer = self.buffer.checked_shr(whole * 8).unwrap_or(0);
+        self.count -= whole * 8;
+    }
+
+    /// Writes `tokens` by their words in `table` (bits in the low half, their count in the
+    /// high), two tokens (at most 42 bits) between flushes of whole bytes; the buffer holds
+    /// at most 7 bits before and after.
+    fn tokens(&mut self, tokens: &[Token], table: &[u64; 256 + MAX_RUN + 1], bits: u64) {
+        // Room for the tokens' `bits`, the 7 before them and a flush's 8 bytes beyond.
+        self.room((bits as usize).div_ceil(8) + 16);
+        let (mut buffer, mut count, mut at) = (self.buffer, self.count, self.at);
+        let out = &mut self.out[..];
+        let mut pairs = tokens.chunks_exact(2);
+        let mut flush = |buffer: &mut u64, count: &mut u32, at: &mut usize| {
+            out[*at..*at + 8].copy_from_slice(&buffer.to_le_bytes());
+            let whole = *count / 8;
+            *at += whole as usize;
+            *buffer = buffer.checked_shr(whole * 8).unwrap_or(0);
+            *count -= whole * 8;
+        };
+        for pair in &mut pairs {
+            let (a, b) = (table[pair[0] as usize], table[pair[1] as usize]);
+            buffer |= (a & 0xffff_ffff) << count;
+            count += (a >> 32) as u32;
+            buffer |= (b & 0xffff_ffff) << count;
+            count += (b >> 32) as u32;
+            flush(&mut buffer, &mut count, &mut at);
+        }
+        for &t in pairs.remainder() {
+            let a = table[t as usize];
+            buffer |= (a & 0xffff_ffff) << count;
+            count += (a >> 32) as u32;
+            flush(&mut buffer, &mut count, &mut at);
+        }
+        (self.buffer, self.count, self.at) = (buffer, count, at);
     }
 
     /// Writes the bits left, padded to a byte.

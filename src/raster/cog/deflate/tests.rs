@@ -57,7 +57,7 @@ fn runs_of_every_length_round_trip_and_shrink() {
 #[test]
 fn noise_costs_about_a_byte_a_byte() {
     // Uniform noise has no code shorter than 8 bits: the stream is the input plus the codes'
-    // description (blocks of 16 384 literals).
+    // description (a few blocks).
     let input = lcg(1 << 18, 1);
     let size = round_trip(&input);
     assert!(
@@ -94,7 +94,7 @@ fn skewed_bytes_shrink_to_their_entropy() {
         .filter(|&&c| c > 0.0)
         .map(|&c| -c * (c / n).log2())
         .sum();
-    let blocks = input.len().div_ceil(BLOCK_TOKENS) as f64;
+    let blocks = BLOCKS as f64;
     assert!(bits / n > 2.5 && bits / n < 3.5, "{} bits a byte", bits / n);
     assert!(
         (size as f64) < bits / 8.0 * 1.03 + 100.0 * blocks,
