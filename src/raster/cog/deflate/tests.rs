@@ -168,3 +168,36 @@ fn a_float_predictor_tile_compresses_like_libdeflate() {
         "ours {ours}, libdeflate level 1 {theirs}"
     );
 }
+
+#[test]
+fn mixtures_of_runs_and_noise_of_any_length_round_trip() {
+    // Segments of runs and of noise over alphabets of 1 to 256 bytes, of every size from
+    // empty to beyond a tile, around the block boundaries and the eight-byte steps.
+    let mut state = 7u64;
+    let mut next = |n: u64| {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) % n.max(1)
+    };
+    for case in 0..200 {
+        let len = match case % 4 {
+            0 => next(40) as usize,
+            1 => next(5000) as usize,
+            2 => 4 * MIN_BLOCK_TOKENS + next(64) as usize - 32,
+            _ => next(300_000) as usize,
+        };
+        let mut input = Vec::with_capacity(len);
+        while input.len() < len {
+            let segment = (1 + next(700) as usize).min(len - input.len());
+            if next(2) == 0 {
+                input.extend(std::iter::repeat_n(next(256) as u8, segment));
+            } else {
+                let alphabet = 1 + next(256);
+                let base = next(256);
+                input.extend((0..segment).map(|_| ((base + next(alphabet)) % 256) as u8));
+            }
+        }
+        round_trip(&input);
+    }
+}
