@@ -95,25 +95,24 @@ fn write_block(bits: &mut BitWriter, tokens: &[Token], last: bool) {
     // Each token's bits and their count in one word (the count in the high 32 bits): a
     // literal's code, or a run's length code, extra bits and distance code together.
     let (d_code, d_len) = (dist.codes[0] as u64, dist.lengths[0] as u64);
+    let sizes = symbol_bits(&lit, d_len);
     let mut table = [0u64; 256 + MAX_RUN + 1];
     for (t, word) in table.iter_mut().enumerate() {
         let symbol = SYMBOL[t] as usize;
         let (code, len) = (lit.codes[symbol] as u64, lit.lengths[symbol] as u64);
-        *word = if t < 256 {
-            code | len << 32
+        let bits = if t < 256 {
+            code
         } else if t >= 256 + MIN_RUN {
             let extra = LENGTH_EXTRA[symbol - 257] as u64;
             let extra_value = (t - 256) as u64 - LENGTH_BASE[symbol - 257] as u64;
-            let bits = code | extra_value << len | d_code << (len + extra);
-            bits | (len + extra + d_len) << 32
+            code | extra_value << len | d_code << (len + extra)
         } else {
-            0 // runs this short are literals
+            continue; // runs this short are literals
         };
+        *word = bits | sizes[symbol] << 32;
     }
     // The block's bits, exactly, so that no more room is made than it needs.
-    let body: u64 = (freq.iter().zip(&table_bits(&lit, d_len)))
-        .map(|(&f, &b)| f as u64 * b)
-        .sum();
+    let body: u64 = freq.iter().zip(&sizes).map(|(&f, &b)| f as u64 * b).sum();
     bits.flush_bytes();
     bits.tokens(tokens, &table, body);
     bits.put(
@@ -122,9 +121,9 @@ fn write_block(bits: &mut BitWriter, tokens: &[Token], last: bool) {
     );
 }
 
-/// The bits each literal/length symbol takes in a block coded by `lit`, a run's with its
+/// The bits each literal/length symbol takes in a block coded by `lit`: a run's with its
 /// extra bits and its distance code's `d_len`.
-fn table_bits(lit: &Code, d_len: u64) -> [u64; LITLEN_SYMBOLS] {
+fn symbol_bits(lit: &Code, d_len: u64) -> [u64; LITLEN_SYMBOLS] {
     let mut bits = [0u64; LITLEN_SYMBOLS];
     for (s, b) in bits.iter_mut().enumerate() {
         *b = lit.lengths[s] as u64;
@@ -454,14 +453,9 @@ impl<'a> BitWriter<'a> {
     }
 
     /// Writes the buffer's whole bytes, leaving at most 7 bits in it.
-    #[inline(always)]
     fn flush_bytes(&mut self) {
         self.room(8);
-        self.out[self.at..self.at + 8].copy_from_slice(&self.buffer.to_le_bytes());
-        let whole = self.count / 8;
-        self.at += whole as usize;
-        self.buffer = self.buffer.checked_shr(whole * 8).unwrap_or(0);
-        self.count -= whole * 8;
+        flush_whole_bytes(self.out, &mut self.buffer, &mut self.count, &mut self.at);
     }
 
     /// Writes `tokens` by their words in `table` (bits in the low half, their count in the
@@ -470,29 +464,23 @@ impl<'a> BitWriter<'a> {
     fn tokens(&mut self, tokens: &[Token], table: &[u64; 256 + MAX_RUN + 1], bits: u64) {
         // Room for the tokens' `bits`, the 7 before them and a flush's 8 bytes beyond.
         self.room((bits as usize).div_ceil(8) + 16);
+        // The buffer in locals, not behind `self`, through the loop.
         let (mut buffer, mut count, mut at) = (self.buffer, self.count, self.at);
         let out = &mut self.out[..];
         let mut pairs = tokens.chunks_exact(2);
-        let mut flush = |buffer: &mut u64, count: &mut u32, at: &mut usize| {
-            out[*at..*at + 8].copy_from_slice(&buffer.to_le_bytes());
-            let whole = *count / 8;
-            *at += whole as usize;
-            *buffer = buffer.checked_shr(whole * 8).unwrap_or(0);
-            *count -= whole * 8;
-        };
         for pair in &mut pairs {
             let (a, b) = (table[pair[0] as usize], table[pair[1] as usize]);
             buffer |= (a & 0xffff_ffff) << count;
             count += (a >> 32) as u32;
             buffer |= (b & 0xffff_ffff) << count;
             count += (b >> 32) as u32;
-            flush(&mut buffer, &mut count, &mut at);
+            flush_whole_bytes(out, &mut buffer, &mut count, &mut at);
         }
         for &t in pairs.remainder() {
             let a = table[t as usize];
             buffer |= (a & 0xffff_ffff) << count;
             count += (a >> 32) as u32;
-            flush(&mut buffer, &mut count, &mut at);
+            flush_whole_bytes(out, &mut buffer, &mut count, &mut at);
         }
         (self.buffer, self.count, self.at) = (buffer, count, at);
     }
@@ -507,6 +495,17 @@ impl<'a> BitWriter<'a> {
             self.count = self.count.saturating_sub(8);
         }
     }
+}
+
+/// Writes `buffer`'s whole bytes (its `count` bits) at `at`, where 8 bytes of room are, and
+/// keeps the at most 7 bits left.
+#[inline(always)]
+fn flush_whole_bytes(out: &mut [u8], buffer: &mut u64, count: &mut u32, at: &mut usize) {
+    out[*at..*at + 8].copy_from_slice(&buffer.to_le_bytes());
+    let whole = *count / 8;
+    *at += whole as usize;
+    *buffer = buffer.checked_shr(whole * 8).unwrap_or(0);
+    *count -= whole * 8;
 }
 
 #[cfg(test)]
